@@ -1,0 +1,1 @@
+"""A moderated, multilingual e-discussion forum for structured policy consultations."""

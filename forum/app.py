@@ -1,0 +1,77 @@
+"""Build the Starlette application from settings: engine, catalogs, templates, routes."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from forum.clock import Clock, SystemClock
+from forum.db import Database
+from forum.i18n import build_templates, load_catalogs
+from forum.routes import discussions, pages
+from forum.services.errors import NotFound
+from forum.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+STATIC = ROOT / "static"
+
+
+def _static_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+    """Build the forum for `settings`; `clock` lets tests decide what time it is."""
+    db = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Objects made at start-up live for the whole process: keep the collector off them.
+        gc.collect()
+        gc.freeze()
+        yield
+        await db.dispose()
+
+    routes = [
+        Route("/", pages.root, name="root"),
+        Route("/healthz", pages.healthz, name="healthz"),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Route("/{lang}/", pages.home, name="home"),
+        Route("/{lang}/discussions/{slug}", discussions.discussion, name="discussion"),
+        Route(
+            "/{lang}/discussions/{slug}/questions/{number:int}",
+            discussions.question, name="question",
+        ),
+        Route(
+            "/{lang}/discussions/{slug}/documents/{id:int}", discussions.document, name="document"
+        ),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            NotFound: pages.not_found,
+            HTTPException: pages.http_error,
+            500: pages.server_error,
+        },
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.clock = clock or SystemClock()
+    app.state.catalogs = load_catalogs(settings.languages)
+    app.state.templates = build_templates(TEMPLATES)
+    app.state.static_version = _static_version()
+    return app

@@ -1,0 +1,106 @@
+"""The `forum` command: serve, migrate, demo, import."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from forum.clock import SystemClock
+from forum.db import Database
+from forum.services.demo import demo_specs, load_demo_discussion
+from forum.services.errors import ImportRefused
+from forum.services.importing import import_discussion, read_discussion_file
+from forum.settings import Settings, SettingsError
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def migrate(settings: Settings, revision: str = "head") -> None:
+    """Bring the database schema up to `revision` with Alembic."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["database_url"] = settings.database_url
+    command.upgrade(config, revision)
+
+
+async def _demo(settings: Settings) -> list[tuple[str, bool]]:
+    db = Database(settings.database_url)
+    now = SystemClock().now()
+    results = []
+    try:
+        for spec, files, source in demo_specs(now.date(), settings.languages):
+            async with db.transaction() as session:
+                added = await load_demo_discussion(session, spec, files, now=now, source=source)
+            results.append((spec.slug, added))
+    finally:
+        await db.dispose()
+    return results
+
+
+async def _import(settings: Settings, path: Path) -> str:
+    spec, files = read_discussion_file(path, settings.languages)
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            await import_discussion(session, spec, files, now=SystemClock().now(), source=str(path))
+    finally:
+        await db.dispose()
+    return spec.slug
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from forum.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="forum", description="A moderated, multilingual e-discussion forum."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser("serve", help="serve the forum with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("demo", help="load the demo discussions (skips those already there)")
+    load = commands.add_parser("import", help="import a discussion from a TOML file")
+    load.add_argument("file", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_environ()
+        if args.command == "serve":
+            _serve(settings, args.host, args.port)
+        elif args.command == "migrate":
+            migrate(settings)
+            print("database is up to date")
+        elif args.command == "demo":
+            for slug, added in asyncio.run(_demo(settings)):
+                print(f"{slug}: {'added' if added else 'already there, left as it is'}")
+        elif args.command == "import":
+            print(f"imported {asyncio.run(_import(settings, args.file))}")
+    except SettingsError as error:
+        print(f"forum: configuration error: {error}", file=sys.stderr)
+        return 2
+    except ImportRefused as error:
+        print(f"forum: {len(error.problems)} problem(s), nothing was imported:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Column types and enumerations shared by the tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store aware datetimes as UTC and always hand back aware UTC datetimes."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        # SQLite has no time zones: keep naive UTC text there so that it sorts correctly.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ModerationMode(StrEnum):
+    PRE = "pre"
+    POST = "post"
+
+
+class TagKind(StrEnum):
+    TOPIC = "topic"
+    SUBJECT = "subject"
+
+
+class DiscussionStatus(StrEnum):
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Role(StrEnum):
+    CONTRIBUTOR = "contributor"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class UserState(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    BANNED = "banned"
+
+
+class StakeholderGroup(StrEnum):
+    GOVERNMENT = "government"
+    EMPLOYERS = "employers"
+    WORKERS = "workers"
+    TRAINING_PROVIDER = "training_provider"
+    NGO = "ngo"
+    ACADEMIA = "academia"
+    INTERNATIONAL = "international"
+    INDIVIDUAL = "individual"
+    OTHER = "other"

@@ -1,0 +1,1 @@
+"""Thin Starlette endpoints per area: parse input, call a service, render."""

@@ -1,0 +1,1 @@
+"""Domain logic with no HTTP: plain values and a session in, domain objects out."""

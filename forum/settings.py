@@ -1,0 +1,122 @@
+"""Typed settings, read once from the environment or a `.env` file."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.config import Config
+
+SUPPORTED_LANGUAGES = ("en", "es", "fr")
+ENVIRONMENTS = ("development", "test", "production")
+MIN_SECRET_LENGTH = 32
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./forum.db"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48), repr=False)
+    env: str = "development"
+    base_url: str = "http://127.0.0.1:8000"
+    languages: tuple[str, ...] = SUPPORTED_LANGUAGES
+    mail_backend: str = "console"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = False
+    mail_from: str = "forum@localhost"
+
+    def __post_init__(self) -> None:
+        if self.env not in ENVIRONMENTS:
+            raise SettingsError(
+                f"FORUM_ENV={self.env!r} is not one of {', '.join(ENVIRONMENTS)}."
+            )
+        unknown = [lang for lang in self.languages if lang not in SUPPORTED_LANGUAGES]
+        if unknown or not self.languages:
+            raise SettingsError(
+                f"FORUM_LANGUAGES={','.join(self.languages)!r}: each must be one of "
+                f"{', '.join(SUPPORTED_LANGUAGES)}, and at least one is needed."
+            )
+        if self.mail_backend not in ("console", "smtp"):
+            raise SettingsError(
+                f"FORUM_MAIL_BACKEND={self.mail_backend!r} is not 'console' or 'smtp'."
+            )
+        if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise SettingsError(
+                "FORUM_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+        if self.env == "production" and weak_secret(self.secret_key):
+            raise SettingsError(
+                "FORUM_SECRET_KEY is missing or weak: in production it must be at least "
+                f"{MIN_SECRET_LENGTH} characters with some variety. Generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+
+    @property
+    def default_language(self) -> str:
+        return "en" if "en" in self.languages else self.languages[0]
+
+    @property
+    def https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @classmethod
+    def from_environ(
+        cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+    ) -> Settings:
+        """Read settings from `environ` (default: os.environ) and an optional .env file."""
+        source = os.environ if environ is None else environ
+        path = Path(env_file) if env_file is not None and Path(env_file).is_file() else None
+        config = Config(path, environ=source)
+        env = config("FORUM_ENV", default="development")
+        secret = config("FORUM_SECRET_KEY", default="")
+        if not secret and env != "production":
+            secret = development_secret(Path(".forum-secret"))
+        languages = tuple(
+            lang.strip()
+            for lang in config("FORUM_LANGUAGES", default=",".join(SUPPORTED_LANGUAGES)).split(",")
+            if lang.strip()
+        )
+        try:
+            return cls(
+                database_url=config("FORUM_DATABASE_URL", default=DEFAULT_DATABASE_URL),
+                secret_key=secret,
+                env=env,
+                base_url=config("FORUM_BASE_URL", default="http://127.0.0.1:8000").rstrip("/"),
+                languages=languages,
+                mail_backend=config("FORUM_MAIL_BACKEND", default="console"),
+                smtp_host=config("FORUM_SMTP_HOST", default="127.0.0.1"),
+                smtp_port=config("FORUM_SMTP_PORT", cast=int, default=25),
+                smtp_username=config("FORUM_SMTP_USERNAME", default=""),
+                smtp_password=config("FORUM_SMTP_PASSWORD", default=""),
+                smtp_starttls=config("FORUM_SMTP_STARTTLS", cast=bool, default=False),
+                mail_from=config("FORUM_MAIL_FROM", default="forum@localhost"),
+            )
+        except ValueError as error:
+            raise SettingsError(str(error)) from error
+
+
+def weak_secret(secret: str) -> bool:
+    """Tell whether a secret key is too short or too uniform to sign anything."""
+    return len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < 10
+
+
+def development_secret(path: Path) -> str:
+    """Return the development secret kept in `path`, creating it on first use."""
+    if path.is_file():
+        kept = path.read_text(encoding="utf-8").strip()
+        if not weak_secret(kept):
+            return kept
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return secret
