@@ -10,6 +10,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -23,6 +24,21 @@ from forum.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 STATIC = ROOT / "static"
+
+
+class LanguageConvertor(Convertor[str]):
+    """A two-letter language code in the path; which ones we serve is checked per request."""
+
+    regex = "[a-z]{2}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("lang", LanguageConvertor())
 
 
 def _static_version() -> str:
@@ -49,14 +65,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Route("/", pages.root, name="root"),
         Route("/healthz", pages.healthz, name="healthz"),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
-        Route("/{lang}/", pages.home, name="home"),
-        Route("/{lang}/discussions/{slug}", discussions.discussion, name="discussion"),
+        Route("/{lang:lang}/", pages.home, name="home"),
+        Route("/{lang:lang}/discussions/{slug}", discussions.discussion, name="discussion"),
         Route(
-            "/{lang}/discussions/{slug}/questions/{number:int}",
+            "/{lang:lang}/discussions/{slug}/questions/{number:int}",
             discussions.question, name="question",
         ),
         Route(
-            "/{lang}/discussions/{slug}/documents/{id:int}", discussions.document, name="document"
+            "/{lang:lang}/discussions/{slug}/documents/{id:int}", discussions.document, name="document"
         ),
     ]
     app = Starlette(

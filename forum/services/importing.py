@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import mimetypes
-import re
 import tomllib
 from datetime import date, datetime
 from pathlib import Path
@@ -180,7 +179,9 @@ def _rule_problems(spec: DiscussionSpec, offered: tuple[str, ...]) -> list[tuple
     for w, week in enumerate(spec.weeks, start=1):
         check_translations(f"weeks[{w}].title", week.title)
         problems += _period_problems(f"weeks[{w}].", week.opens_at, week.closes_at)
-        if week.opens_at < spec.opens_at or week.closes_at > spec.closes_at:
+        dates = (week.opens_at, week.closes_at, spec.opens_at, spec.closes_at)
+        comparable = all(value.tzinfo is not None for value in dates)
+        if comparable and (week.opens_at < spec.opens_at or week.closes_at > spec.closes_at):
             problems.append((f"weeks[{w}]", "runs outside the discussion's dates"))
         for q, question in enumerate(week.questions, start=1):
             place = f"weeks[{w}].questions[{q}]"
@@ -326,6 +327,3 @@ def shift_dates(data: Any, today: date) -> Any:
 
     return shift(data)
 
-
-def slug_is_valid(slug: str) -> bool:
-    return re.fullmatch(SLUG, slug) is not None

@@ -1,0 +1,95 @@
+"""Build discussion files for tests, in our own words and in three languages."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum.services.importing import import_discussion, validate_discussion
+
+LANGUAGES = ("en", "es", "fr")
+
+
+def three(en: str, es: str, fr: str) -> dict[str, str]:
+    return {"en": en, "es": es, "fr": fr}
+
+
+def question(number: int) -> dict[str, Any]:
+    return {
+        "number": number,
+        "text": three(
+            f"Question {number}: what worked for learners in your region?",
+            f"Pregunta {number}: ¿qué funcionó para el alumnado de su región?",
+            f"Question {number} : qu'est-ce qui a marché pour les apprenants de votre région ?",
+        ),
+    }
+
+
+def discussion_data(
+    *, slug: str = "remote-apprenticeships", start: datetime, weeks: int = 2,
+    questions_per_week: tuple[int, ...] = (6, 5), languages: tuple[str, ...] = LANGUAGES,
+) -> dict[str, Any]:
+    """A discussion opening at `start`, one set of questions per week, numbered on."""
+    def only(texts: dict[str, str]) -> dict[str, str]:
+        return {k: v for k, v in texts.items() if k in languages}
+
+    week_list = []
+    number = 1
+    for index in range(weeks):
+        count = questions_per_week[index % len(questions_per_week)]
+        week_list.append({
+            "opens_at": start + timedelta(days=7 * index),
+            "closes_at": start + timedelta(days=7 * index + 13),
+            "title": only(three(
+                f"Week {index + 1}: staying in touch", f"Semana {index + 1}: mantener el contacto",
+                f"Semaine {index + 1} : garder le contact",
+            )),
+            "questions": [
+                {**question(n), "text": only(question(n)["text"])}
+                for n in range(number, number + count)
+            ],
+        })
+        number += count
+    return {
+        "slug": slug,
+        "opens_at": start,
+        "closes_at": start + timedelta(days=7 * weeks + 7),
+        "timezone": "Europe/Madrid",
+        "moderation": "pre",
+        "languages": list(languages),
+        "title": only(three("Apprenticeships at a distance", "Aprendizaje a distancia",
+                            "L'apprentissage à distance")),
+        "summary": only(three("How firms and schools kept apprentices learning.",
+                              "Cómo empresas y escuelas mantuvieron la formación.",
+                              "Comment entreprises et écoles ont poursuivi la formation.")),
+        "introduction": only(three(
+            "Welcome. Tell us **what worked** and what did not.",
+            "Bienvenida. Cuéntenos **qué funcionó** y qué no.",
+            "Bienvenue. Dites-nous **ce qui a marché** et ce qui n'a pas marché.",
+        )),
+        "moderators": [
+            {"name": "Ana Ortiz", "organisation": "Training Centre", "email": "ana@example.org"},
+            {"name": "Jean Moreau", "organisation": "Union Network", "email": "jean@example.org"},
+        ],
+        "tags": [
+            {"slug": "access-to-training", "kind": "topic",
+             "label": only(three("Access to training", "Acceso a la formación",
+                                 "Accès à la formation"))},
+            {"slug": "apprenticeships", "kind": "subject",
+             "label": only(three("Apprenticeships", "Aprendizaje", "Apprentissage"))},
+        ],
+        "weeks": week_list,
+    }
+
+
+async def add_discussion(
+    session: AsyncSession, data: dict[str, Any], *, now: datetime, base: Path | None = None
+) -> None:
+    """Validate and import `data` in the caller's transaction."""
+    spec, files = validate_discussion(
+        data, source="test.toml", base=base or Path("."), languages=LANGUAGES
+    )
+    await import_discussion(session, spec, files, now=now, source="test.toml")

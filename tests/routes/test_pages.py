@@ -1,0 +1,106 @@
+"""The front door: language redirect, home listing, health probe, translated 404."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from forum.app import create_app
+from forum.db import Database
+from forum.settings import Settings
+from tests.conftest import NOW, SECRET
+from tests.factories import add_discussion, discussion_data
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("fr-CH, fr;q=0.9, en;q=0.8", "fr"),
+        ("de-DE,de;q=0.9,es;q=0.5", "es"),
+        ("en-GB;q=0.2, es-MX;q=0.8", "es"),
+        ("de", "en"),
+        ("", "en"),
+        ("*;q=0.5, fr;q=0", "en"),
+        ("fr;q=abc, es", "es"),
+    ],
+)
+async def test_root_redirects_by_accept_language(
+    client: httpx.AsyncClient, header: str, language: str
+) -> None:
+    response = await client.get("/", headers={"Accept-Language": header})
+    assert response.status_code == 302
+    assert response.headers["location"] == f"/{language}/"
+    assert "Accept-Language" in response.headers["vary"]
+
+
+async def test_home_lists_open_upcoming_and_past(client: httpx.AsyncClient, db: Database) -> None:
+    async with db.transaction() as session:
+        await add_discussion(session, discussion_data(slug="now-open", start=NOW - timedelta(days=1)), now=NOW)
+        await add_discussion(session, discussion_data(slug="later", start=NOW + timedelta(days=10)), now=NOW)
+        await add_discussion(session, discussion_data(slug="long-ago", start=NOW - timedelta(days=90)), now=NOW)
+    page = (await client.get("/es/")).text
+    open_now, rest = page.split('id="upcoming"', 1)
+    upcoming, past = rest.split('id="past"', 1)
+    assert "/es/discussions/now-open" in open_now
+    assert "/es/discussions/later" in upcoming and "/es/discussions/later" not in past
+    assert "/es/discussions/long-ago" in past and "/es/discussions/long-ago" not in upcoming
+    # dates are written in the reader's locale (Spanish month abbreviations)
+    assert "2 mar – 25 mar 2026" in open_now or "mar" in open_now
+
+
+async def test_home_says_when_nothing_is_open(client: httpx.AsyncClient) -> None:
+    page = (await client.get("/fr/")).text
+    assert "Aucune discussion n’est ouverte en ce moment." in page
+
+
+async def test_language_without_slash_redirects(client: httpx.AsyncClient) -> None:
+    response = await client.get("/fr")
+    assert response.status_code in (301, 307, 308)
+    assert response.headers["location"].endswith("/fr/")
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "words"),
+    [
+        ("/es/no-existe", "", "Página no encontrada"),
+        ("/fr/discussions/inconnue", "", "Page introuvable"),
+        ("/xx/", "fr", "Page introuvable"),
+        ("/nowhere", "es", "Página no encontrada"),
+    ],
+)
+async def test_404_is_translated(
+    client: httpx.AsyncClient, path: str, accept: str, words: str
+) -> None:
+    response = await client.get(path, headers={"Accept-Language": accept})
+    assert response.status_code == 404
+    assert words in response.text
+
+
+async def test_healthz_ok(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite+aiosqlite:////nonexistent-dir/forum.db",
+     "postgresql+asyncpg://postgres@127.0.0.1:1/test"],
+)
+async def test_healthz_503_when_database_unreachable(url: str) -> None:
+    app: Starlette = create_app(Settings(database_url=url, env="test", secret_key=SECRET))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.get("/healthz")
+    await app.state.db.dispose()
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+async def test_static_css_is_served(client: httpx.AsyncClient) -> None:
+    response = await client.get("/static/style.css")
+    assert response.status_code == 200
+    assert "text/css" in response.headers["content-type"]

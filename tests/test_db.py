@@ -1,0 +1,63 @@
+"""The database layer: SQLite pragmas, write transactions, and rollbacks."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select, text
+
+from forum.db import Database
+from forum.models import Tag, User
+
+
+async def test_sqlite_runs_in_wal_with_foreign_keys(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("SQLite only")
+    async with db.session() as session:
+        assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        assert (await session.execute(text("PRAGMA busy_timeout"))).scalar() == 10_000
+
+
+async def test_transaction_rolls_back_on_error(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            session.add(Tag(slug="half-written", kind="topic"))
+            await session.flush()
+            raise RuntimeError("boom")
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Tag)) == 0
+
+
+async def test_concurrent_writers_wait_instead_of_failing(db: Database) -> None:
+    """Twenty transactions that read then write at once all commit (no 'database is locked')."""
+
+    async def writer(index: int) -> None:
+        async with db.transaction() as session:
+            count = await session.scalar(select(func.count()).select_from(User))
+            await asyncio.sleep(0.005)
+            session.add(User(email=f"w{index}@example.org", display_name=f"W {count}",
+                             created_at=datetime.now(UTC)))
+
+    await asyncio.gather(*(writer(i) for i in range(20)))
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == 20
+
+
+async def test_datetimes_come_back_aware_utc(db: Database) -> None:
+    moment = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
+    async with db.transaction() as session:
+        session.add(User(email="t@example.org", display_name="T", created_at=moment))
+    async with db.session() as session:
+        user = await session.scalar(select(User))
+    assert user is not None
+    assert user.created_at == moment and user.created_at.tzinfo is not None
+
+
+async def test_ping_fails_on_unreachable_database(tmp_path: object) -> None:
+    broken = Database("sqlite+aiosqlite:////nonexistent-dir/forum.db")
+    with pytest.raises(Exception):  # noqa: B017  (any driver error will do)
+        await broken.ping()
+    await broken.dispose()

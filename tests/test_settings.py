@@ -1,0 +1,73 @@
+"""Settings: read once from the environment, refusing what cannot work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from forum.settings import Settings, SettingsError, development_secret
+
+
+def test_defaults_when_environment_is_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_environ({}, env_file=None)
+    assert settings.database_url == "sqlite+aiosqlite:///./forum.db"
+    assert settings.languages == ("en", "es", "fr")
+    assert settings.env == "development"
+    assert settings.mail_backend == "console"
+    # a development key is generated once and kept
+    assert (tmp_path / ".forum-secret").read_text().strip() == settings.secret_key
+    assert Settings.from_environ({}, env_file=None).secret_key == settings.secret_key
+
+
+def test_environment_and_env_file_are_read(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("FORUM_LANGUAGES=es,fr\nFORUM_SMTP_PORT=2525\n", encoding="utf-8")
+    settings = Settings.from_environ(
+        {"FORUM_SECRET_KEY": "k" * 10 + "abcdefghijklmnopqrstuvwxyz", "FORUM_BASE_URL": "https://x.org/"},
+        env_file=env_file,
+    )
+    assert settings.languages == ("es", "fr")
+    assert settings.default_language == "es"
+    assert settings.smtp_port == 2525
+    assert settings.base_url == "https://x.org"
+    assert settings.https
+
+
+@pytest.mark.parametrize("secret", ["", "short", "a" * 64])
+def test_production_refuses_missing_or_weak_secret(secret: str) -> None:
+    with pytest.raises(SettingsError, match="FORUM_SECRET_KEY"):
+        Settings.from_environ({"FORUM_ENV": "production", "FORUM_SECRET_KEY": secret}, env_file=None)
+
+
+def test_production_accepts_strong_secret() -> None:
+    key = "Zq4-7vP_2mX9sLk3Wd8hYt6Rb1Nc5Fg0Je"
+    settings = Settings.from_environ({"FORUM_ENV": "production", "FORUM_SECRET_KEY": key}, env_file=None)
+    assert settings.secret_key == key
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("FORUM_LANGUAGES", "en,de", "FORUM_LANGUAGES"),
+        ("FORUM_ENV", "staging", "FORUM_ENV"),
+        ("FORUM_DATABASE_URL", "mysql://x", "FORUM_DATABASE_URL"),
+        ("FORUM_MAIL_BACKEND", "pigeon", "FORUM_MAIL_BACKEND"),
+        ("FORUM_SMTP_PORT", "twenty-five", "FORUM_SMTP_PORT"),
+    ],
+)
+def test_bad_values_are_refused_by_name(
+    name: str, value: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_environ({name: value}, env_file=None)
+
+
+def test_weak_kept_secret_is_replaced(tmp_path: Path) -> None:
+    path = tmp_path / ".forum-secret"
+    path.write_text("weak\n")
+    secret = development_secret(path)
+    assert len(secret) >= 32 and path.read_text().strip() == secret
+    assert path.stat().st_mode & 0o777 == 0o600
