@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.exceptions import HTTPException
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -69,10 +69,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Route("/{lang:lang}/discussions/{slug}", discussions.discussion, name="discussion"),
         Route(
             "/{lang:lang}/discussions/{slug}/questions/{number:int}",
-            discussions.question, name="question",
+            discussions.question,
+            name="question",
         ),
         Route(
-            "/{lang:lang}/discussions/{slug}/documents/{id:int}", discussions.document, name="document"
+            "/{lang:lang}/discussions/{slug}/documents/{id:int}",
+            discussions.document,
+            name="document",
         ),
     ]
     app = Starlette(

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_interval
+from babel.dates import format_date, format_interval, format_time, get_datetime_format
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
@@ -39,25 +39,34 @@ class I18n:
         return self.translations.ngettext(singular, plural, n)
 
     def date(self, value: datetime, zone: str = "UTC", fmt: str = "long") -> str:
-        return format_date(value.astimezone(ZoneInfo(zone)), format=fmt, locale=self.locale)
+        return str(format_date(value.astimezone(ZoneInfo(zone)), format=fmt, locale=self.locale))
 
-    def datetime(self, value: datetime, zone: str = "UTC", fmt: str = "long") -> str:
-        return format_datetime(value, format=fmt, tzinfo=ZoneInfo(zone), locale=self.locale)
+    def date_time(self, value: datetime, zone: str = "UTC") -> str:
+        """Write a moment as "December 3, 2026, 7:00 PM GMT+01:00" in the reader's locale."""
+        local = value.astimezone(ZoneInfo(zone))
+        time_part = format_time(local, "short", locale=self.locale)
+        zone_part = format_time(local, "ZZZZ", locale=self.locale)
+        pattern = str(get_datetime_format("long", locale=self.locale)).replace("'", "")
+        return pattern.replace("{0}", f"{time_part} {zone_part}").replace(
+            "{1}", format_date(local, "long", locale=self.locale)
+        )
 
     def number(self, value: float) -> str:
-        return format_decimal(value, locale=self.locale)
+        return str(format_decimal(value, locale=self.locale))
 
     def interval(self, start: datetime, end: datetime, zone: str = "UTC") -> str:
         """Format a span of days ("16 Nov – 14 Dec 2026") in the reader's locale."""
         tz = ZoneInfo(zone)
         return format_interval(
-            start.astimezone(tz).date(), end.astimezone(tz).date(), skeleton="yMMMd",
+            start.astimezone(tz).date(),
+            end.astimezone(tz).date(),
+            skeleton="yMMMd",
             locale=self.locale,
         )
 
     def language_label(self, code: str) -> str:
         """Name language `code` in the reader's language ("inglés" for a Spanish reader)."""
-        return self.locale.languages.get(code, code)
+        return str(self.locale.languages.get(code, code))
 
     def language_name(self, code: str) -> str:
         """Name language `code` in its own words ("español"), for language switchers."""
@@ -130,7 +139,7 @@ def _format_date(context: Mapping[str, Any], value: datetime, zone: str = "UTC")
 @pass_context
 def _format_datetime(context: Mapping[str, Any], value: datetime, zone: str = "UTC") -> str:
     i18n: I18n = context["i18n"]
-    return i18n.datetime(value, zone)
+    return i18n.date_time(value, zone)
 
 
 @pass_context

@@ -37,9 +37,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.env not in ENVIRONMENTS:
-            raise SettingsError(
-                f"FORUM_ENV={self.env!r} is not one of {', '.join(ENVIRONMENTS)}."
-            )
+            raise SettingsError(f"FORUM_ENV={self.env!r} is not one of {', '.join(ENVIRONMENTS)}.")
         unknown = [lang for lang in self.languages if lang not in SUPPORTED_LANGUAGES]
         if unknown or not self.languages:
             raise SettingsError(

@@ -23,9 +23,9 @@ _cleaner = bleach.Cleaner(
 )
 
 
-def _set_rel(attrs: dict[tuple[str | None, str], str], new: bool = False) -> dict[
-    tuple[str | None, str], str
-]:
+def _set_rel(
+    attrs: dict[tuple[str | None, str], str], new: bool = False
+) -> dict[tuple[str | None, str], str]:
     attrs[(None, "rel")] = LINK_REL
     return attrs
 
@@ -36,4 +36,5 @@ _linker = Linker(callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=Fa
 def render_markdown(source: str) -> str:
     """Render CommonMark `source` to sanitised HTML with safe, marked links."""
     html = _markdown.render(source)
-    return _cleaner.clean(_linker.linkify(_cleaner.clean(html)))
+    safe: str = _cleaner.clean(_linker.linkify(_cleaner.clean(html)))
+    return safe

@@ -6,9 +6,11 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
@@ -24,9 +26,20 @@ from forum.clock import FixedClock
 from forum.db import Database
 from forum.settings import Settings
 
+T = TypeVar("T")
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday, inside the test discussion
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
+
+
+def in_thread(function: Callable[..., T], *args: Any) -> T:
+    """Run `function` on a worker thread: Playwright's sync API keeps a loop running here."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result(timeout=300)
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    return in_thread(asyncio.run, coroutine)
 
 
 def _pg_admin_dsn(url: str) -> str:
@@ -36,7 +49,7 @@ def _pg_admin_dsn(url: str) -> str:
 async def _pg_reachable(url: str) -> str | None:
     try:
         connection = await asyncpg.connect(_pg_admin_dsn(url), timeout=5)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
         return f"{type(error).__name__}: {error}"
     await connection.close()
     return None
@@ -48,7 +61,7 @@ def _postgres_url() -> str:
         if IN_CI:
             pytest.fail("CI must run the PostgreSQL half: set FORUM_TEST_DATABASE_URL", False)
         pytest.skip("PostgreSQL half skipped: FORUM_TEST_DATABASE_URL is not set")
-    problem = asyncio.run(_pg_reachable(url))
+    problem = run_async(_pg_reachable(url))
     if problem:
         if IN_CI:
             pytest.fail(f"CI must run the PostgreSQL half, but {url} is unreachable: {problem}")
@@ -60,7 +73,7 @@ def _postgres_url() -> str:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once; each test gets a copy."""
     path = tmp_path_factory.mktemp("template") / "forum.db"
-    migrate(Settings(database_url=f"sqlite+aiosqlite:///{path}", env="test", secret_key=SECRET))
+    in_thread(migrate, Settings(database_url=f"sqlite+aiosqlite:///{path}", env="test", secret_key=SECRET))
     return path
 
 
@@ -77,13 +90,13 @@ def postgres_database() -> Iterator[str]:
         finally:
             await connection.close()
 
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    run_async(admin(f'CREATE DATABASE "{name}"'))
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
     try:
-        migrate(Settings(database_url=url, env="test", secret_key=SECRET))
+        in_thread(migrate, Settings(database_url=url, env="test", secret_key=SECRET))
         yield url
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_async(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -104,7 +117,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         finally:
             await connection.close()
 
-    asyncio.run(truncate())
+    run_async(truncate())
     return url
 
 

@@ -29,10 +29,15 @@ def question(number: int) -> dict[str, Any]:
 
 
 def discussion_data(
-    *, slug: str = "remote-apprenticeships", start: datetime, weeks: int = 2,
-    questions_per_week: tuple[int, ...] = (6, 5), languages: tuple[str, ...] = LANGUAGES,
+    *,
+    slug: str = "remote-apprenticeships",
+    start: datetime,
+    weeks: int = 2,
+    questions_per_week: tuple[int, ...] = (6, 5),
+    languages: tuple[str, ...] = LANGUAGES,
 ) -> dict[str, Any]:
     """A discussion opening at `start`, one set of questions per week, numbered on."""
+
     def only(texts: dict[str, str]) -> dict[str, str]:
         return {k: v for k, v in texts.items() if k in languages}
 
@@ -40,18 +45,23 @@ def discussion_data(
     number = 1
     for index in range(weeks):
         count = questions_per_week[index % len(questions_per_week)]
-        week_list.append({
-            "opens_at": start + timedelta(days=7 * index),
-            "closes_at": start + timedelta(days=7 * index + 13),
-            "title": only(three(
-                f"Week {index + 1}: staying in touch", f"Semana {index + 1}: mantener el contacto",
-                f"Semaine {index + 1} : garder le contact",
-            )),
-            "questions": [
-                {**question(n), "text": only(question(n)["text"])}
-                for n in range(number, number + count)
-            ],
-        })
+        week_list.append(
+            {
+                "opens_at": start + timedelta(days=7 * index),
+                "closes_at": start + timedelta(days=7 * index + 13),
+                "title": only(
+                    three(
+                        f"Week {index + 1}: staying in touch",
+                        f"Semana {index + 1}: mantener el contacto",
+                        f"Semaine {index + 1} : garder le contact",
+                    )
+                ),
+                "questions": [
+                    {**question(n), "text": only(question(n)["text"])}
+                    for n in range(number, number + count)
+                ],
+            }
+        )
         number += count
     return {
         "slug": slug,
@@ -60,26 +70,44 @@ def discussion_data(
         "timezone": "Europe/Madrid",
         "moderation": "pre",
         "languages": list(languages),
-        "title": only(three("Apprenticeships at a distance", "Aprendizaje a distancia",
-                            "L'apprentissage à distance")),
-        "summary": only(three("How firms and schools kept apprentices learning.",
-                              "Cómo empresas y escuelas mantuvieron la formación.",
-                              "Comment entreprises et écoles ont poursuivi la formation.")),
-        "introduction": only(three(
-            "Welcome. Tell us **what worked** and what did not.",
-            "Bienvenida. Cuéntenos **qué funcionó** y qué no.",
-            "Bienvenue. Dites-nous **ce qui a marché** et ce qui n'a pas marché.",
-        )),
+        "title": only(
+            three(
+                "Apprenticeships at a distance",
+                "Aprendizaje a distancia",
+                "L'apprentissage à distance",
+            )
+        ),
+        "summary": only(
+            three(
+                "How firms and schools kept apprentices learning.",
+                "Cómo empresas y escuelas mantuvieron la formación.",
+                "Comment entreprises et écoles ont poursuivi la formation.",
+            )
+        ),
+        "introduction": only(
+            three(
+                "Welcome. Tell us **what worked** and what did not.",
+                "Bienvenida. Cuéntenos **qué funcionó** y qué no.",
+                "Bienvenue. Dites-nous **ce qui a marché** et ce qui n'a pas marché.",
+            )
+        ),
         "moderators": [
             {"name": "Ana Ortiz", "organisation": "Training Centre", "email": "ana@example.org"},
             {"name": "Jean Moreau", "organisation": "Union Network", "email": "jean@example.org"},
         ],
         "tags": [
-            {"slug": "access-to-training", "kind": "topic",
-             "label": only(three("Access to training", "Acceso a la formación",
-                                 "Accès à la formation"))},
-            {"slug": "apprenticeships", "kind": "subject",
-             "label": only(three("Apprenticeships", "Aprendizaje", "Apprentissage"))},
+            {
+                "slug": "access-to-training",
+                "kind": "topic",
+                "label": only(
+                    three("Access to training", "Acceso a la formación", "Accès à la formation")
+                ),
+            },
+            {
+                "slug": "apprenticeships",
+                "kind": "subject",
+                "label": only(three("Apprenticeships", "Aprendizaje", "Apprentissage")),
+            },
         ],
         "weeks": week_list,
     }

@@ -38,8 +38,13 @@ async def test_concurrent_writers_wait_instead_of_failing(db: Database) -> None:
         async with db.transaction() as session:
             count = await session.scalar(select(func.count()).select_from(User))
             await asyncio.sleep(0.005)
-            session.add(User(email=f"w{index}@example.org", display_name=f"W {count}",
-                             created_at=datetime.now(UTC)))
+            session.add(
+                User(
+                    email=f"w{index}@example.org",
+                    display_name=f"W {count}",
+                    created_at=datetime.now(UTC),
+                )
+            )
 
     await asyncio.gather(*(writer(i) for i in range(20)))
     async with db.session() as session:

@@ -9,7 +9,9 @@ import pytest
 from forum.settings import Settings, SettingsError, development_secret
 
 
-def test_defaults_when_environment_is_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_defaults_when_environment_is_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     settings = Settings.from_environ({}, env_file=None)
     assert settings.database_url == "sqlite+aiosqlite:///./forum.db"
@@ -25,7 +27,10 @@ def test_environment_and_env_file_are_read(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("FORUM_LANGUAGES=es,fr\nFORUM_SMTP_PORT=2525\n", encoding="utf-8")
     settings = Settings.from_environ(
-        {"FORUM_SECRET_KEY": "k" * 10 + "abcdefghijklmnopqrstuvwxyz", "FORUM_BASE_URL": "https://x.org/"},
+        {
+            "FORUM_SECRET_KEY": "k" * 10 + "abcdefghijklmnopqrstuvwxyz",
+            "FORUM_BASE_URL": "https://x.org/",
+        },
         env_file=env_file,
     )
     assert settings.languages == ("es", "fr")
@@ -38,12 +43,16 @@ def test_environment_and_env_file_are_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize("secret", ["", "short", "a" * 64])
 def test_production_refuses_missing_or_weak_secret(secret: str) -> None:
     with pytest.raises(SettingsError, match="FORUM_SECRET_KEY"):
-        Settings.from_environ({"FORUM_ENV": "production", "FORUM_SECRET_KEY": secret}, env_file=None)
+        Settings.from_environ(
+            {"FORUM_ENV": "production", "FORUM_SECRET_KEY": secret}, env_file=None
+        )
 
 
 def test_production_accepts_strong_secret() -> None:
     key = "Zq4-7vP_2mX9sLk3Wd8hYt6Rb1Nc5Fg0Je"
-    settings = Settings.from_environ({"FORUM_ENV": "production", "FORUM_SECRET_KEY": key}, env_file=None)
+    settings = Settings.from_environ(
+        {"FORUM_ENV": "production", "FORUM_SECRET_KEY": key}, env_file=None
+    )
     assert settings.secret_key == key
 
 

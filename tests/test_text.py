@@ -51,8 +51,13 @@ def test_links_are_marked_and_bare_urls_linkified() -> None:
 
 @pytest.mark.parametrize(
     "source",
-    ["<script>alert(1)</script>", "[x](javascript:alert(1))", "<img src=x onerror=alert(1)>",
-     '<a href="data:text/html,hi">x</a>', "![i](http://e.org/i.png)"],
+    [
+        "<script>alert(1)</script>",
+        "[x](javascript:alert(1))",
+        "<img src=x onerror=alert(1)>",
+        '<a href="data:text/html,hi">x</a>',
+        "![i](http://e.org/i.png)",
+    ],
 )
 def test_dangerous_markup_is_neutralised(source: str) -> None:
     html = render_markdown(source)

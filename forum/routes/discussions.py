@@ -26,8 +26,11 @@ async def question(request: Request) -> Response:
     i18n = page_i18n(request)
     async with database(request).session() as session:
         page = await get_question_page(
-            session, slug=request.path_params["slug"], number=request.path_params["number"],
-            language=i18n.language, now=now(request),
+            session,
+            slug=request.path_params["slug"],
+            number=request.path_params["number"],
+            language=i18n.language,
+            now=now(request),
         )
     return render(request, "discussions/question.html", {"page": page}, i18n=i18n)
 

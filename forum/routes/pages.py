@@ -19,7 +19,8 @@ async def root(request: Request) -> Response:
     """Send the reader to the home page in the language their browser prefers."""
     settings = settings_of(request)
     language = negotiate_language(
-        request.headers.get("accept-language"), request.app.state.catalogs,
+        request.headers.get("accept-language"),
+        request.app.state.catalogs,
         settings.default_language,
     )
     return RedirectResponse(f"/{language}/", status_code=302, headers={"Vary": "Accept-Language"})
@@ -50,8 +51,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return await not_found(request, exc)
     return render(
-        request, "pages/error.html", {"status": exc.status_code},
-        i18n=fallback_i18n(request), status=exc.status_code,
+        request,
+        "pages/error.html",
+        {"status": exc.status_code},
+        i18n=fallback_i18n(request),
+        status=exc.status_code,
     )
 
 

@@ -34,7 +34,11 @@ def demo_specs(
 
 
 async def load_demo_discussion(
-    session: AsyncSession, spec: DiscussionSpec, files: dict[str, bytes], *, now: datetime,
+    session: AsyncSession,
+    spec: DiscussionSpec,
+    files: dict[str, bytes],
+    *,
+    now: datetime,
     source: str,
 ) -> bool:
     """Import one demo discussion unless it is there already; tell whether it was added."""

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
+from sqlmodel import col, select
 
 from forum.models import (
     Discussion,
@@ -151,7 +152,7 @@ async def _translations(
 ) -> dict[int, dict[str, DiscussionTranslation]]:
     rows = await session.scalars(
         select(DiscussionTranslation).where(
-            DiscussionTranslation.discussion_id.in_(list(discussion_ids))  # type: ignore[attr-defined]
+            col(DiscussionTranslation.discussion_id).in_(list(discussion_ids))
         )
     )
     grouped: dict[int, dict[str, DiscussionTranslation]] = defaultdict(dict)
@@ -161,7 +162,9 @@ async def _translations(
 
 
 def _card(
-    discussion: Discussion, translations: dict[str, DiscussionTranslation], language: str,
+    discussion: Discussion,
+    translations: dict[str, DiscussionTranslation],
+    language: str,
     now: datetime,
 ) -> DiscussionCard:
     fallbacks = _fallbacks(discussion)
@@ -181,7 +184,7 @@ async def list_discussions(
     session: AsyncSession, *, language: str, now: datetime
 ) -> DiscussionListing:
     """List discussions open now (closing soonest first), upcoming, and past (newest first)."""
-    discussions = list(await session.scalars(select(Discussion).order_by(Discussion.opens_at)))
+    discussions = list(await session.scalars(select(Discussion).order_by(col(Discussion.opens_at))))
     translations = await _translations(session, [d.id for d in discussions if d.id is not None])
     cards = [_card(d, translations[d.id or 0], language, now) for d in discussions]
     return DiscussionListing(
@@ -191,7 +194,8 @@ async def list_discussions(
         upcoming=[c for c in cards if c.status is DiscussionStatus.UPCOMING],
         past=sorted(
             (c for c in cards if c.status is DiscussionStatus.CLOSED),
-            key=lambda c: c.closes_at, reverse=True,
+            key=lambda c: c.closes_at,
+            reverse=True,
         ),
     )
 
@@ -208,28 +212,35 @@ async def _weeks(
 ) -> tuple[list[WeekView], datetime | None]:
     """Load the sets that have opened, with their questions; and when the next one opens."""
     fallbacks = _fallbacks(discussion)
-    sets = list(await session.scalars(
-        select(QuestionSet).where(QuestionSet.discussion_id == discussion.id)
-        .order_by(QuestionSet.position)  # type: ignore[arg-type]
-    ))
+    sets = list(
+        await session.scalars(
+            select(QuestionSet)
+            .where(QuestionSet.discussion_id == discussion.id)
+            .order_by(col(QuestionSet.position))
+        )
+    )
     opened = [s for s in sets if s.opens_at <= now]
     upcoming = [s.opens_at for s in sets if s.opens_at > now]
     opened_ids = [s.id for s in opened]
     set_titles: dict[int, dict[str, str]] = defaultdict(dict)
-    for row in await session.scalars(select(QuestionSetTranslation).where(
-        QuestionSetTranslation.question_set_id.in_(opened_ids)  # type: ignore[attr-defined]
-    )):
-        set_titles[row.question_set_id][row.language] = row.title
+    for set_row in await session.scalars(
+        select(QuestionSetTranslation).where(
+            col(QuestionSetTranslation.question_set_id).in_(opened_ids)
+        )
+    ):
+        set_titles[set_row.question_set_id][set_row.language] = set_row.title
     questions: dict[int, list[Question]] = defaultdict(list)
-    for question in await session.scalars(select(Question).where(
-        Question.question_set_id.in_(opened_ids)  # type: ignore[attr-defined]
-    ).order_by(Question.number)):  # type: ignore[arg-type]
+    for question in await session.scalars(
+        select(Question)
+        .where(col(Question.question_set_id).in_(opened_ids))
+        .order_by(col(Question.number))
+    ):
         questions[question.question_set_id].append(question)
     question_ids = [q.id for group in questions.values() for q in group]
     texts: dict[int, dict[str, str]] = defaultdict(dict)
-    for row in await session.scalars(select(QuestionTranslation).where(
-        QuestionTranslation.question_id.in_(question_ids)  # type: ignore[attr-defined]
-    )):
+    for row in await session.scalars(
+        select(QuestionTranslation).where(col(QuestionTranslation.question_id).in_(question_ids))
+    ):
         texts[row.question_id][row.language] = row.text
     weeks = [
         WeekView(
@@ -256,21 +267,26 @@ async def get_discussion_page(
     assert discussion.id is not None
     fallbacks = _fallbacks(discussion)
     translations = (await _translations(session, [discussion.id]))[discussion.id]
-    moderators = (await session.execute(
-        select(User.display_name, User.organisation)
-        .join(DiscussionModerator, DiscussionModerator.user_id == User.id)  # type: ignore[arg-type]
-        .where(DiscussionModerator.discussion_id == discussion.id)
-        .order_by(DiscussionModerator.position)  # type: ignore[arg-type]
-    )).all()
+    moderators = (
+        await session.execute(
+            select(col(User.display_name), col(User.organisation))
+            .join(DiscussionModerator, col(DiscussionModerator.user_id) == col(User.id))
+            .where(DiscussionModerator.discussion_id == discussion.id)
+            .order_by(col(DiscussionModerator.position))
+        )
+    ).all()
     tags = await _tags(session, discussion.id, language, fallbacks)
-    documents = (await session.execute(
-        select(Document.id, Document.title, Document.filename, Document.language,
-               Document.size_bytes)
-        .where(Document.discussion_id == discussion.id).order_by(Document.id)  # type: ignore[arg-type]
-    )).all()
+    documents = await session.scalars(
+        select(Document)
+        .options(defer(Document.content))  # type: ignore[arg-type]
+        .where(Document.discussion_id == discussion.id)
+        .order_by(col(Document.id))
+    )
     weeks, next_opens = await _weeks(session, discussion, language, now)
     chosen_documents = _documents_for(
-        [DocumentLink(*row) for row in documents], language, fallbacks
+        [DocumentLink(d.id or 0, d.title, d.filename, d.language, d.size_bytes) for d in documents],
+        language,
+        fallbacks,
     )
     return DiscussionPage(
         card=_card(discussion, translations, language, now),
@@ -301,13 +317,20 @@ def _documents_for(
 async def _tags(
     session: AsyncSession, discussion_id: int, language: str, fallbacks: Sequence[str]
 ) -> list[TagLabel]:
-    rows = (await session.execute(
-        select(Tag.slug, Tag.kind, TagTranslation.language, TagTranslation.label)
-        .join(DiscussionTag, DiscussionTag.tag_id == Tag.id)  # type: ignore[arg-type]
-        .join(TagTranslation, TagTranslation.tag_id == Tag.id)  # type: ignore[arg-type]
-        .where(DiscussionTag.discussion_id == discussion_id)
-        .order_by(DiscussionTag.position)  # type: ignore[arg-type]
-    )).all()
+    rows = (
+        await session.execute(
+            select(
+                col(Tag.slug),
+                col(Tag.kind),
+                col(TagTranslation.language),
+                col(TagTranslation.label),
+            )
+            .join(DiscussionTag, col(DiscussionTag.tag_id) == col(Tag.id))
+            .join(TagTranslation, col(TagTranslation.tag_id) == col(Tag.id))
+            .where(DiscussionTag.discussion_id == discussion_id)
+            .order_by(col(DiscussionTag.position), col(TagTranslation.language))
+        )
+    ).all()
     labels: dict[tuple[str, str], dict[str, str]] = {}
     for slug, kind, tag_language, label in rows:
         labels.setdefault((slug, kind), {})[tag_language] = label
@@ -343,7 +366,8 @@ async def get_question_page(
 async def get_document(session: AsyncSession, *, slug: str, document_id: int) -> Document:
     """Return a discussion's document with its content; raise NotFound otherwise."""
     document = await session.scalar(
-        select(Document).join(Discussion, Discussion.id == Document.discussion_id)  # type: ignore[arg-type]
+        select(Document)
+        .join(Discussion, col(Discussion.id) == col(Document.discussion_id))
         .where(Discussion.slug == slug, Document.id == document_id)
     )
     if document is None:

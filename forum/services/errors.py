@@ -22,8 +22,10 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.place}: {self.reason}" if self.place else (
-            f"{self.file}: {self.reason}"
+        return (
+            f"{self.file}: {self.place}: {self.reason}"
+            if self.place
+            else (f"{self.file}: {self.reason}")
         )
 
 

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from forum.models import (
     Discussion,
@@ -54,8 +55,9 @@ class ModeratorSpec(_Spec):
 class TagSpec(_Spec):
     slug: Slug
     kind: TagKind
-    label: dict[str, Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                      max_length=120)]]
+    label: dict[
+        str, Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    ]
 
 
 class DocumentSpec(_Spec):
@@ -100,9 +102,9 @@ def _place(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def read_discussion_file(path: Path, languages: tuple[str, ...]) -> tuple[DiscussionSpec, dict[
-    str, bytes
-]]:
+def read_discussion_file(
+    path: Path, languages: tuple[str, ...]
+) -> tuple[DiscussionSpec, dict[str, bytes]]:
     """Parse and validate `path`; return the spec and the document files' contents."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -188,16 +190,16 @@ def _rule_problems(spec: DiscussionSpec, offered: tuple[str, ...]) -> list[tuple
             check_translations(f"{place}.text", question.text)
             if question.number in seen:
                 problems.append(
-                    (f"{place}.number", f"question {question.number} is already used at "
-                     f"{seen[question.number]}")
+                    (
+                        f"{place}.number",
+                        f"question {question.number} is already used at {seen[question.number]}",
+                    )
                 )
             seen.setdefault(question.number, place)
     return problems
 
 
-def _period_problems(prefix: str, opens_at: datetime, closes_at: datetime) -> list[
-    tuple[str, str]
-]:
+def _period_problems(prefix: str, opens_at: datetime, closes_at: datetime) -> list[tuple[str, str]]:
     problems = [
         (f"{prefix}{name}", "needs a time zone offset, e.g. 2026-03-02T08:00:00Z")
         for name, value in (("opens_at", opens_at), ("closes_at", closes_at))
@@ -210,58 +212,91 @@ def _period_problems(prefix: str, opens_at: datetime, closes_at: datetime) -> li
 
 async def discussion_exists(session: AsyncSession, slug: str) -> bool:
     """Tell whether a discussion with `slug` is already stored."""
-    count = await session.scalar(select(func.count()).where(Discussion.slug == slug))
+    count = await session.scalar(
+        select(func.count()).select_from(Discussion).where(Discussion.slug == slug)
+    )
     return bool(count)
 
 
 async def import_discussion(
-    session: AsyncSession, spec: DiscussionSpec, files: dict[str, bytes], *, now: datetime,
+    session: AsyncSession,
+    spec: DiscussionSpec,
+    files: dict[str, bytes],
+    *,
+    now: datetime,
     source: str = "",
 ) -> Discussion:
     """Write a validated discussion; the caller's transaction makes it all or nothing."""
     if await discussion_exists(session, spec.slug):
         raise ImportRefused([Problem(source, "slug", f"a discussion {spec.slug!r} exists already")])
     discussion = Discussion(
-        slug=spec.slug, opens_at=spec.opens_at, closes_at=spec.closes_at, timezone=spec.timezone,
-        moderation_mode=spec.moderation.value, languages=",".join(spec.languages), created_at=now,
+        slug=spec.slug,
+        opens_at=spec.opens_at,
+        closes_at=spec.closes_at,
+        timezone=spec.timezone,
+        moderation_mode=spec.moderation.value,
+        languages=",".join(spec.languages),
+        created_at=now,
     )
     session.add(discussion)
     await session.flush()
     assert discussion.id is not None
     discussion_id = discussion.id
     for language in spec.languages:
-        session.add(DiscussionTranslation(
-            discussion_id=discussion_id, language=language, title=spec.title[language],
-            summary=spec.summary[language], introduction_source=spec.introduction[language],
-            introduction_html=render_markdown(spec.introduction[language]),
-        ))
+        session.add(
+            DiscussionTranslation(
+                discussion_id=discussion_id,
+                language=language,
+                title=spec.title[language],
+                summary=spec.summary[language],
+                introduction_source=spec.introduction[language],
+                introduction_html=render_markdown(spec.introduction[language]),
+            )
+        )
     await _import_people(session, discussion_id, spec.moderators, now)
     await _import_tags(session, discussion_id, spec.tags, source)
     for document in spec.documents:
         content = files[document.file]
-        session.add(Document(
-            discussion_id=discussion_id, language=document.language, title=document.title,
-            filename=Path(document.file).name, size_bytes=len(content), content=content,
-            content_type=mimetypes.guess_type(document.file)[0] or "application/octet-stream",
-        ))
+        session.add(
+            Document(
+                discussion_id=discussion_id,
+                language=document.language,
+                title=document.title,
+                filename=Path(document.file).name,
+                size_bytes=len(content),
+                content=content,
+                content_type=mimetypes.guess_type(document.file)[0] or "application/octet-stream",
+            )
+        )
     for position, week in enumerate(spec.weeks, start=1):
-        question_set = QuestionSet(discussion_id=discussion_id, position=position,
-                                   opens_at=week.opens_at, closes_at=week.closes_at)
+        question_set = QuestionSet(
+            discussion_id=discussion_id,
+            position=position,
+            opens_at=week.opens_at,
+            closes_at=week.closes_at,
+        )
         session.add(question_set)
         await session.flush()
         assert question_set.id is not None
         for language, title in week.title.items():
-            session.add(QuestionSetTranslation(question_set_id=question_set.id,
-                                               language=language, title=title))
+            session.add(
+                QuestionSetTranslation(
+                    question_set_id=question_set.id, language=language, title=title
+                )
+            )
         for spec_question in week.questions:
-            question = Question(discussion_id=discussion_id, question_set_id=question_set.id,
-                                number=spec_question.number)
+            question = Question(
+                discussion_id=discussion_id,
+                question_set_id=question_set.id,
+                number=spec_question.number,
+            )
             session.add(question)
             await session.flush()
             assert question.id is not None
             for language, text in spec_question.text.items():
-                session.add(QuestionTranslation(question_id=question.id, language=language,
-                                                text=text))
+                session.add(
+                    QuestionTranslation(question_id=question.id, language=language, text=text)
+                )
     await session.flush()
     return discussion
 
@@ -272,18 +307,24 @@ async def _import_people(
     emails = [moderator.email for moderator in moderators]
     existing = {
         user.email: user
-        for user in (await session.scalars(select(User).where(User.email.in_(emails)))).all()
+        for user in (await session.scalars(select(User).where(col(User.email).in_(emails)))).all()
     }
     for position, moderator in enumerate(moderators):
         user = existing.get(moderator.email)
         if user is None:
-            user = User(email=moderator.email, display_name=moderator.name,
-                        organisation=moderator.organisation, created_at=now, role="moderator")
+            user = User(
+                email=moderator.email,
+                display_name=moderator.name,
+                organisation=moderator.organisation,
+                created_at=now,
+                role="moderator",
+            )
             session.add(user)
             await session.flush()
         assert user.id is not None
-        session.add(DiscussionModerator(discussion_id=discussion_id, user_id=user.id,
-                                        position=position))
+        session.add(
+            DiscussionModerator(discussion_id=discussion_id, user_id=user.id, position=position)
+        )
 
 
 async def _import_tags(
@@ -291,15 +332,21 @@ async def _import_tags(
 ) -> None:
     slugs = [tag.slug for tag in tags]
     existing = {
-        tag.slug: tag for tag in (await session.scalars(select(Tag).where(Tag.slug.in_(slugs))))
+        tag.slug: tag
+        for tag in (await session.scalars(select(Tag).where(col(Tag.slug).in_(slugs))))
     }
     for position, spec in enumerate(tags):
         tag = existing.get(spec.slug)
         if tag is not None and tag.kind != spec.kind.value:
-            raise ImportRefused([Problem(
-                source, f"tags[{position + 1}].kind",
-                f"tag {spec.slug!r} exists already as a {tag.kind}",
-            )])
+            raise ImportRefused(
+                [
+                    Problem(
+                        source,
+                        f"tags[{position + 1}].kind",
+                        f"tag {spec.slug!r} exists already as a {tag.kind}",
+                    )
+                ]
+            )
         if tag is None:
             tag = Tag(slug=spec.slug, kind=spec.kind.value)
             session.add(tag)
@@ -326,4 +373,3 @@ def shift_dates(data: Any, today: date) -> Any:
         return value
 
     return shift(data)
-

@@ -32,8 +32,8 @@ async def test_discussion_page_shows_open_week_only(client: httpx.AsyncClient) -
     assert "Week 1 questions" in page
     assert "Week 2 questions" not in page
     for number in range(1, 7):
-        assert f"/questions/{number}\"" in page
-    assert "/questions/7\"" not in page
+        assert f'/questions/{number}"' in page
+    assert '/questions/7"' not in page
     assert "The next set of questions opens on" in page
     assert "Ana Ortiz" in page and "Union Network" in page
     assert "Access to training" in page
@@ -70,9 +70,13 @@ async def test_second_week_appears_when_clock_reaches_it(
 @pytest.mark.usefixtures("discussion")
 async def test_week_closes_on_time(client: httpx.AsyncClient, clock: FixedClock) -> None:
     clock.set(NOW - timedelta(days=2) + timedelta(days=13) - timedelta(seconds=1))
-    assert "Open for answers until" in (await client.get(URL.format(lang="en") + "/questions/1")).text
+    assert (
+        "Open for answers until" in (await client.get(URL.format(lang="en") + "/questions/1")).text
+    )
     clock.advance(timedelta(seconds=1))
-    assert "Closed for answers on" in (await client.get(URL.format(lang="en") + "/questions/1")).text
+    assert (
+        "Closed for answers on" in (await client.get(URL.format(lang="en") + "/questions/1")).text
+    )
 
 
 async def test_upcoming_discussion_shows_no_questions(
@@ -150,10 +154,12 @@ async def test_document_download_in_reader_language(
 async def test_statement_count_does_not_grow_with_questions(
     client: httpx.AsyncClient, db: Database, count_statements: StatementCounter
 ) -> None:
-    small = discussion_data(slug="small", start=NOW - timedelta(days=30), weeks=1,
-                            questions_per_week=(2,))
-    large = discussion_data(slug="large", start=NOW - timedelta(days=30), weeks=4,
-                            questions_per_week=(12,))
+    small = discussion_data(
+        slug="small", start=NOW - timedelta(days=30), weeks=1, questions_per_week=(2,)
+    )
+    large = discussion_data(
+        slug="large", start=NOW - timedelta(days=30), weeks=4, questions_per_week=(12,)
+    )
     async with db.transaction() as session:
         await add_discussion(session, small, now=NOW)
         await add_discussion(session, large, now=NOW)

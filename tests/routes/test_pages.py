@@ -38,9 +38,15 @@ async def test_root_redirects_by_accept_language(
 
 async def test_home_lists_open_upcoming_and_past(client: httpx.AsyncClient, db: Database) -> None:
     async with db.transaction() as session:
-        await add_discussion(session, discussion_data(slug="now-open", start=NOW - timedelta(days=1)), now=NOW)
-        await add_discussion(session, discussion_data(slug="later", start=NOW + timedelta(days=10)), now=NOW)
-        await add_discussion(session, discussion_data(slug="long-ago", start=NOW - timedelta(days=90)), now=NOW)
+        await add_discussion(
+            session, discussion_data(slug="now-open", start=NOW - timedelta(days=1)), now=NOW
+        )
+        await add_discussion(
+            session, discussion_data(slug="later", start=NOW + timedelta(days=10)), now=NOW
+        )
+        await add_discussion(
+            session, discussion_data(slug="long-ago", start=NOW - timedelta(days=90)), now=NOW
+        )
     page = (await client.get("/es/")).text
     open_now, rest = page.split('id="upcoming"', 1)
     upcoming, past = rest.split('id="past"', 1)
@@ -87,8 +93,10 @@ async def test_healthz_ok(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["sqlite+aiosqlite:////nonexistent-dir/forum.db",
-     "postgresql+asyncpg://postgres@127.0.0.1:1/test"],
+    [
+        "sqlite+aiosqlite:////nonexistent-dir/forum.db",
+        "postgresql+asyncpg://postgres@127.0.0.1:1/test",
+    ],
 )
 async def test_healthz_503_when_database_unreachable(url: str) -> None:
     app: Starlette = create_app(Settings(database_url=url, env="test", secret_key=SECRET))

@@ -78,14 +78,18 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         (lambda d: d.update(moderation="sometimes"), "moderation: Input should be 'pre' or 'post'"),
         (lambda d: d.update(colour="blue"), "colour: Extra inputs are not permitted"),
         (lambda d: d.pop("weeks"), "weeks: Field required"),
-        (lambda d: d["weeks"][0]["questions"][0].update(number="one"), "weeks[1].questions[1].number:"),
+        (
+            lambda d: d["weeks"][0]["questions"][0].update(number="one"),
+            "weeks[1].questions[1].number:",
+        ),
         (lambda d: d["moderators"][0].update(email="not an address"), "moderators[1].email:"),
-        (lambda d: d["title"].update(en="   "), "title.en: String should have at least 1 character"),
+        (
+            lambda d: d["title"].update(en="   "),
+            "title.en: String should have at least 1 character",
+        ),
     ],
 )
-def test_shape_errors_name_their_place(
-    change: Any, expected: str, tmp_path: Path
-) -> None:
+def test_shape_errors_name_their_place(change: Any, expected: str, tmp_path: Path) -> None:
     data = discussion_data(start=START)
     change(data)
     problems = _problems(data, tmp_path)
@@ -157,8 +161,11 @@ async def test_shared_tags_and_moderators_are_reused(db: Database) -> None:
 
 
 def test_shift_dates_moves_every_datetime() -> None:
-    data = {"reference_date": datetime(2026, 1, 5).date(), "opens_at": START,
-            "weeks": [{"opens_at": START}]}
+    data = {
+        "reference_date": datetime(2026, 1, 5).date(),
+        "opens_at": START,
+        "weeks": [{"opens_at": START}],
+    }
     shifted = shift_dates(data, datetime(2026, 1, 8).date())
     assert shifted["opens_at"] == START + timedelta(days=3)
     assert shifted["weeks"][0]["opens_at"] == START + timedelta(days=3)

@@ -1,0 +1,85 @@
+"""The `forum` command: help, migrate, demo (idempotent), import with clear refusals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from tests.conftest import NOW
+from tests.factories import discussion_data
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def forum(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "FORUM_DATABASE_URL": database_url,
+        "FORUM_ENV": "test",
+        "FORUM_SECRET_KEY": "cli-test-secret-0123456789-abcdefghijkl",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "forum.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_help_lists_commands(tmp_path: Path) -> None:
+    result = forum("--help", database_url="sqlite+aiosqlite:///x.db", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("serve", "migrate", "demo", "import"):
+        assert command in result.stdout
+
+
+def test_migrate_demo_twice_then_import(database_url: str, tmp_path: Path) -> None:
+    assert forum("migrate", database_url=database_url, cwd=tmp_path).returncode == 0
+    first = forum("demo", database_url=database_url, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "skills-in-crisis: added" in first.stdout
+    second = forum("demo", database_url=database_url, cwd=tmp_path)
+    assert second.returncode == 0
+    assert "skills-in-crisis: already there" in second.stdout
+    assert "added" not in second.stdout
+
+    good = tmp_path / "good.toml"
+    good.write_text(tomli_w.dumps(discussion_data(start=NOW)), encoding="utf-8")
+    result = forum("import", str(good), database_url=database_url, cwd=tmp_path)
+    assert result.returncode == 0 and "imported remote-apprenticeships" in result.stdout
+    again = forum("import", str(good), database_url=database_url, cwd=tmp_path)
+    assert again.returncode == 1 and "exists already" in again.stderr
+
+
+def test_import_refusal_lists_file_place_reason(tmp_path: Path) -> None:
+    data = discussion_data(start=NOW)
+    del data["title"]["es"]
+    data["weeks"][1]["questions"][0]["number"] = 1
+    bad = tmp_path / "bad.toml"
+    bad.write_text(tomli_w.dumps(data), encoding="utf-8")
+    result = forum("import", str(bad), database_url="sqlite+aiosqlite:///x.db", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "nothing was imported" in result.stderr
+    assert f"{bad}: title: missing translation: es" in result.stderr
+    assert f"{bad}: weeks[2].questions[1].number: question 1 is already used" in result.stderr
+
+
+@pytest.mark.parametrize("secret", ["", "weak"])
+def test_production_without_strong_secret_stops(tmp_path: Path, secret: str) -> None:
+    env = {"PATH": "/usr/bin:/bin", "FORUM_ENV": "production", "FORUM_SECRET_KEY": secret}
+    result = subprocess.run(
+        [sys.executable, "-m", "forum.cli", "migrate"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "FORUM_SECRET_KEY is missing or weak" in result.stderr
