@@ -73,7 +73,9 @@ def _postgres_url() -> str:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once; each test gets a copy."""
     path = tmp_path_factory.mktemp("template") / "forum.db"
-    in_thread(migrate, Settings(database_url=f"sqlite+aiosqlite:///{path}", env="test", secret_key=SECRET))
+    in_thread(
+        migrate, Settings(database_url=f"sqlite+aiosqlite:///{path}", env="test", secret_key=SECRET)
+    )
     return path
 
 
