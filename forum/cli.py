@@ -29,7 +29,8 @@ def migrate(settings: Settings, revision: str = "head") -> None:
     command.upgrade(config, revision)
 
 
-async def _demo(settings: Settings) -> list[tuple[str, bool]]:
+async def load_demo(settings: Settings) -> list[tuple[str, bool]]:
+    """Load every demo discussion not yet stored; return (slug, added) for each."""
     db = Database(settings.database_url)
     now = SystemClock().now()
     results = []
@@ -87,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             migrate(settings)
             print("database is up to date")
         elif args.command == "demo":
-            for slug, added in asyncio.run(_demo(settings)):
+            for slug, added in asyncio.run(load_demo(settings)):
                 print(f"{slug}: {'added' if added else 'already there, left as it is'}")
         elif args.command == "import":
             print(f"imported {asyncio.run(_import(settings, args.file))}")

@@ -14,10 +14,7 @@ import uvicorn
 from playwright.async_api import Browser, async_playwright
 
 from forum.app import create_app
-from forum.cli import migrate
-from forum.clock import SystemClock
-from forum.db import Database
-from forum.services.demo import demo_specs, load_demo_discussion
+from forum.cli import load_demo, migrate
 from forum.settings import Settings
 from tests.conftest import IN_CI, SECRET, in_thread, run_async
 
@@ -40,24 +37,13 @@ def _free_port() -> int:
         return port
 
 
-async def _load_demo(settings: Settings) -> None:
-    db = Database(settings.database_url)
-    now = SystemClock().now()
-    try:
-        for spec, files, source in demo_specs(now.date(), settings.languages):
-            async with db.transaction() as session:
-                await load_demo_discussion(session, spec, files, now=now, source=source)
-    finally:
-        await db.dispose()
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo forum served by uvicorn on a free loopback port, on SQLite."""
     path = tmp_path_factory.mktemp("live") / "forum.db"
     settings = Settings(database_url=f"sqlite+aiosqlite:///{path}", env="test", secret_key=SECRET)
     in_thread(migrate, settings)
-    run_async(_load_demo(settings))
+    run_async(load_demo(settings))
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(

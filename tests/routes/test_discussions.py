@@ -170,3 +170,13 @@ async def test_statement_count_does_not_grow_with_questions(
         counts.append(count_statements.count - before)
     assert counts[0] == counts[1]
     assert counts[1] <= 10
+
+
+async def test_closed_discussion_says_so(client: httpx.AsyncClient, db: Database) -> None:
+    async with db.transaction() as session:
+        await add_discussion(session, discussion_data(start=NOW - timedelta(days=60)), now=NOW)
+    page = (await client.get(URL.format(lang="en"))).text
+    assert "This discussion closed on" in page
+    assert "You may contribute in:" not in page
+    assert "Week 2 questions" in page and "Closed for answers on" in page
+    assert "The next set of questions opens on" not in page
