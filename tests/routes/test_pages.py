@@ -112,3 +112,17 @@ async def test_static_css_is_served(client: httpx.AsyncClient) -> None:
     response = await client.get("/static/style.css")
     assert response.status_code == 200
     assert "text/css" in response.headers["content-type"]
+
+
+async def test_database_failure_gives_translated_error_page() -> None:
+    settings = Settings(
+        database_url="sqlite+aiosqlite:////nonexistent-dir/forum.db", env="test", secret_key=SECRET
+    )
+    app: Starlette = create_app(settings)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.get("/es/")
+    await app.state.db.dispose()
+    assert response.status_code == 500
+    assert "Se ha producido un error" in response.text
+    assert "Traceback" not in response.text
