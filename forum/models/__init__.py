@@ -12,9 +12,15 @@ from forum.models.discussions import (
     QuestionTranslation,
 )
 from forum.models.tags import DiscussionTag, Tag, TagTranslation
-from forum.models.users import User
+from forum.models.mail import OutboxMessage
+from forum.models.ratelimits import RateLimitCounter
+from forum.models.users import AccountToken, User, UserSession
 
 __all__ = [
+    "AccountToken",
+    "OutboxMessage",
+    "RateLimitCounter",
+    "UserSession",
     "Discussion",
     "DiscussionModerator",
     "DiscussionTag",

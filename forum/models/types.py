@@ -70,3 +70,14 @@ class StakeholderGroup(StrEnum):
     INTERNATIONAL = "international"
     INDIVIDUAL = "individual"
     OTHER = "other"
+
+
+class TokenPurpose(StrEnum):
+    CONFIRM = "confirm"
+    RESET = "reset"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last retry
