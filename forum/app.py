@@ -11,14 +11,18 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from forum.clock import Clock, SystemClock
 from forum.db import Database
 from forum.i18n import build_templates, load_catalogs
-from forum.routes import discussions, pages
-from forum.services.errors import NotFound
+from forum.routes import accounts, discussions, pages, profile
+from forum.routes.viewer import ViewerMiddleware
+from forum.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
+from forum.services.errors import Conflict, NotFound, PermissionDenied
+from forum.services.postman import Postman
 from forum.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +51,22 @@ def _static_version() -> str:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
+
+
+def account_routes() -> list[Route]:
+    both = ["GET", "POST"]
+    return [
+        Route("/{lang:lang}/account/register", accounts.register, methods=both),
+        Route("/{lang:lang}/account/confirm/{token}", accounts.confirm, methods=both),
+        Route("/{lang:lang}/account/confirm-again", accounts.confirm_again, methods=["POST"]),
+        Route("/{lang:lang}/account/sign-in", accounts.sign_in, methods=both),
+        Route("/{lang:lang}/account/sign-out", accounts.sign_out, methods=["POST"]),
+        Route("/{lang:lang}/account/reset", accounts.reset_request, methods=both),
+        Route("/{lang:lang}/account/reset/{token}", accounts.reset, methods=both),
+        Route("/{lang:lang}/account/profile", profile.profile, methods=both),
+        Route("/{lang:lang}/account/password", profile.password, methods=both),
+        Route("/{lang:lang}/people/{id:int}", profile.person),
+    ]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
@@ -78,19 +98,42 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             name="document",
         ),
     ]
+    clock = clock or SystemClock()
+    middleware = [
+        Middleware(SecurityHeadersMiddleware, https=settings.https),
+        Middleware(
+            BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, too_large=pages.too_large
+        ),
+        Middleware(
+            CSRFMiddleware,
+            secret_key=settings.secret_key,
+            https=settings.https,
+            reject=pages.csrf_failed,
+        ),
+        Middleware(ViewerMiddleware, db=db, settings=settings, clock=clock),
+    ]
     app = Starlette(
-        routes=routes,
+        routes=[*routes, *account_routes()],
+        middleware=middleware,
         lifespan=lifespan,
         exception_handlers={
             NotFound: pages.not_found,
+            PermissionDenied: pages.forbidden,
+            Conflict: pages.conflict,
             HTTPException: pages.http_error,
             500: pages.server_error,
         },
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock
     app.state.catalogs = load_catalogs(settings.languages)
     app.state.templates = build_templates(TEMPLATES)
+    app.state.postman = Postman(
+        templates=app.state.templates,
+        catalogs=app.state.catalogs,
+        base_url=settings.base_url,
+        default_language=settings.default_language,
+    )
     app.state.static_version = _static_version()
     return app

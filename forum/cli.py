@@ -1,18 +1,22 @@
-"""The `forum` command: serve, migrate, demo, import."""
+"""The `forum` command: serve, migrate, demo, import, create-admin, worker."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from forum.clock import SystemClock
 from forum.db import Database
+from forum.mail import run_worker
 from forum.services.demo import demo_specs, load_demo_discussion
 from forum.services.errors import ImportRefused
 from forum.services.importing import import_discussion, read_discussion_file
+from forum.services.profiles import FormInvalid
 from forum.settings import Settings, SettingsError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -55,6 +59,32 @@ async def _import(settings: Settings, path: Path) -> str:
     return spec.slug
 
 
+async def _create_admin(settings: Settings, email: str, name: str, password: str) -> str:
+    from forum.services.accounts import create_admin
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            user = await create_admin(session, email=email, display_name=name, password=password,
+                                      now=SystemClock().now())
+    finally:
+        await db.dispose()
+    return user.email
+
+
+def _admin_password() -> str:
+    """Read the password from FORUM_ADMIN_PASSWORD, or ask for it twice on a terminal."""
+    from_env = os.environ.get("FORUM_ADMIN_PASSWORD")
+    if from_env:
+        return from_env
+    if not sys.stdin.isatty():
+        raise SystemExit("forum: set FORUM_ADMIN_PASSWORD or run create-admin on a terminal")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password again: "):
+        raise SystemExit("forum: the two passwords differ; nothing was changed")
+    return first
+
+
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
@@ -75,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="load the demo discussions (skips those already there)")
     load = commands.add_parser("import", help="import a discussion from a TOML file")
     load.add_argument("file", type=Path)
+    admin = commands.add_parser(
+        "create-admin", help="make an admin account (password from FORUM_ADMIN_PASSWORD or asked)"
+    )
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="")
+    worker = commands.add_parser("worker", help="send the mail outbox, with retries")
+    worker.add_argument("--once", action="store_true", help="one round, then stop")
+    worker.add_argument("--interval", type=float, default=10.0, help="seconds between rounds")
     return parser
 
 
@@ -92,9 +130,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{slug}: {'added' if added else 'already there, left as it is'}")
         elif args.command == "import":
             print(f"imported {asyncio.run(_import(settings, args.file))}")
+        elif args.command == "create-admin":
+            password = _admin_password()
+            email = asyncio.run(_create_admin(settings, args.email, args.name, password))
+            print(f"{email} is an admin")
+        elif args.command == "worker":
+            asyncio.run(run_worker(settings, once=args.once, interval=args.interval))
     except SettingsError as error:
         print(f"forum: configuration error: {error}", file=sys.stderr)
         return 2
+    except FormInvalid as error:
+        for field, message in error.errors.items():
+            print(f"forum: {field}: {message}", file=sys.stderr)
+        return 1
     except ImportRefused as error:
         print(f"forum: {len(error.problems)} problem(s), nothing was imported:", file=sys.stderr)
         for problem in error.problems:

@@ -34,6 +34,9 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     smtp_starttls: bool = False
     mail_from: str = "forum@localhost"
+    session_idle_days: int = 14
+    session_max_days: int = 60
+    max_body_bytes: int = 1024 * 1024
 
     def __post_init__(self) -> None:
         if self.env not in ENVIRONMENTS:
@@ -62,6 +65,11 @@ class Settings:
     @property
     def default_language(self) -> str:
         return "en" if "en" in self.languages else self.languages[0]
+
+    @property
+    def session_cookie(self) -> str:
+        # The __Host- prefix makes browsers refuse the cookie unless Secure, host-only, Path=/.
+        return "__Host-forum_session" if self.https else "forum_session"
 
     @property
     def https(self) -> bool:
@@ -98,6 +106,9 @@ class Settings:
                 smtp_password=config("FORUM_SMTP_PASSWORD", default=""),
                 smtp_starttls=config("FORUM_SMTP_STARTTLS", cast=bool, default=False),
                 mail_from=config("FORUM_MAIL_FROM", default="forum@localhost"),
+                session_idle_days=config("FORUM_SESSION_IDLE_DAYS", cast=int, default=14),
+                session_max_days=config("FORUM_SESSION_MAX_DAYS", cast=int, default=60),
+                max_body_bytes=config("FORUM_MAX_BODY_BYTES", cast=int, default=1024 * 1024),
             )
         except ValueError as error:
             raise SettingsError(str(error)) from error

@@ -89,8 +89,13 @@ class _TextFinder(HTMLParser):
         self.found: list[str] = []
 
     def handle_data(self, data: str) -> None:
-        # A macro that writes an attribute (` lang="{{ x }}"`) leaves `lang=""` here: not text.
-        if re.fullmatch(r'\s*([a-z-]+=""\s*)+', data):
+        # A macro writing attributes (` lang="{{ x }}"`) leaves `lang=""` here: not text,
+        # unless the attribute is one people read.
+        fragments = re.fullmatch(r'\s*([a-z-]+="[^"]*"?\s*)+', data)
+        if fragments and not any(f'{name}="' in data for name in READ_ATTRIBUTES):
+            return
+        # A link written out from variables leaves only its path ("//account/sign-in").
+        if re.fullmatch(r"\s*/[\w./-]*\s*", data):
             return
         if any(ch.isalpha() for ch in data):
             self.found.append(data.strip())

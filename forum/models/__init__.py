@@ -11,9 +11,9 @@ from forum.models.discussions import (
     QuestionSetTranslation,
     QuestionTranslation,
 )
-from forum.models.tags import DiscussionTag, Tag, TagTranslation
 from forum.models.mail import OutboxMessage
 from forum.models.ratelimits import RateLimitCounter
+from forum.models.tags import DiscussionTag, Tag, TagTranslation
 from forum.models.users import AccountToken, User, UserSession
 
 __all__ = [

@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from forum.db import Database
 from forum.i18n import I18n, negotiate_language
+from forum.mail import send_due
+from forum.models import User
+from forum.services.postman import Postman
 from forum.settings import Settings
 
 
@@ -22,6 +26,28 @@ def settings_of(request: Request) -> Settings:
 def database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
+
+
+def viewer(request: Request) -> User | None:
+    """Return the signed-in user, or None (set by ViewerMiddleware)."""
+    user: User | None = getattr(request.state, "user", None)
+    return user
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def postman(request: Request) -> Postman:
+    courier: Postman = request.app.state.postman
+    return courier
+
+
+def send_mail_after_response(request: Request) -> BackgroundTask:
+    """Send what the request queued once its transaction has committed."""
+    return BackgroundTask(
+        send_due, database(request), settings_of(request), now=request.app.state.clock.now()
+    )
 
 
 def now(request: Request) -> datetime:
@@ -65,7 +91,14 @@ def switcher(request: Request, i18n: I18n) -> list[tuple[str, str, str]]:
 
 
 def render(
-    request: Request, template: str, context: dict[str, Any], *, i18n: I18n, status: int = 200
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    i18n: I18n,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    background: BackgroundTask | None = None,
 ) -> HTMLResponse:
     """Render `template` in the reader's language with the layout's shared values."""
     env = request.app.state.templates
@@ -76,7 +109,15 @@ def render(
             "lang": i18n.language,
             "switcher": switcher(request, i18n),
             "static_version": request.app.state.static_version,
+            "user": viewer(request),
+            "csrf_token": getattr(request.state, "csrf_token", ""),
+            "csp_nonce": getattr(request.state, "csp_nonce", ""),
             **context,
         }
     )
-    return HTMLResponse(html, status_code=status, headers={"Content-Language": i18n.language})
+    return HTMLResponse(
+        html,
+        status_code=status,
+        headers={"Content-Language": i18n.language, **(headers or {})},
+        background=background,
+    )

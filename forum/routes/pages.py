@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from forum.i18n import negotiate_language
 from forum.routes.common import database, fallback_i18n, now, page_i18n, render, settings_of
 from forum.services.discussions import list_discussions
+from forum.services.errors import N_, Conflict, PermissionDenied
+from forum.services.permissions import SignInRequired
 
 logger = logging.getLogger(__name__)
+CSRF_EXPIRED = N_("This form has expired. Go back, reload the page and try again.")
 
 
 async def root(request: Request) -> Response:
@@ -61,5 +66,60 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     return render(
-        request, "pages/error.html", {"status": 500}, i18n=fallback_i18n(request), status=500
+        request,
+        "pages/error.html",
+        {"status": 500, "reason": None},
+        i18n=fallback_i18n(request),
+        status=500,
     )
+
+
+async def forbidden(request: Request, exc: Exception) -> Response:
+    """Send anonymous visitors to sign in; tell signed-in people why they may not."""
+    assert isinstance(exc, PermissionDenied)
+    i18n = fallback_i18n(request)
+    if isinstance(exc, SignInRequired):
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/{i18n.language}/account/sign-in?next={target}", status_code=303)
+    return render(
+        request, "pages/error.html", {"status": 403, "reason": exc.message}, i18n=i18n, status=403
+    )
+
+
+async def conflict(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Conflict)
+    return render(
+        request,
+        "pages/error.html",
+        {"status": 409, "reason": exc.message},
+        i18n=fallback_i18n(request),
+        status=409,
+    )
+
+
+async def csrf_failed(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer a form sent without a valid token (it expired, or another site sent it)."""
+    request = Request(scope, receive)
+    response = render(
+        request,
+        "pages/error.html",
+        {
+            "status": 403,
+            "reason": N_("This form has expired. Go back, reload the page and try again."),
+        },
+        i18n=fallback_i18n(request),
+        status=403,
+    )
+    await response(scope, receive, send)
+
+
+async def too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    request = Request(scope, receive)
+    response = render(
+        request,
+        "pages/error.html",
+        {"status": 413, "reason": N_("What you sent is too large.")},
+        i18n=fallback_i18n(request),
+        status=413,
+    )
+    await response(scope, receive, send)

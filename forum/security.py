@@ -1,0 +1,310 @@
+"""Pure ASGI middlewares for security headers with a CSP nonce, body size limits and CSRF."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from itsdangerous import BadSignature, Signer
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import HTTPConnection, cookie_parser
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CSRF_SALT = "forum-csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+# Every other method changes something, so it must prove it came from our own pages.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+HSTS = "max-age=63072000; includeSubDomains"
+CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+STATIC_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
+def _state(scope: Scope) -> dict[str, Any]:
+    """Return the per-request state dict that `request.state` reads, creating it if missing."""
+    state: dict[str, Any] = scope.setdefault("state", {})
+    return state
+
+
+class SecurityHeadersMiddleware:
+    """Add a per-request CSP nonce to the state and the security headers to every response."""
+
+    def __init__(self, app: ASGIApp, *, https: bool) -> None:
+        self.app = app
+        self.https = https
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        nonce = secrets.token_urlsafe(16)
+        _state(scope)["csp_nonce"] = nonce
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                headers = MutableHeaders(scope=message)
+                # setdefault: a route that chose its own policy keeps it, without a duplicate.
+                headers.setdefault("Content-Security-Policy", CSP.format(nonce=nonce))
+                for name, value in STATIC_HEADERS:
+                    headers.setdefault(name, value)
+                if self.https:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class _BodyTooLarge(Exception):
+    """The request body passed the limit while the app was reading it."""
+
+
+def _no_body() -> Receive:
+    """Return a `receive` for the 413 page: an empty body, then a disconnect."""
+    given = False
+
+    async def receive() -> Message:
+        nonlocal given
+        if given:
+            # Not an endless empty body: a disconnect listener would spin on that.
+            return {"type": "http.disconnect"}
+        given = True
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    return receive
+
+
+class BodySizeLimitMiddleware:
+    """Answer 413 to request bodies over `max_bytes`, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, too_large: ASGIApp | None = None) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.too_large: ASGIApp = too_large or PlainTextResponse(
+            "Request body too large", status_code=413
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self.too_large(scope, _no_body(), send)
+            return
+        await self._guarded(scope, receive, send)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app on a counting `receive`; answer 413 if it overflows before a response."""
+        received = 0
+        exceeded = started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, exceeded
+            if exceeded:
+                raise _BodyTooLarge
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    exceeded = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            # Whatever the app makes of the overflow (say an error page), the 413 replaces it.
+            if exceeded and not started:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            # Not only _BodyTooLarge: the app may have wrapped it (ExceptionGroup, say).
+            if not exceeded or started:
+                raise
+        if exceeded and not started:
+            await self.too_large(scope, _no_body(), send)
+
+
+def _signer(secret_key: str) -> Signer:
+    return Signer(secret_key, salt=CSRF_SALT)
+
+
+def csrf_cookie_name(https: bool) -> str:
+    """Return the CSRF cookie's name: the __Host- prefix pins it to our host over HTTPS."""
+    return "__Host-csrf" if https else "csrf"
+
+
+def _cookie_header(signer: Signer, token: str, https: bool) -> str:
+    signed = signer.sign(token).decode("ascii")
+    secure = "; Secure" if https else ""
+    return f"{csrf_cookie_name(https)}={signed}; HttpOnly; Path=/; SameSite=Lax{secure}"
+
+
+def new_csrf_cookie_header(secret_key: str, https: bool) -> tuple[str, str, str]:
+    """Make a fresh token: return (raw token, cookie name, Set-Cookie header value)."""
+    token = secrets.token_urlsafe(32)
+    return token, csrf_cookie_name(https), _cookie_header(_signer(secret_key), token, https)
+
+
+def rotate_csrf(connection: HTTPConnection) -> str:
+    """Replace this request's CSRF token; CSRFMiddleware sets the cookie on the response."""
+    token = secrets.token_urlsafe(32)
+    connection.state.csrf_token = token
+    return token
+
+
+def _same(submitted: str | None, expected: str | None) -> bool:
+    if not submitted or not expected:
+        return False
+    # Bytes, because compare_digest refuses non-ASCII str and a forged field may hold any.
+    return secrets.compare_digest(submitted.encode("utf-8"), expected.encode("utf-8"))
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """Read the whole request body; None when the client went away first."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """Return a `receive` that gives `body` once, then defers to the real one for disconnects."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+async def _form_token(headers: Headers, body: bytes) -> str | None:
+    """Find the csrf_token field in a urlencoded or multipart body."""
+    content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        try:
+            fields = parse_qs(body.decode("latin-1"), max_num_fields=1000)
+        except ValueError:
+            return None
+        values = fields.get(CSRF_FIELD)
+        return values[0] if values else None
+    if content_type == "multipart/form-data":
+        return await _multipart_token(headers, body)
+    return None
+
+
+async def _multipart_token(headers: Headers, body: bytes) -> str | None:
+    async def stream() -> AsyncGenerator[bytes, None]:
+        yield body
+
+    try:
+        form = await MultiPartParser(headers, stream()).parse()
+    except MultiPartException:
+        return None
+    try:
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    finally:
+        await form.close()
+
+
+class CSRFMiddleware:
+    """Check unsafe requests against a signed double-submit cookie; call `reject` on failure."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        secret_key: str,
+        https: bool,
+        reject: ASGIApp,
+        exempt: Callable[[str], bool] = lambda path: False,
+    ) -> None:
+        self.app = app
+        self.signer = _signer(secret_key)
+        self.https = https
+        self.cookie_name = csrf_cookie_name(https)
+        self.reject = reject
+        self.exempt = exempt
+
+    def _cookie_token(self, headers: Headers) -> str | None:
+        """Return the token in the request's cookie if we signed it, else None."""
+        cookie = cookie_parser(headers.get("cookie", "")).get(self.cookie_name)
+        if not cookie:
+            return None
+        try:
+            return self.signer.unsign(cookie).decode("ascii")
+        except (BadSignature, UnicodeDecodeError):
+            return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        cookie_token = self._cookie_token(headers)
+        state = _state(scope)
+        state["csrf_token"] = cookie_token or secrets.token_urlsafe(32)
+        send = self._cookie_sender(state, cookie_token, send)
+        if scope["method"] in SAFE_METHODS or self.exempt(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        submitted = headers.get(CSRF_HEADER)
+        if submitted is None:
+            body = await _read_body(receive)
+            if body is None:
+                return
+            receive = _replay(body, receive)
+            submitted = await _form_token(headers, body)
+        if _same(submitted, cookie_token):
+            await self.app(scope, receive, send)
+        else:
+            await self.reject(scope, receive, send)
+
+    def _cookie_sender(self, state: dict[str, Any], cookie_token: str | None, send: Send) -> Send:
+        """Wrap `send` to set the cookie when the state's token is not the one the cookie holds."""
+
+        async def send_with_cookie(message: Message) -> None:
+            token = state.get("csrf_token")
+            # Read at response start, so rotate_csrf in the endpoint is honoured.
+            if message["type"] == "http.response.start" and isinstance(token, str):
+                if token != cookie_token:
+                    message.setdefault("headers", [])
+                    headers = MutableHeaders(scope=message)
+                    if not self._sets_cookie(headers):
+                        headers.append("Set-Cookie", _cookie_header(self.signer, token, self.https))
+            await send(message)
+
+        return send_with_cookie
+
+    def _sets_cookie(self, headers: Headers) -> bool:
+        """Tell whether the route already set our cookie itself (new_csrf_cookie_header)."""
+        prefix = f"{self.cookie_name}="
+        return any(value.startswith(prefix) for value in headers.getlist("set-cookie"))

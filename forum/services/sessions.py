@@ -1,0 +1,105 @@
+"""Server-side sign-in sessions: the browser keeps a random token, the database its hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from forum.models import User, UserSession
+
+# Writing last_seen_at on every request would turn every page view into a write.
+TOUCH_AFTER = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta
+    absolute: timedelta
+
+
+def hash_token(raw: str) -> str:
+    """Hash a secret from a cookie or a link; only hashes are stored."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+async def start_session(
+    session: AsyncSession, *, user_id: int, policy: SessionPolicy, now: datetime
+) -> str:
+    """Open a session for `user_id` and return the raw token for the cookie."""
+    raw = secrets.token_urlsafe(32)
+    session.add(
+        UserSession(
+            token_hash=hash_token(raw),
+            user_id=user_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + policy.absolute,
+        )
+    )
+    await session.flush()
+    return raw
+
+
+async def find_session(
+    session: AsyncSession, *, raw_token: str, policy: SessionPolicy, now: datetime
+) -> tuple[User, UserSession] | None:
+    """Return the user and session a cookie token stands for, if it is still valid."""
+    row = (
+        await session.execute(
+            select(User, UserSession)
+            .join(UserSession, col(UserSession.user_id) == col(User.id))
+            .where(UserSession.token_hash == hash_token(raw_token))
+        )
+    ).first()
+    if row is None:
+        return None
+    user, user_session = row
+    if now >= user_session.expires_at or now - user_session.last_seen_at >= policy.idle:
+        return None
+    if user.state == "banned":
+        return None
+    return user, user_session
+
+
+def needs_touch(user_session: UserSession, now: datetime) -> bool:
+    return now - user_session.last_seen_at >= TOUCH_AFTER
+
+
+async def touch_session(session: AsyncSession, *, session_id: int, now: datetime) -> None:
+    """Record that a session was used now, which keeps it from idling out."""
+    user_session = await session.get(UserSession, session_id)
+    if user_session is not None:
+        user_session.last_seen_at = now
+
+
+async def end_session(session: AsyncSession, *, raw_token: str) -> None:
+    """Sign out the browser holding `raw_token`."""
+    await session.execute(
+        delete(UserSession).where(col(UserSession.token_hash) == hash_token(raw_token))
+    )
+
+
+async def end_all_sessions(
+    session: AsyncSession, *, user_id: int, keep_token: str | None = None
+) -> None:
+    """Sign a person out everywhere (but for the browser holding `keep_token`, if given)."""
+    statement = delete(UserSession).where(col(UserSession.user_id) == user_id)
+    if keep_token is not None:
+        statement = statement.where(col(UserSession.token_hash) != hash_token(keep_token))
+    await session.execute(statement)
+
+
+async def prune_sessions(session: AsyncSession, *, policy: SessionPolicy, now: datetime) -> None:
+    """Delete sessions that can no longer be used."""
+    await session.execute(
+        delete(UserSession).where(
+            (col(UserSession.expires_at) <= now)
+            | (col(UserSession.last_seen_at) <= now - policy.idle)
+        )
+    )
