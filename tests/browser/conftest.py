@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
