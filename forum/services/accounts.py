@@ -43,6 +43,10 @@ class LinkUsed(Conflict):
     message = N_("This link has already been used.")
 
 
+# Checked against when an address is unknown, so that sign-in takes as long either way.
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
 @dataclass(frozen=True)
 class Registration:
     email: str
@@ -120,6 +124,7 @@ async def register(
     assert email is not None
     existing = await user_by_email(session, email)
     if existing is not None:
+        hash_password(data.password)  # take as long as a new account would: timing tells nothing
         await postman.post(
             session,
             to_address=existing.email,
@@ -233,8 +238,6 @@ async def sign_in(
     await ratelimit.reset(session, key=f"sign-in:account:{address}")
     return SignInResult(user)
 
-
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
 
 async def request_password_reset(
