@@ -65,8 +65,9 @@ async def _create_admin(settings: Settings, email: str, name: str, password: str
     db = Database(settings.database_url)
     try:
         async with db.transaction() as session:
-            user = await create_admin(session, email=email, display_name=name, password=password,
-                                      now=SystemClock().now())
+            user = await create_admin(
+                session, email=email, display_name=name, password=password, now=SystemClock().now()
+            )
     finally:
         await db.dispose()
     return user.email

@@ -285,7 +285,7 @@ async def test_run_worker_once_prints_summary(
 
 
 async def test_render_mail_escapes_html_but_not_text(clock: FixedClock) -> None:
-    env = build_templates(TEMPLATES)
+    env = build_templates(Path(__file__).parent / "templates")  # a template kept for this test
     i18n = load_catalogs(["es"])["es"]
     context = {
         "title": "Débat  «Apprentissage»\n& <formation>",

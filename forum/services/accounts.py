@@ -85,6 +85,24 @@ async def _issue_token(
     return raw
 
 
+async def _mail_link(
+    session: AsyncSession, postman: Postman, user: User, purpose: TokenPurpose, now: datetime
+) -> None:
+    """Issue a single-use link for `purpose` and mail it to `user` in their language."""
+    assert user.id is not None
+    raw = await _issue_token(session, user.id, purpose, now)
+    template = "confirm_email" if purpose is TokenPurpose.CONFIRM else "reset_password"
+    await postman.post(
+        session,
+        to_address=user.email,
+        to_name=user.display_name,
+        language=user.preferred_language,
+        template=template,
+        context={"name": user.display_name, "token": raw},
+        now=now,
+    )
+
+
 async def user_by_email(session: AsyncSession, email: str) -> User | None:
     return (await session.scalars(select(User).where(User.email == email))).first()
 
@@ -148,17 +166,7 @@ async def register(
     )
     session.add(user)
     await session.flush()
-    assert user.id is not None
-    raw = await _issue_token(session, user.id, TokenPurpose.CONFIRM, now)
-    await postman.post(
-        session,
-        to_address=email,
-        to_name=user.display_name,
-        language=user.preferred_language,
-        template="confirm_email",
-        context={"name": user.display_name, "token": raw},
-        now=now,
-    )
+    await _mail_link(session, postman, user, TokenPurpose.CONFIRM, now)
 
 
 async def _valid_token(
@@ -204,16 +212,7 @@ async def resend_confirmation(
     user = await session.get(User, user_id)
     if user is None or user.email_confirmed_at is not None:
         return
-    raw = await _issue_token(session, user_id, TokenPurpose.CONFIRM, now)
-    await postman.post(
-        session,
-        to_address=user.email,
-        to_name=user.display_name,
-        language=user.preferred_language,
-        template="confirm_email",
-        context={"name": user.display_name, "token": raw},
-        now=now,
-    )
+    await _mail_link(session, postman, user, TokenPurpose.CONFIRM, now)
 
 
 async def sign_in(
@@ -239,7 +238,6 @@ async def sign_in(
     return SignInResult(user)
 
 
-
 async def request_password_reset(
     session: AsyncSession, *, email: str, ip: str, postman: Postman, now: datetime
 ) -> None:
@@ -251,17 +249,7 @@ async def request_password_reset(
     user = await user_by_email(session, address)
     if user is None or user.state == UserState.BANNED:
         return
-    assert user.id is not None
-    raw = await _issue_token(session, user.id, TokenPurpose.RESET, now)
-    await postman.post(
-        session,
-        to_address=user.email,
-        to_name=user.display_name,
-        language=user.preferred_language,
-        template="reset_password",
-        context={"name": user.display_name, "token": raw},
-        now=now,
-    )
+    await _mail_link(session, postman, user, TokenPurpose.RESET, now)
 
 
 async def reset_password(
