@@ -27,23 +27,42 @@ def password_hash(password: str = PASSWORD) -> str:
 
 
 async def make_user(
-    db: Database, *, email: str = "maria@example.org", name: str = "María Pérez",
-    role: Role = Role.CONTRIBUTOR, confirmed: bool = True, state: UserState = UserState.ACTIVE,
-    language: str = "es", until: datetime | None = None,
+    db: Database,
+    *,
+    email: str = "maria@example.org",
+    name: str = "María Pérez",
+    role: Role = Role.CONTRIBUTOR,
+    confirmed: bool = True,
+    state: UserState = UserState.ACTIVE,
+    language: str = "es",
+    until: datetime | None = None,
 ) -> User:
     async with db.transaction() as session:
         user = User(
-            email=email, display_name=name, organisation="Centro de Formación", country="PE",
-            stakeholder_group="training_provider", preferred_language=language, role=role.value,
-            state=state.value, suspended_until=until, password_hash=password_hash(),
-            email_confirmed_at=NOW if confirmed else None, created_at=NOW,
+            email=email,
+            display_name=name,
+            organisation="Centro de Formación",
+            country="PE",
+            stakeholder_group="training_provider",
+            preferred_language=language,
+            role=role.value,
+            state=state.value,
+            suspended_until=until,
+            password_hash=password_hash(),
+            email_confirmed_at=NOW if confirmed else None,
+            created_at=NOW,
         )
         session.add(user)
     return user
 
 
-async def sign_in_as(client: httpx.AsyncClient, db: Database, user: User, now: datetime = NOW,
-                     cookie: str = "forum_session") -> str:
+async def sign_in_as(
+    client: httpx.AsyncClient,
+    db: Database,
+    user: User,
+    now: datetime = NOW,
+    cookie: str = "forum_session",
+) -> str:
     """Open a session for `user` directly and give its cookie to `client`."""
     assert user.id is not None
     from datetime import timedelta

@@ -85,25 +85,50 @@ def test_production_without_strong_secret_stops(tmp_path: Path, secret: str) -> 
     assert "FORUM_SECRET_KEY is missing or weak" in result.stderr
 
 
-def test_create_admin_makes_admin_and_refuses_weak_password(database_url: str, tmp_path: Path) -> None:
+def test_create_admin_makes_admin_and_refuses_weak_password(
+    database_url: str, tmp_path: Path
+) -> None:
     assert forum("migrate", database_url=database_url, cwd=tmp_path).returncode == 0
     env_password = "the admin's long passphrase"
     result = subprocess.run(
-        [sys.executable, "-m", "forum.cli", "create-admin", "--email", "Admin@Example.org",
-         "--name", "Site Admin"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-        env={"PATH": "/usr/bin:/bin", "FORUM_DATABASE_URL": database_url, "FORUM_ENV": "test",
-             "FORUM_SECRET_KEY": "cli-test-secret-0123456789-abcdefghijkl",
-             "FORUM_ADMIN_PASSWORD": env_password},
+        [
+            sys.executable,
+            "-m",
+            "forum.cli",
+            "create-admin",
+            "--email",
+            "Admin@Example.org",
+            "--name",
+            "Site Admin",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "FORUM_DATABASE_URL": database_url,
+            "FORUM_ENV": "test",
+            "FORUM_SECRET_KEY": "cli-test-secret-0123456789-abcdefghijkl",
+            "FORUM_ADMIN_PASSWORD": env_password,
+        },
     )
     assert result.returncode == 0, result.stderr
     assert "admin@example.org is an admin" in result.stdout
     weak = subprocess.run(
         [sys.executable, "-m", "forum.cli", "create-admin", "--email", "b@example.org"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-        env={"PATH": "/usr/bin:/bin", "FORUM_DATABASE_URL": database_url, "FORUM_ENV": "test",
-             "FORUM_SECRET_KEY": "cli-test-secret-0123456789-abcdefghijkl",
-             "FORUM_ADMIN_PASSWORD": "password"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "FORUM_DATABASE_URL": database_url,
+            "FORUM_ENV": "test",
+            "FORUM_SECRET_KEY": "cli-test-secret-0123456789-abcdefghijkl",
+            "FORUM_ADMIN_PASSWORD": "password",
+        },
     )
     assert weak.returncode == 1 and "password: This password is too common" in weak.stderr
 

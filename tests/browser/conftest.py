@@ -83,8 +83,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, smtp_inbox: Inbox) -> 
     path = tmp_path_factory.mktemp("live") / "forum.db"
     port = _free_port()
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{path}", env="test", secret_key=SECRET,
-        base_url=f"http://127.0.0.1:{port}", mail_backend="smtp", smtp_host="127.0.0.1",
+        database_url=f"sqlite+aiosqlite:///{path}",
+        env="test",
+        secret_key=SECRET,
+        base_url=f"http://127.0.0.1:{port}",
+        mail_backend="smtp",
+        smtp_host="127.0.0.1",
         smtp_port=smtp_inbox.port,
     )
     in_thread(migrate, settings)

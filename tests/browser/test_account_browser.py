@@ -27,8 +27,9 @@ async def test_register_confirm_sign_in_edit_sign_out(
     browser: Browser, live_server: str, smtp_inbox: Inbox, javascript: bool
 ) -> None:
     email = f"amara.{'js' if javascript else 'nojs'}@example.org"
-    context = await browser.new_context(java_script_enabled=javascript,
-                                        viewport={"width": 360, "height": 800})
+    context = await browser.new_context(
+        java_script_enabled=javascript, viewport={"width": 360, "height": 800}
+    )
     page = await context.new_page()
     await page.goto(live_server + "/fr/account/register")
     await page.get_by_label("Adresse électronique").fill(email)

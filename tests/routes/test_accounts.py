@@ -107,7 +107,8 @@ async def test_sign_in_sets_a_safe_cookie_and_sign_out_ends_it(
 ) -> None:
     await make_user(db)
     response = await post_form(
-        client, "/es/account/sign-in",
+        client,
+        "/es/account/sign-in",
         {"email": "MARIA@example.org", "password": PASSWORD, "next": "/es/discussions/x"},
     )
     assert response.status_code == 303 and response.headers["location"] == "/es/discussions/x"
@@ -124,14 +125,23 @@ async def test_sign_in_refuses_wrong_password_and_foreign_next(
     client: httpx.AsyncClient, db: Database
 ) -> None:
     await make_user(db)
-    wrong = await post_form(client, "/en/account/sign-in",
-                            {"email": "maria@example.org", "password": "nope", "next": "/en/"})
+    wrong = await post_form(
+        client,
+        "/en/account/sign-in",
+        {"email": "maria@example.org", "password": "nope", "next": "/en/"},
+    )
     assert wrong.status_code == 400
     assert "The e-mail address or the password is not right." in wrong.text
     assert 'value="maria@example.org"' in wrong.text and "nope" not in wrong.text
-    right = await post_form(client, "/en/account/sign-in", {
-        "email": "maria@example.org", "password": PASSWORD, "next": "//evil.example/",
-    })
+    right = await post_form(
+        client,
+        "/en/account/sign-in",
+        {
+            "email": "maria@example.org",
+            "password": PASSWORD,
+            "next": "//evil.example/",
+        },
+    )
     assert right.headers["location"] == "/en/"
 
 
@@ -167,9 +177,15 @@ async def test_password_reset_signs_out_everywhere_and_link_works_once(
     assert done.status_code == 303 and "done=reset" in done.headers["location"]
     assert (await other.get("/es/account/profile")).status_code == 303  # signed out
     assert (await client.get(link)).status_code == 409
-    signed = await post_form(client, "/es/account/sign-in", {
-        "email": "maria@example.org", "password": "una contraseña nueva", "next": "/es/",
-    })
+    signed = await post_form(
+        client,
+        "/es/account/sign-in",
+        {
+            "email": "maria@example.org",
+            "password": "una contraseña nueva",
+            "next": "/es/",
+        },
+    )
     assert signed.status_code == 303
     await other.aclose()
 
@@ -187,11 +203,17 @@ async def test_change_password_needs_current_and_keeps_this_browser(
 ) -> None:
     user = await make_user(db)
     await sign_in_as(client, db, user)
-    wrong = await post_form(client, "/en/account/password",
-                            {"current_password": "guess", "new_password": "another long one"})
+    wrong = await post_form(
+        client,
+        "/en/account/password",
+        {"current_password": "guess", "new_password": "another long one"},
+    )
     assert wrong.status_code == 422 and "This is not your current password." in wrong.text
-    ok = await post_form(client, "/en/account/password",
-                         {"current_password": PASSWORD, "new_password": "another long one"})
+    ok = await post_form(
+        client,
+        "/en/account/password",
+        {"current_password": PASSWORD, "new_password": "another long one"},
+    )
     assert ok.status_code == 303
     assert (await client.get("/en/account/profile")).status_code == 200
 
@@ -224,10 +246,17 @@ async def test_profile_edit_and_public_page_never_show_email(
 ) -> None:
     user = await make_user(db)
     await sign_in_as(client, db, user)
-    response = await post_form(client, "/fr/account/profile", {
-        "display_name": "  María P.  ", "organisation": "Ministerio de Trabajo", "country": "PE",
-        "stakeholder_group": "government", "preferred_language": "fr",
-    })
+    response = await post_form(
+        client,
+        "/fr/account/profile",
+        {
+            "display_name": "  María P.  ",
+            "organisation": "Ministerio de Trabajo",
+            "country": "PE",
+            "stakeholder_group": "government",
+            "preferred_language": "fr",
+        },
+    )
     assert response.status_code == 303
     page = (await client.get(f"/fr/people/{user.id}")).text
     assert "<h1>María P.</h1>" in page and "Ministerio de Trabajo" in page
@@ -242,8 +271,14 @@ async def test_profile_refuses_control_characters_and_keeps_text(
 ) -> None:
     user = await make_user(db)
     await sign_in_as(client, db, user)
-    data = {"display_name": "María", "organisation": "", "country": "", "preferred_language": "es",
-            "stakeholder_group": "other", field: "Línea uno\nlínea dos"}
+    data = {
+        "display_name": "María",
+        "organisation": "",
+        "country": "",
+        "preferred_language": "es",
+        "stakeholder_group": "other",
+        field: "Línea uno\nlínea dos",
+    }
     response = await post_form(client, "/es/account/profile", data)
     assert response.status_code == 422
     assert "Línea uno\nlínea dos" in response.text
@@ -252,9 +287,15 @@ async def test_profile_refuses_control_characters_and_keeps_text(
 async def test_csrf_token_changes_after_sign_in(client: httpx.AsyncClient, db: Database) -> None:
     await make_user(db)
     before = await csrf_token(client, "/en/account/sign-in")
-    await client.post("/en/account/sign-in", data={
-        "email": "maria@example.org", "password": PASSWORD, "next": "/en/", "csrf_token": before,
-    })
+    await client.post(
+        "/en/account/sign-in",
+        data={
+            "email": "maria@example.org",
+            "password": PASSWORD,
+            "next": "/en/",
+            "csrf_token": before,
+        },
+    )
     after = await csrf_token(client, "/en/account/profile")
     assert after != before
     stale = await client.post("/en/account/sign-out", data={"csrf_token": before})

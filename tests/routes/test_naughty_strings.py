@@ -34,8 +34,14 @@ async def test_profile_fields_store_what_was_typed_or_refuse_clearly(
     user = await make_user(db)
     await sign_in_as(client, db, user)
     token = await csrf_token(client, "/en/account/profile")
-    base = {"display_name": "María", "organisation": "", "country": "", "stakeholder_group":
-            "other", "preferred_language": "en", "csrf_token": token}
+    base = {
+        "display_name": "María",
+        "organisation": "",
+        "country": "",
+        "stakeholder_group": "other",
+        "preferred_language": "en",
+        "csrf_token": token,
+    }
     stored = refused = 0
     for text in strings:
         response = await client.post("/en/account/profile", data={**base, field: text})
@@ -57,10 +63,18 @@ async def test_registration_email_field_never_breaks(
     token = await csrf_token(client, "/en/account/register")
     for text in naughty_strings():
         clock.advance(timedelta(hours=1, seconds=1))  # stay under the per-IP limit
-        response = await client.post("/en/account/register", data={
-            "email": text, "password": "short", "display_name": text, "organisation": text,
-            "country": "", "stakeholder_group": "other", "preferred_language": "en",
-            "csrf_token": token,
-        })
+        response = await client.post(
+            "/en/account/register",
+            data={
+                "email": text,
+                "password": "short",
+                "display_name": text,
+                "organisation": text,
+                "country": "",
+                "stakeholder_group": "other",
+                "preferred_language": "en",
+                "csrf_token": token,
+            },
+        )
         assert response.status_code == 422, (text, response.status_code)
         assert "Use at least 8 characters." in response.text

@@ -17,8 +17,13 @@ from tests.factories import add_discussion, discussion_data
 from tests.helpers import csrf_token, make_user, sign_in_as
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-PARAMS = {"lang": "en", "slug": "remote-apprenticeships", "number": "1", "id": "1",
-          "token": "sometoken"}
+PARAMS = {
+    "lang": "en",
+    "slug": "remote-apprenticeships",
+    "number": "1",
+    "id": "1",
+    "token": "sometoken",
+}
 
 
 def _concrete(path: str) -> str:
@@ -53,8 +58,7 @@ async def test_state_changing_routes_refuse_without_valid_token(
             assert "This form has expired" in response.text
 
 
-VIEWERS = ["anonymous", "unconfirmed", "contributor", "moderator", "admin", "banned",
-           "suspended"]
+VIEWERS = ["anonymous", "unconfirmed", "contributor", "moderator", "admin", "banned", "suspended"]
 # GET pages and what each kind of visitor gets: 200 shown, 303 sent to sign in, 404 absent.
 MATRIX = {
     "/en/": [200] * 7,
@@ -95,7 +99,10 @@ async def test_permission_matrix(
     # every GET page of the app is in the matrix, so a new page cannot slip through
     pages = {path for path, methods in _routes(app) if "GET" in methods}
     covered = {_concrete(p.replace("{id}", "1")) for p in MATRIX} | {
-        "/", "/healthz", "/en/account/confirm/sometoken", "/en/account/reset/sometoken",
+        "/",
+        "/healthz",
+        "/en/account/confirm/sometoken",
+        "/en/account/reset/sometoken",
         "/en/discussions/remote-apprenticeships/documents/1",
     }
     assert pages <= covered | {"/en/people/1"}, pages - covered

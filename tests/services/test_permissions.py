@@ -23,8 +23,12 @@ NOW = datetime(2026, 3, 4, 12, tzinfo=UTC)
 
 def person(**changes: object) -> User:
     values: dict[str, object] = {
-        "email": "p@example.org", "display_name": "P", "role": Role.CONTRIBUTOR.value,
-        "state": UserState.ACTIVE.value, "email_confirmed_at": NOW, "created_at": NOW,
+        "email": "p@example.org",
+        "display_name": "P",
+        "role": Role.CONTRIBUTOR.value,
+        "state": UserState.ACTIVE.value,
+        "email_confirmed_at": NOW,
+        "created_at": NOW,
     }
     values.update(changes)
     return User(**values)
@@ -48,10 +52,14 @@ def test_confirmed_active_contributor_may_take_part() -> None:
     [
         ({"email_confirmed_at": None}, "Confirm your e-mail address before taking part."),
         ({"state": "banned"}, "This account has been closed."),
-        ({"state": "suspended", "suspended_until": NOW + timedelta(days=1)},
-         "Your account is suspended; you can read but not take part."),
-        ({"state": "suspended", "suspended_until": None},
-         "Your account is suspended; you can read but not take part."),
+        (
+            {"state": "suspended", "suspended_until": NOW + timedelta(days=1)},
+            "Your account is suspended; you can read but not take part.",
+        ),
+        (
+            {"state": "suspended", "suspended_until": None},
+            "Your account is suspended; you can read but not take part.",
+        ),
     ],
 )
 def test_who_may_not_take_part_is_told_why(changes: dict[str, object], message: str) -> None:
