@@ -12,6 +12,7 @@ from forum.models.discussions import (
     QuestionTranslation,
 )
 from forum.models.mail import OutboxMessage
+from forum.models.posts import Post, PostRevision
 from forum.models.ratelimits import RateLimitCounter
 from forum.models.tags import DiscussionTag, Tag, TagTranslation
 from forum.models.users import AccountToken, User, UserSession
@@ -19,6 +20,8 @@ from forum.models.users import AccountToken, User, UserSession
 __all__ = [
     "AccountToken",
     "OutboxMessage",
+    "Post",
+    "PostRevision",
     "RateLimitCounter",
     "UserSession",
     "Discussion",

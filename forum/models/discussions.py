@@ -20,6 +20,9 @@ class Discussion(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     moderation_mode: str = Field(sa_column=Column(String(8), nullable=False))
     languages: str = Field(max_length=32)  # comma-separated codes, the first is the default
+    general_comments: bool = Field(default=False)  # posts not tied to a question allowed
+    # Bumped in the same transaction as any change readers see, so caches know they are stale.
+    content_version: int = Field(default=0)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
     @property

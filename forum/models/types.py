@@ -81,3 +81,18 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"  # gave up after the last retry
+
+
+class PostStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    HIDDEN = "hidden"
+
+
+class QuoteConsent(StrEnum):
+    """May the moderators quote this post in the synthesis, and how."""
+
+    BY_NAME = "by_name"
+    ANONYMOUSLY = "anonymously"
+    NOT_AT_ALL = "not_at_all"

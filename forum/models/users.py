@@ -27,6 +27,7 @@ class User(SQLModel, table=True):
     suspended_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     trusted: bool = Field(default=False)
     password_hash: str = Field(default="", max_length=200)  # empty: cannot sign in yet
+    quote_consent: str | None = Field(default=None, max_length=16)  # last choice, the default
     email_confirmed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 

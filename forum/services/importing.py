@@ -84,6 +84,7 @@ class DiscussionSpec(_Spec):
     closes_at: datetime
     timezone: str = "UTC"
     moderation: ModerationMode
+    general_comments: bool = False
     languages: Annotated[list[str], Field(min_length=1)]
     title: dict[str, Title]
     summary: dict[str, Text]
@@ -235,6 +236,7 @@ async def import_discussion(
         closes_at=spec.closes_at,
         timezone=spec.timezone,
         moderation_mode=spec.moderation.value,
+        general_comments=spec.general_comments,
         languages=",".join(spec.languages),
         created_at=now,
     )

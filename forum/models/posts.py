@@ -1,0 +1,54 @@
+"""Contributions: answers to questions, general comments, replies, and their revisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from forum.models.types import UTCDateTime
+
+
+class Post(SQLModel, table=True):
+    __tablename__ = "posts"
+    __table_args__ = (
+        # The question page reads approved threads in order: one index serves it.
+        Index("ix_posts_question_page", "question_id", "status", "thread_id"),
+        Index("ix_posts_discussion_status", "discussion_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    discussion_id: int = Field(foreign_key="discussions.id", ondelete="CASCADE")
+    question_id: int | None = Field(default=None, foreign_key="questions.id", ondelete="CASCADE")
+    # Where the post sits in the tree (replies nest at most MAX_DEPTH deep) ...
+    parent_id: int | None = Field(default=None, foreign_key="posts.id", index=True)
+    # ... and the post its author answered, which differs once the depth is capped.
+    in_reply_to_id: int | None = Field(default=None, foreign_key="posts.id")
+    thread_id: int = Field(default=0)  # id of the root post; a root's is its own id
+    depth: int = Field(default=0)
+    author_id: int = Field(foreign_key="users.id", index=True)
+    language: str = Field(max_length=5)
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    html: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    quote_consent: str = Field(sa_column=Column(String(16), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    edited_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    approved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class PostRevision(SQLModel, table=True):
+    """An earlier text of a post, kept when its author edits it."""
+
+    __tablename__ = "post_revisions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="posts.id", index=True, ondelete="CASCADE")
+    number: int  # 1 is the text as first posted
+    language: str = Field(max_length=5)
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    html: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    written_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    replaced_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
