@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 from collections.abc import AsyncIterator
@@ -18,10 +19,11 @@ from starlette.staticfiles import StaticFiles
 from forum.clock import Clock, SystemClock
 from forum.db import Database
 from forum.i18n import build_templates, load_catalogs
-from forum.routes import accounts, discussions, pages, profile
+from forum.routes import accounts, discussions, pages, posts, profile
 from forum.routes.viewer import ViewerMiddleware
 from forum.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
 from forum.services.errors import Conflict, NotFound, PermissionDenied
+from forum.services.language import warm_up
 from forum.services.postman import Postman
 from forum.settings import Settings
 
@@ -53,6 +55,20 @@ def _static_version() -> str:
     return digest.hexdigest()[:10]
 
 
+def post_routes() -> list[Route]:
+    both = ["GET", "POST"]
+    base = "/{lang:lang}/discussions/{slug}"
+    return [
+        Route(base + "/questions/{number:int}", posts.question, name="question"),
+        Route(base + "/questions/{number:int}/answer", posts.answer, methods=["POST"]),
+        Route(base + "/comments", posts.comments, name="comments"),
+        Route(base + "/comments/new", posts.comment, methods=["POST"]),
+        Route(base + "/posts/{id:int}", posts.permalink, name="post"),
+        Route(base + "/posts/{id:int}/reply", posts.reply, methods=["POST"]),
+        Route(base + "/posts/{id:int}/edit", posts.edit, methods=both),
+    ]
+
+
 def account_routes() -> list[Route]:
     both = ["GET", "POST"]
     return [
@@ -76,6 +92,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Objects made at start-up live for the whole process: keep the collector off them.
+        await asyncio.to_thread(warm_up)  # load the language model before the first post
         gc.collect()
         gc.freeze()
         yield
@@ -87,11 +104,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         Route("/{lang:lang}/", pages.home, name="home"),
         Route("/{lang:lang}/discussions/{slug}", discussions.discussion, name="discussion"),
-        Route(
-            "/{lang:lang}/discussions/{slug}/questions/{number:int}",
-            discussions.question,
-            name="question",
-        ),
+        *post_routes(),
         Route(
             "/{lang:lang}/discussions/{slug}/documents/{id:int}",
             discussions.document,

@@ -37,6 +37,9 @@ class Settings:
     session_idle_days: int = 14
     session_max_days: int = 60
     max_body_bytes: int = 1024 * 1024
+    post_min_chars: int = 2
+    post_max_chars: int = 10_000
+    remoderate_edits: bool = True
 
     def __post_init__(self) -> None:
         if self.env not in ENVIRONMENTS:
@@ -109,6 +112,9 @@ class Settings:
                 session_idle_days=config("FORUM_SESSION_IDLE_DAYS", cast=int, default=14),
                 session_max_days=config("FORUM_SESSION_MAX_DAYS", cast=int, default=60),
                 max_body_bytes=config("FORUM_MAX_BODY_BYTES", cast=int, default=1024 * 1024),
+                post_min_chars=config("FORUM_POST_MIN_CHARS", cast=int, default=2),
+                post_max_chars=config("FORUM_POST_MAX_CHARS", cast=int, default=10_000),
+                remoderate_edits=config("FORUM_REMODERATE_EDITS", cast=bool, default=True),
             )
         except ValueError as error:
             raise SettingsError(str(error)) from error

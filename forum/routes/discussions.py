@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from forum.routes.common import database, now, page_i18n, render
-from forum.services.discussions import get_discussion_page, get_document, get_question_page
+from forum.services.discussions import get_document
+from forum.services.reading import discussion_view
 
 INLINE_TYPES = ("application/pdf", "text/plain", "image/png", "image/jpeg")
 
@@ -16,23 +17,15 @@ INLINE_TYPES = ("application/pdf", "text/plain", "image/png", "image/jpeg")
 async def discussion(request: Request) -> Response:
     i18n = page_i18n(request)
     async with database(request).session() as session:
-        page = await get_discussion_page(
+        view = await discussion_view(
             session, slug=request.path_params["slug"], language=i18n.language, now=now(request)
         )
-    return render(request, "discussions/discussion.html", {"page": page}, i18n=i18n)
-
-
-async def question(request: Request) -> Response:
-    i18n = page_i18n(request)
-    async with database(request).session() as session:
-        page = await get_question_page(
-            session,
-            slug=request.path_params["slug"],
-            number=request.path_params["number"],
-            language=i18n.language,
-            now=now(request),
-        )
-    return render(request, "discussions/question.html", {"page": page}, i18n=i18n)
+    return render(
+        request,
+        "discussions/discussion.html",
+        {"page": view.page, "answers": view.answers},
+        i18n=i18n,
+    )
 
 
 async def document(request: Request) -> Response:

@@ -42,6 +42,7 @@ class Localized:
 
 @dataclass(frozen=True, slots=True)
 class DiscussionCard:
+    id: int
     slug: str
     title: Localized
     summary: Localized
@@ -82,6 +83,7 @@ class DocumentLink:
 
 @dataclass(frozen=True, slots=True)
 class QuestionItem:
+    id: int
     number: int
     text: Localized
 
@@ -107,11 +109,14 @@ class DiscussionPage:
     documents: list[DocumentLink]
     weeks: list[WeekView]
     next_week_opens_at: datetime | None
+    general_comments: bool
 
 
 @dataclass(frozen=True, slots=True)
 class QuestionPage:
     discussion: DiscussionCard
+    languages: list[str]
+    general_comments: bool
     week: WeekView
     question: QuestionItem
     previous_number: int | None
@@ -170,6 +175,7 @@ def _card(
     fallbacks = _fallbacks(discussion)
     assert discussion.id is not None
     return DiscussionCard(
+        id=discussion.id,
         slug=discussion.slug,
         title=_localize({k: t.title for k, t in translations.items()}, language, fallbacks),
         summary=_localize({k: t.summary for k, t in translations.items()}, language, fallbacks),
@@ -250,7 +256,7 @@ async def _weeks(
             closes_at=s.closes_at,
             is_open=s.opens_at <= now < s.closes_at,
             questions=[
-                QuestionItem(q.number, _localize(texts[q.id or 0], language, fallbacks))
+                QuestionItem(q.id or 0, q.number, _localize(texts[q.id or 0], language, fallbacks))
                 for q in questions[s.id or 0]
             ],
         )
@@ -300,6 +306,7 @@ async def get_discussion_page(
         documents=chosen_documents,
         weeks=weeks,
         next_week_opens_at=next_opens,
+        general_comments=discussion.general_comments,
     )
 
 
@@ -355,6 +362,8 @@ async def get_question_page(
                 index = numbers.index(number)
                 return QuestionPage(
                     discussion=_card(discussion, translations, language, now),
+                    languages=discussion.language_list,
+                    general_comments=discussion.general_comments,
                     week=week,
                     question=question,
                     previous_number=numbers[index - 1] if index > 0 else None,

@@ -78,6 +78,16 @@ def smtp_inbox() -> Iterator[Inbox]:
 
 
 @pytest.fixture(scope="session")
+def live_settings(live_server: str) -> Settings:
+    """The settings the live server runs with (its database, to prepare people in)."""
+    assert _LIVE_SETTINGS
+    return _LIVE_SETTINGS[0]
+
+
+_LIVE_SETTINGS: list[Settings] = []
+
+
+@pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory, smtp_inbox: Inbox) -> Iterator[str]:
     """The demo forum served by uvicorn on a free loopback port, on SQLite, mailing over SMTP."""
     path = tmp_path_factory.mktemp("live") / "forum.db"
@@ -91,6 +101,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, smtp_inbox: Inbox) -> 
         smtp_host="127.0.0.1",
         smtp_port=smtp_inbox.port,
     )
+    _LIVE_SETTINGS.append(settings)
     in_thread(migrate, settings)
     run_async(load_demo(settings))
     server = uvicorn.Server(

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from forum.db import Database
 from forum.models.types import Role, UserState
+from forum.services.posting import Draft, PostLimits, create_post
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import csrf_token, make_user, sign_in_as
@@ -70,6 +71,9 @@ MATRIX = {
     "/en/account/profile": [303, 200, 200, 200, 200, 303, 200],
     "/en/account/password": [303, 200, 200, 200, 200, 303, 200],
     "/en/people/{id}": [200] * 7,
+    "/en/discussions/remote-apprenticeships/comments": [200] * 7,
+    "/en/discussions/remote-apprenticeships/posts/{post}": [200] * 7,
+    "/en/discussions/remote-apprenticeships/posts/{post}/edit": [303, 403, 403, 403, 403, 303, 403],
     "/en/people/999999": [404] * 7,
 }
 
@@ -80,7 +84,18 @@ async def test_permission_matrix(
 ) -> None:
     async with db.transaction() as session:
         await add_discussion(session, discussion_data(start=NOW - timedelta(days=1)), now=NOW)
-    shown = await make_user(db, email="shown@example.org", name="Shown Person")
+    shown = await make_user(db, email="shown@example.org", name="Shown Person", role=Role.MODERATOR)
+    async with db.transaction() as session:
+        post = await create_post(
+            session,
+            author=shown,
+            discussion_slug="remote-apprenticeships",
+            question_number=1,
+            parent_id=None,
+            draft=Draft("Una respuesta publicada para la prueba.", "es", "by_name"),
+            limits=PostLimits(),
+            now=NOW,
+        )
     kinds = {
         "unconfirmed": {"confirmed": False},
         "contributor": {},
@@ -94,11 +109,13 @@ async def test_permission_matrix(
         await sign_in_as(client, db, user)
     column = VIEWERS.index(viewer)
     for path, expected in MATRIX.items():
-        response = await client.get(path.replace("{id}", str(shown.id)))
+        response = await client.get(
+            path.replace("{id}", str(shown.id)).replace("{post}", str(post.id))
+        )
         assert response.status_code == expected[column], (viewer, path)
     # every GET page of the app is in the matrix, so a new page cannot slip through
     pages = {path for path, methods in _routes(app) if "GET" in methods}
-    covered = {_concrete(p.replace("{id}", "1")) for p in MATRIX} | {
+    covered = {_concrete(p.replace("{id}", "1").replace("{post}", "1")) for p in MATRIX} | {
         "/",
         "/healthz",
         "/en/account/confirm/sometoken",
