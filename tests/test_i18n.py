@@ -101,7 +101,10 @@ class _TextFinder(HTMLParser):
             self.found.append(data.strip())
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        shown_value = tag == "input" and dict(attrs).get("type") in ("submit", "button", "reset")
         for name, value in attrs:
+            if name == "value" and not shown_value:
+                continue  # a form value is sent, not read; a button shows its content instead
             if name in READ_ATTRIBUTES and value and any(ch.isalpha() for ch in value):
                 self.found.append(f'{name}="{value}"')
 
