@@ -33,8 +33,12 @@ def _set_rel(
 _linker = Linker(callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
 
 
+def clean_html(html: str) -> str:
+    """Keep only the allowed elements, attributes and link schemes of `html`."""
+    safe: str = _cleaner.clean(html)
+    return safe
+
+
 def render_markdown(source: str) -> str:
     """Render CommonMark `source` to sanitised HTML with safe, marked links."""
-    html = _markdown.render(source)
-    safe: str = _cleaner.clean(_linker.linkify(_cleaner.clean(html)))
-    return safe
+    return clean_html(_linker.linkify(clean_html(_markdown.render(source))))

@@ -7,7 +7,7 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from forum.text import ALLOWED_PROTOCOLS, ALLOWED_TAGS, LINK_REL, render_markdown
+from forum.text import ALLOWED_PROTOCOLS, ALLOWED_TAGS, LINK_REL, clean_html, render_markdown
 from tests.conftest import IN_CI
 
 CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
@@ -73,3 +73,4 @@ def test_every_corpus_line_comes_out_safe(corpus: str) -> None:
     for line in _corpus(corpus):
         html = render_markdown(line)
         _check_safe(html)
+        assert clean_html(html) == html, line  # what is stored is already clean

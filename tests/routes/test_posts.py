@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlmodel import col, func, select
+from sqlmodel import func, select
 
 from forum.clock import FixedClock
 from forum.db import Database
@@ -212,16 +212,37 @@ async def test_question_page_statements_do_not_grow(
     count_statements: StatementCounter,
     discussion: None,
 ) -> None:
+    """The same statements render 10 posts or 500 (threads with replies)."""
     author = await make_user(db, role=Role.MODERATOR)
     await sign_in_as(client, db, author)
+    first = await _answer(client, SPANISH)
+    template_id = int(first.headers["location"].split("/posts/")[1].split("#")[0])
+    async with db.session() as session:
+        template = await session.get(Post, template_id)
+    assert template is not None
     counts = []
-    for target in (10, 60):
-        while await _count(db) < target:
-            async with db.transaction() as session:
-                discussion_id = await session.scalar(select(col(Post.discussion_id)).limit(1))
-            await _answer(client, f"{SPANISH} ({await _count(db)})")
-            del discussion_id
+    for target in (10, 500):
+        async with db.transaction() as session:
+            for index in range(await _count(db), target):
+                root = index % 5 == 0
+                row = Post(
+                    **{
+                        **template.model_dump(exclude={"id", "parent_id", "thread_id", "depth"}),
+                        "source": f"{SPANISH} {index}",
+                        "created_at": NOW,
+                    }
+                )
+                if not root:
+                    row.parent_id, row.depth = template_id, 1
+                    row.thread_id = template_id
+                session.add(row)
+                await session.flush()
+                if root:
+                    row.thread_id = row.id or 0
+                    template_id = row.id or 0
+        assert await _count(db) == target
         before = count_statements.count
-        assert (await client.get(BASE.format(lang="es") + "/questions/3")).status_code == 200
+        page = await client.get(BASE.format(lang="es") + "/questions/3")
+        assert page.status_code == 200 and page.text.count('class="post ') >= 10
         counts.append(count_statements.count - before)
     assert counts[0] == counts[1]
