@@ -17,7 +17,9 @@ from forum.services.permissions import check_signed_in
 from forum.services.posting import Draft, PostLimits
 from forum.services.profiles import FormInvalid
 from forum.services.reading import (
+    CommentsView,
     ComposeContext,
+    QuestionView,
     comments_view,
     compose_context,
     edit_context,
@@ -48,6 +50,15 @@ def base_url(request: Request, i18n: I18n) -> str:
     return f"/{i18n.language}/discussions/{request.path_params['slug']}"
 
 
+def _listing(
+    request: Request, i18n: I18n, template: str, view: QuestionView | CommentsView
+) -> Response:
+    """Render a page of threads with an empty form to answer, remembering the consent."""
+    form = FormState({"quote_consent": view.composer.quote_consent, "language": ""})
+    context = {"view": view, "form": form, "reply_form": form, "languages": view.page.languages}
+    return render(request, template, context, i18n=i18n)
+
+
 async def question(request: Request) -> Response:
     i18n = page_i18n(request)
     async with database(request).session() as session:
@@ -60,18 +71,7 @@ async def question(request: Request) -> Response:
             viewer=viewer(request),
             **listing_options(request),
         )
-    form = FormState({"quote_consent": view.composer.quote_consent, "language": ""})
-    return render(
-        request,
-        "posts/question.html",
-        {
-            "view": view,
-            "form": form,
-            "reply_form": form,
-            "languages": view.page.languages,
-        },
-        i18n=i18n,
-    )
+    return _listing(request, i18n, "posts/question.html", view)
 
 
 async def comments(request: Request) -> Response:
@@ -85,18 +85,7 @@ async def comments(request: Request) -> Response:
             viewer=viewer(request),
             **listing_options(request),
         )
-    form = FormState({"quote_consent": view.composer.quote_consent, "language": ""})
-    return render(
-        request,
-        "posts/comments.html",
-        {
-            "view": view,
-            "form": form,
-            "reply_form": form,
-            "languages": view.page.languages,
-        },
-        i18n=i18n,
-    )
+    return _listing(request, i18n, "posts/comments.html", view)
 
 
 async def permalink(request: Request) -> Response:
