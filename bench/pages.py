@@ -273,7 +273,8 @@ def plan_posts(
     next_id = first_id
     end = first_id + count
     while next_id < end:
-        question_id = rng.choice(question_ids)
+        # The first thread answers question 1, so even a tiny database shows posts there.
+        question_id = question_ids[0] if next_id == first_id else rng.choice(question_ids)
         size = min(rng.choice(THREAD_SIZES), end - next_id)
         root = _Node(next_id, None, 0)
         nodes = [root]
@@ -444,39 +445,103 @@ def seed_database(
 # SQL statements per page, counted in this process through httpx.ASGITransport
 
 
-async def count_statements(database_url: str, secret_key: str, paths: list[str]) -> dict[str, int]:
-    """Request each path twice as an anonymous reader; count the second request's statements.
+@dataclass
+class InProcess:
+    """One anonymous request alone, in this process (medians over `repeat` requests)."""
+
+    statements: int  # SQL statements it costs
+    request_ms: float  # the whole request through httpx.ASGITransport
+    db_ms: float  # of which awaiting AsyncSession calls: SQL, the async bridge, ORM loading
+    render_ms: float  # of which in Jinja2's Template.render (the page's template)
+
+
+async def measure_in_process(
+    database_url: str, secret_key: str, paths: list[str], repeat: int = 20
+) -> dict[str, InProcess]:
+    """Request each path as an anonymous reader: count its SQL statements and time it alone.
 
     The count includes the BEGIN SQLAlchemy emits for each session that touches the database
-    (PRAGMAs run once per new connection and are not counted: the pool keeps it open).
+    (PRAGMAs run once per new connection and are not counted: the pool keeps it open). The
+    first request of each path warms caches and is not counted. DB time is measured around
+    every AsyncSession call (each runs through greenlet_spawn: the SQL, the aiosqlite thread
+    hops, building rows and ORM objects); what is neither DB nor render is building queries
+    and views, the middleware and the ASGI round trip.
     """
+    import statistics
+
     import httpx
+    import jinja2
+    import sqlalchemy.ext.asyncio.session as async_session
     from sqlalchemy import event
 
     from forum.app import create_app
 
     app = create_app(settings_for(database_url, secret_key))
     statements: list[str] = []
+    db_seconds: list[float] = []
+    render_seconds: list[float] = []
 
-    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", on_execute)
-    counts: dict[str, int] = {}
+    original_spawn = async_session.greenlet_spawn
+
+    async def timed_spawn(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return await original_spawn(fn, *args, **kwargs)
+        finally:
+            db_seconds.append(time.perf_counter() - began)
+
+    original_render = jinja2.Template.render
+
+    def timed_render(self: jinja2.Template, *args: Any, **kwargs: Any) -> str:
+        began = time.perf_counter()
+        try:
+            return original_render(self, *args, **kwargs)
+        finally:
+            render_seconds.append(time.perf_counter() - began)
+
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    jinja2.Template.render = timed_render  # type: ignore[method-assign]
+    async_session.greenlet_spawn = timed_spawn
+    results: dict[str, InProcess] = {}
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
             for path in paths:
-                for attempt in range(2):
+                counts: list[int] = []
+                whole: list[float] = []
+                db: list[float] = []
+                render: list[float] = []
+                for attempt in range(repeat + 1):
                     statements.clear()
+                    db_seconds.clear()
+                    render_seconds.clear()
+                    sent = time.perf_counter()
                     response = await c.get(path)
+                    elapsed = time.perf_counter() - sent
                     if response.status_code != 200:
                         raise SystemExit(f"bench: {path} answered {response.status_code}")
-                    if attempt == 1:
-                        counts[path] = len(statements)
+                    if attempt:
+                        counts.append(len(statements))
+                        whole.append(elapsed)
+                        db.append(sum(db_seconds))
+                        render.append(sum(render_seconds))
+                if len(set(counts)) != 1:
+                    print(f"bench: note: {path} cost {sorted(set(counts))} statements")
+                results[path] = InProcess(
+                    max(counts),
+                    statistics.median(whole) * 1000,
+                    statistics.median(db) * 1000,
+                    statistics.median(render) * 1000,
+                )
     finally:
+        jinja2.Template.render = original_render  # type: ignore[method-assign]
+        async_session.greenlet_spawn = original_spawn
         await app.state.db.dispose()
-    return counts
+    return results
 
 
 # --------------------------------------------------------------------------------------------
@@ -632,6 +697,28 @@ def wait_ready(server: Server, path: str) -> None:
     raise SystemExit(f"bench: the {server.name} server did not answer in {READY_TIMEOUT:.0f} s")
 
 
+def wait_idle(server: Server, limit: float = 15.0) -> None:
+    """Wait until the server has finished the requests still queued when the load stopped."""
+    stat = Path(f"/proc/{server.process.pid}/stat")
+
+    def cpu_ticks() -> int:
+        fields = stat.read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    try:
+        ticks_per_second = os.sysconf("SC_CLK_TCK")
+        deadline = time.monotonic() + limit
+        previous = cpu_ticks()
+        while time.monotonic() < deadline:
+            time.sleep(0.25)
+            current = cpu_ticks()
+            if (current - previous) / ticks_per_second < 0.25 * 0.05:  # under 5 % of a CPU
+                return
+            previous = current
+    except (OSError, ValueError, IndexError):
+        time.sleep(2.0)  # no /proc: give the backlog a moment
+
+
 def stop_server(server: Server) -> None:
     if server.process.poll() is None:
         server.process.terminate()
@@ -766,7 +853,7 @@ class Row:
     path: str
     load: Load
     size: int
-    statements: int | None
+    in_process: InProcess | None  # None for the bare page, which has no database
 
 
 def fetch(url: str) -> bytes:
@@ -779,35 +866,66 @@ def fetch(url: str) -> bytes:
     return response.content
 
 
+def cpu_busy(seconds: float = 1.0) -> float | None:
+    """Fraction of the machine's CPU time spent busy over `seconds` (Linux), else None."""
+
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(n) for n in stat.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return sum(fields), idle
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    total = total1 - total0
+    return 1 - (idle1 - idle0) / total if total > 0 else None
+
+
+def check_quiet(when: str) -> str:
+    busy = cpu_busy()
+    if busy is None:
+        return "unknown"
+    if busy > 0.15:
+        print(f"bench: WARNING: {busy:.0%} of the CPU was busy {when} with the servers idle: "
+              "something else is running and the figures will be low and noisy")
+    return f"{busy:.0%}"
+
+
 def versions(loader: str) -> list[str]:
     import sqlalchemy
     import starlette
     import uvicorn
 
     loop, http = event_loop_and_parser()
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     lines = [
         f"machine: {platform.machine()} {platform.system()} {platform.release()}, "
-        f"os.cpu_count()={os.cpu_count()}, usable CPUs={len(os.sched_getaffinity(0))}"
-        if hasattr(os, "sched_getaffinity")
-        else f"machine: {platform.machine()}, os.cpu_count()={os.cpu_count()}",
+        f"os.cpu_count()={os.cpu_count()}, usable CPUs={usable}",
         f"python {platform.python_version()}, uvicorn {uvicorn.__version__} ({loop}, {http}), "
         f"starlette {starlette.__version__}, sqlalchemy {sqlalchemy.__version__}",
     ]
     if loader == "wrk":
         done = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
-        lines.append(f"load: {(done.stdout or done.stderr).splitlines()[0].split(' Copyright')[0]}")
+        first = (done.stdout or done.stderr or "wrk").splitlines()[0]
+        lines.append(f"load generator: {first.split(' Copyright')[0]}")
     else:
         import httpx
 
-        lines.append(f"load: bounded Python loader (httpx {httpx.__version__})")
+        lines.append(f"load generator: bounded Python loader (httpx {httpx.__version__})")
     return lines
 
 
 def print_table(rows: list[Row]) -> None:
     bare = rows[0].load.requests_per_second
-    header = ("route", "req/s", "p50 ms", "p99 ms", "÷ bare", "HTML KB", "SQL stmts", "errors")
+    header = ("route", "req/s", "p50 ms", "p99 ms", "÷ bare", "HTML KB", "SQL stmts",
+              "1 req ms", "DB ms", "render ms", "errors")
     table = [header]
     for row in rows:
+        inner = row.in_process
         table.append((
             f"{row.route} {row.path}",
             f"{row.load.requests_per_second:,.0f}",
@@ -815,13 +933,16 @@ def print_table(rows: list[Row]) -> None:
             f"{row.load.p99_ms:.2f}",
             f"{row.load.requests_per_second / bare:.3f}" if bare else "-",
             f"{row.size / 1024:.1f}",
-            "-" if row.statements is None else str(row.statements),
+            "0" if inner is None else str(inner.statements),
+            "-" if inner is None else f"{inner.request_ms:.1f}",
+            "-" if inner is None else f"{inner.db_ms:.1f}",
+            "-" if inner is None else f"{inner.render_ms:.1f}",
             str(row.load.errors),
         ))
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for n, line in enumerate(table):
-        cells = [line[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(line[1:], widths[1:],
-                                                                       strict=True)]
+        cells = [line[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(line[1:], widths[1:], strict=True)]
         print("| " + " | ".join(cells) + " |")
         if n == 0:
             print("|" + "|".join("-" * (w + 1) + ("-" if i == 0 else ":")
@@ -835,9 +956,9 @@ def run(options: argparse.Namespace) -> None:
     if loader == "auto":
         loader = "wrk" if shutil.which("wrk") else "python"
         if loader == "python":
-            print("bench: NOTE: wrk is not installed (apt-get install wrk); falling back to a "
-                  "bounded Python loader, which is slower than the server and shares its CPU "
-                  "budget: its figures are far less trustworthy than wrk's.")
+            print("bench: NOTE: wrk is not installed (Debian: apt-get install wrk); falling back "
+                  "to a bounded Python loader, which is slower than the server and shares the "
+                  "CPU budget: its figures are far less trustworthy than wrk's.")
     server_cpus, load_cpus = cpu_plan()
     load = wrk_load if loader == "wrk" else python_load
     secret_key = secrets.token_urlsafe(48)
@@ -859,11 +980,11 @@ def run(options: argparse.Namespace) -> None:
               "database)", flush=True)
 
         paths = [path for _name, path in ROUTES]
-        counts = asyncio.run(count_statements(main.database_url, secret_key, paths))
         question_path = ROUTES[0][1]
+        in_process = asyncio.run(measure_in_process(main.database_url, secret_key, paths))
         reference_count = asyncio.run(
-            count_statements(reference.database_url, secret_key, [question_path])
-        )[question_path]
+            measure_in_process(reference.database_url, secret_key, [question_path], repeat=2)
+        )[question_path].statements
 
         forum = start_server("forum", ["--database-url", main.database_url], workdir,
                              server_cpus, secret_key)
@@ -879,20 +1000,24 @@ def run(options: argparse.Namespace) -> None:
         bare_html = fetch(bare.base + "/")
         if bare_html != pages[question_path]:
             print("bench: WARNING: the bare page differs from the saved question page")
+        busy_before = check_quiet("before loading")
 
-        targets = [("bare", "/", bare, None), *((n, p, forum, counts[p]) for n, p in ROUTES)]
+        targets = [("bare", "/", bare, None)]
+        targets += [(name, path, forum, in_process[path]) for name, path in ROUTES]
         rows: list[Row] = []
-        for name, path, server, statements in targets:
+        for name, path, server, measured in targets:
             url = server.base + path
             print(f"bench: {name}: {options.seconds} s, {options.connections} connections ...",
                   flush=True)
             load(url, min(WARM_UP_SECONDS, options.seconds), options.connections, load_cpus)
             result = load(url, options.seconds, options.connections, load_cpus)
+            wait_idle(server)
             size = len(bare_html) if server is bare else len(pages[path])
-            rows.append(Row(name, path, result, size, statements))
+            rows.append(Row(name, path, result, size, measured))
             for other in servers:
                 if other.process.poll() is not None:
                     raise SystemExit(f"bench: the {other.name} server died:\n{other.log_tail()}")
+        busy_after = check_quiet("after loading")
 
         print()
         for line in versions(loader):
@@ -900,16 +1025,21 @@ def run(options: argparse.Namespace) -> None:
         pinning = (f"server pinned to CPU {sorted(server_cpus)}, load generator to "
                    f"{sorted(load_cpus or [])}" if server_cpus else "no CPU pinning (one CPU)")
         print(f"config: {main.posts} posts, {options.seconds} s per route (+{WARM_UP_SECONDS} s "
-              f"warm-up), {options.connections} connections, one uvicorn worker each; {pinning}")
+              f"warm-up), {options.connections} connections, one uvicorn worker each; {pinning}; "
+              f"CPU busy with servers idle: {busy_before} before, {busy_after} after")
         print()
         print_table(rows)
         print()
-        equal = "equal" if counts[question_path] == reference_count else "NOT EQUAL"
-        print(f"SQL statements on the question page: {counts[question_path]} with "
-              f"{main.posts} posts, {reference_count} with {REFERENCE_POSTS} posts -> {equal}")
-        print("(statements counted in-process for an anonymous reader, BEGIN included; "
-              "÷ bare = req/s of the route / req/s of the bare Jinja2 page in this run)")
-        if counts[question_path] != reference_count:
+        question_count = in_process[question_path].statements
+        equal = "equal" if question_count == reference_count else "NOT EQUAL"
+        print(f"SQL statements on the question page: {question_count} with {main.posts} posts, "
+              f"{reference_count} with {REFERENCE_POSTS} posts ({reference.threads_on_question_1} "
+              f"thread(s) there) -> {equal}")
+        print("÷ bare: req/s of the route over req/s of the bare Jinja2 page, in this run.")
+        print("SQL stmts (BEGIN included), 1 req ms, DB ms (awaiting AsyncSession: SQL, "
+              "async bridge, ORM), render ms (Jinja2): one anonymous request alone, in this "
+              "process through httpx.ASGITransport, median of 20.")
+        if question_count != reference_count:
             sys.exit(1)
     finally:
         for server in reversed(servers):

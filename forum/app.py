@@ -23,6 +23,7 @@ from forum.routes import accounts, discussions, pages, posts, profile
 from forum.routes.viewer import ViewerMiddleware
 from forum.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
 from forum.services.errors import Conflict, NotFound, PermissionDenied
+from forum.services.guidebook import load_guidelines
 from forum.services.language import warm_up
 from forum.services.postman import Postman
 from forum.settings import Settings
@@ -30,6 +31,7 @@ from forum.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 STATIC = ROOT / "static"
+GUIDELINES = ROOT / "guidelines"
 
 
 class LanguageConvertor(Convertor[str]):
@@ -103,6 +105,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Route("/healthz", pages.healthz, name="healthz"),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         Route("/{lang:lang}/", pages.home, name="home"),
+        Route("/{lang:lang}/guidelines", pages.guidelines, name="guidelines"),
         Route("/{lang:lang}/discussions/{slug}", discussions.discussion, name="discussion"),
         *post_routes(),
         Route(
@@ -142,6 +145,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.clock = clock
     app.state.catalogs = load_catalogs(settings.languages)
     app.state.templates = build_templates(TEMPLATES)
+    app.state.guidelines = load_guidelines(GUIDELINES, settings.languages)
     app.state.postman = Postman(
         templates=app.state.templates,
         catalogs=app.state.catalogs,

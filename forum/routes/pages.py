@@ -38,6 +38,12 @@ async def home(request: Request) -> Response:
     return render(request, "pages/home.html", {"listing": listing}, i18n=i18n)
 
 
+async def guidelines(request: Request) -> Response:
+    i18n = page_i18n(request)
+    book = request.app.state.guidelines[i18n.language]
+    return render(request, "pages/guidelines.html", {"book": book}, i18n=i18n)
+
+
 async def healthz(request: Request) -> Response:
     try:
         await database(request).ping()

@@ -126,3 +126,12 @@ async def test_database_failure_gives_translated_error_page() -> None:
     assert response.status_code == 500
     assert "Se ha producido un error" in response.text
     assert "Traceback" not in response.text
+
+
+async def test_guidelines_page_has_anchor_per_section(client: httpx.AsyncClient) -> None:
+    response = await client.get("/fr/guidelines")
+    assert response.status_code == 200
+    assert "<h1>Charte de la communauté</h1>" in response.text
+    for section in ("respect", "personal-data", "moderation"):
+        assert f'<section id="{section}"' in response.text
+        assert f'href="#{section}"' in response.text
