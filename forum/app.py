@@ -20,6 +20,7 @@ from forum.clock import Clock, SystemClock
 from forum.db import Database
 from forum.i18n import build_templates, load_catalogs
 from forum.routes import accounts, discussions, pages, posts, profile
+from forum.routes.cache import PageCache
 from forum.routes.viewer import ViewerMiddleware
 from forum.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
 from forum.services.errors import Conflict, NotFound, PermissionDenied
@@ -146,6 +147,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.catalogs = load_catalogs(settings.languages)
     app.state.templates = build_templates(TEMPLATES)
     app.state.guidelines = load_guidelines(GUIDELINES, settings.languages)
+    app.state.page_cache = PageCache()
     app.state.postman = Postman(
         templates=app.state.templates,
         catalogs=app.state.catalogs,

@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_interval, format_time, get_datetime_format
+from babel.dates import (
+    DateTimePattern,
+    format_date,
+    format_interval,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+    parse_pattern,
+)
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
@@ -43,12 +52,10 @@ class I18n:
 
     def date_time(self, value: datetime, zone: str = "UTC") -> str:
         """Write a moment as "December 3, 2026, 7:00 PM GMT+01:00" in the reader's locale."""
-        local = value.astimezone(ZoneInfo(zone))
-        time_part = format_time(local, "short", locale=self.locale)
-        zone_part = format_time(local, "ZZZZ", locale=self.locale)
-        pattern = str(get_datetime_format("long", locale=self.locale)).replace("'", "")
-        return pattern.replace("{0}", f"{time_part} {zone_part}").replace(
-            "{1}", format_date(local, "long", locale=self.locale)
+        local = value.astimezone(_zone(zone))
+        day, clock, offset, combined = _moment_patterns(self.language)
+        return combined.replace("{1}", day.apply(local, self.locale)).replace(
+            "{0}", f"{clock.apply(local, self.locale)} {offset.apply(local, self.locale)}"
         )
 
     def number(self, value: float) -> str:
@@ -71,6 +78,28 @@ class I18n:
     def language_name(self, code: str) -> str:
         """Name language `code` in its own words ("español"), for language switchers."""
         return Locale.parse(code).get_display_name(code) or code
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+MomentPatterns = tuple[DateTimePattern, DateTimePattern, DateTimePattern, str]
+
+
+@lru_cache(maxsize=16)
+def _moment_patterns(
+    language: str,
+) -> tuple[DateTimePattern, DateTimePattern, DateTimePattern, str]:
+    """Parse a locale's long date, short time and zone patterns once: pages show many times."""
+    locale = Locale.parse(language)
+    return (
+        get_date_format("long", locale=locale),
+        get_time_format("short", locale=locale),
+        parse_pattern("ZZZZ"),
+        str(get_datetime_format("long", locale=locale)).replace("'", ""),
+    )
 
 
 def load_catalogs(languages: Iterable[str]) -> dict[str, I18n]:

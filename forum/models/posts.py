@@ -15,7 +15,8 @@ class Post(SQLModel, table=True):
     __table_args__ = (
         # The question page reads approved threads in order: one index serves it.
         Index("ix_posts_question_page", "question_id", "status", "thread_id"),
-        Index("ix_posts_discussion_status", "discussion_id", "status"),
+        # Answer counts and general comments read this index alone, without the rows.
+        Index("ix_posts_discussion_listing", "discussion_id", "status", "question_id", "thread_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
+from forum.routes.cache import cached_page
 from forum.routes.common import database, now, page_i18n, render
 from forum.services.discussions import get_document
 from forum.services.reading import discussion_view
@@ -15,6 +16,10 @@ INLINE_TYPES = ("application/pdf", "text/plain", "image/png", "image/jpeg")
 
 
 async def discussion(request: Request) -> Response:
+    return await cached_page(request, lambda: _discussion(request))
+
+
+async def _discussion(request: Request) -> Response:
     i18n = page_i18n(request)
     async with database(request).session() as session:
         view = await discussion_view(

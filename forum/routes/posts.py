@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from forum.i18n import I18n
+from forum.routes.cache import cached_page
 from forum.routes.common import database, now, page_i18n, render, settings_of, viewer
 from forum.routes.forms import FormState, read_form, see_other
 from forum.services import posting
@@ -60,6 +61,10 @@ def _listing(
 
 
 async def question(request: Request) -> Response:
+    return await cached_page(request, lambda: _question(request))
+
+
+async def _question(request: Request) -> Response:
     i18n = page_i18n(request)
     async with database(request).session() as session:
         view = await question_view(
@@ -75,6 +80,10 @@ async def question(request: Request) -> Response:
 
 
 async def comments(request: Request) -> Response:
+    return await cached_page(request, lambda: _comments(request))
+
+
+async def _comments(request: Request) -> Response:
     i18n = page_i18n(request)
     async with database(request).session() as session:
         view = await comments_view(

@@ -382,3 +382,11 @@ async def get_document(session: AsyncSession, *, slug: str, document_id: int) ->
     if document is None:
         raise NotFound(f"{slug}/documents/{document_id}")
     return document
+
+
+async def discussion_version(session: AsyncSession, *, slug: str) -> int | None:
+    """Return the version of what readers see of a discussion (None for an unknown slug)."""
+    version = await session.scalar(
+        select(col(Discussion.content_version)).where(Discussion.slug == slug)
+    )
+    return None if version is None else int(version)
