@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 PO := $(wildcard forum/locale/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test lint install messages serve clean chromium
+.PHONY: run test lint install messages serve clean chromium bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ messages: $(VENV)/.installed
 	$(MAKE) $(MO)
 
 lint: install
-	$(BIN)/ruff check forum tests migrations
+	$(BIN)/ruff check forum tests migrations bench
 	$(BIN)/mypy
 
 chromium:
@@ -63,6 +63,10 @@ test: install chromium lint
 	if [ -z "$$FORUM_TEST_DATABASE_URL" ]; then \
 		echo "*** reminder: the PostgreSQL half was SKIPPED (no server at $$url) ***"; fi; \
 	exit $$status
+
+## make bench: load the pages with wrk on loopback and print figures (BENCH_ARGS="--posts 20000")
+bench: install
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(MO)

@@ -60,11 +60,10 @@ _LANGUAGE = re.compile(r"\*|[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
 _RULE_HEADER = re.compile(r"\s*\[\[\s*rule\s*\]\]")
 _TOML_PLACE = re.compile(r" \(at line (\d+), column \d+\)$")
 _Fail = Callable[[str, str], "RulesError"]  # makes the error for a key of a rule, and a reason
-_KEY_LINE = r"\s*(?:\[\s*rule\.)?[\"']?{}[\"']?\s*[=\]]"  # a line setting a key, or its table
+_KEY_LINE = r"\s*(?:\[+\s*)?(?:rule\.)?[\"']?{}[\"']?\s*[=\]]"  # a line setting a key, or its table
 
-# Every check takes time linear in the text: no backtracking pattern reads what people type.
-# Patterns for user text: each starts with a literal or is a single character class.
-_LOOKALIKES = str.maketrans("013457@$", "oieastas")
+# Checks take linear time: patterns on user text start with a literal or are one character class.
+_LOOKALIKES = tuple(zip("013457@$", "oieastas", strict=True))
 _WORD = re.compile(r"[^\W\d_]+")
 _REPEATED = re.compile(r"([^\W\d_])\1+")  # a letter, then the same letter: no backtracking
 _ALNUM = re.compile(r"[^\W_]")
@@ -143,7 +142,9 @@ def _fold_words(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKC", text).casefold()
     if not folded.isascii():
         folded = unicodedata.normalize("NFD", folded).translate(_unmarked())
-    words = _WORD.findall(folded.translate(_LOOKALIKES))
+    for look_alike, letter in _LOOKALIKES:
+        folded = folded.replace(look_alike, letter)
+    words = _WORD.findall(folded)
     collapsed = {word: _REPEATED.sub(r"\1", word) for word in set(words)}  # once per word
     return [collapsed[word] for word in words]
 
@@ -247,7 +248,7 @@ def _matcher(rule: Rule) -> Callable[[_Post], bool]:
             emails, phones = param["emails"], param["phones"]
             return lambda p: bool(emails and _has_email(p.plain) or phones and _has_phone(p.plain))
         case "shouting":
-            return lambda p: _shouts(p.plain, param["min_letters"], param["max_upper_ratio"])
+            return lambda p: _shouts(p.text, param["min_letters"], param["max_upper_ratio"])
         case "too-short":  # words: what spaces separate, holding a letter or a digit
             least = param["min_words"]
             return lambda p: len(list(islice(filter(_ALNUM.search, p.text.split()), least))) < least
@@ -269,11 +270,9 @@ def guideline_findings(
     """Check a post against every rule of `book`; return what fired, refusals first."""
     plain = unicodedata.normalize("NFKC", text)
     post = _Post(text, plain, _fold_words(plain), language, history, now)
-    checks = zip(book.rules, book.matchers, strict=True)
-    fired = [
-        Finding(r.id, r.section, r.action, MESSAGES[r.kind]) for r, fires in checks if fires(post)
-    ]
-    return refusals(fired) + holds(fired)
+    fired = [rule for rule, fires in zip(book.rules, book.matchers, strict=True) if fires(post)]
+    found = [Finding(r.id, r.section, r.action, MESSAGES[r.kind]) for r in fired]
+    return refusals(found) + holds(found)
 
 
 def refusals(findings: Iterable[Finding]) -> list[Finding]:
@@ -389,8 +388,7 @@ def load_rules(path: Path, sections: Collection[str]) -> RuleBook:
     starts = [n for n, line in enumerate(lines, 1) if _RULE_HEADER.match(line)] + [len(lines) + 1]
     choices, rules = sorted(sections), list[Rule]()
     for index, raw in enumerate(tables):
-        # The lines of this [[rule]]; none if rules are written another way (an inline array).
-        span = range(*starts[index : index + 2]) if index + 1 < len(starts) else range(0)
+        span = range(*starts[index : index + 2]) if index + 1 < len(starts) else range(0)  # lines
         name = f"rule {_show(raw['id'])}" if isinstance(raw.get("id"), str) else f"rule {index + 1}"
         fail = partial(_fail, path, lines, span, name)
         rule = _check_rule(raw, choices, fail)
