@@ -25,6 +25,7 @@ from forum.routes.viewer import ViewerMiddleware
 from forum.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
 from forum.services.errors import Conflict, NotFound, PermissionDenied
 from forum.services.guidebook import load_guidelines
+from forum.services.guidelines import load_rules
 from forum.services.language import warm_up
 from forum.services.postman import Postman
 from forum.settings import Settings
@@ -147,6 +148,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.catalogs = load_catalogs(settings.languages)
     app.state.templates = build_templates(TEMPLATES)
     app.state.guidelines = load_guidelines(GUIDELINES, settings.languages)
+    sections = [s.id for s in app.state.guidelines[settings.default_language].sections]
+    app.state.rules = load_rules(GUIDELINES / "rules.toml", sections)
     app.state.page_cache = PageCache()
     app.state.postman = Postman(
         templates=app.state.templates,

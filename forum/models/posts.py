@@ -34,6 +34,8 @@ class Post(SQLModel, table=True):
     html: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
     quote_consent: str = Field(sa_column=Column(String(16), nullable=False))
+    # Ids of the guideline rules that held this post for a moderator, comma-separated.
+    held_for: str = Field(default="", max_length=200)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     edited_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     approved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -23,6 +23,7 @@ class FormState:
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     message: str = ""
+    guideline: str = ""  # the id of the guidelines section a refusal cites
 
     def value(self, name: str) -> str:
         return self.values.get(name, "")

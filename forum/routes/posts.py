@@ -26,6 +26,7 @@ from forum.services.reading import (
     edit_context,
     question_view,
 )
+from forum.services.screening import GuidelineRefused
 from forum.services.threads import find_post
 
 DRAFT_FIELDS = ("source", "language", "quote_consent", "action")
@@ -183,6 +184,7 @@ async def _compose(
             "preview": preview,
             "action": request.url.path,
             "editing": where.post_id is not None,
+            "guidelines": request.app.state.guidelines[i18n.language],
             "reply_form": form,
             "languages": context.languages,
         },
@@ -217,6 +219,7 @@ async def _publish(
                     limits=limits(request),
                     now=now(request),
                     remoderate_edits=settings_of(request).remoderate_edits,
+                    rules=request.app.state.rules,
                 )
             else:
                 post = await posting.create_post(
@@ -228,9 +231,13 @@ async def _publish(
                     draft=draft,
                     limits=limits(request),
                     now=now(request),
+                    rules=request.app.state.rules,
                 )
     except FormInvalid as error:
         form = FormState(values, error.errors, error.message)
+        return await _compose(request, where, form=form, status=422)
+    except GuidelineRefused as error:
+        form = FormState(values, {}, error.message, guideline=error.section)
         return await _compose(request, where, form=form, status=422)
     except Conflict as error:
         form = FormState(values, {}, error.message)

@@ -16,9 +16,11 @@ from forum.models import Discussion, Post, PostRevision, Question, QuestionSet, 
 from forum.models.types import DiscussionStatus, ModerationMode, PostStatus, QuoteConsent, Role
 from forum.services.discussions import discussion_status
 from forum.services.errors import N_, Conflict, NotFound, PermissionDenied
+from forum.services.guidelines import Finding, RuleBook
 from forum.services.language import detect_language
 from forum.services.permissions import check_can_contribute
 from forum.services.profiles import FormInvalid
+from forum.services.screening import screen_post
 from forum.text import render_markdown
 
 MAX_DEPTH = 3
@@ -247,6 +249,14 @@ def _new_post(
     )
 
 
+def _apply_holds(post: Post, held: list[Finding], author: User) -> None:
+    """Keep a post that tripped a holding rule for a moderator (moderators' own excepted)."""
+    if held and author.role not in (Role.MODERATOR, Role.ADMIN):
+        post.status = PostStatus.PENDING.value
+        post.approved_at = None
+    post.held_for = ",".join(finding.rule_id for finding in held)[:200]
+
+
 async def _bump_content_version(session: AsyncSession, discussion: Discussion) -> None:
     """Tell caches the discussion changed, counting in SQL so concurrent bumps all count."""
     await session.execute(
@@ -266,6 +276,7 @@ async def create_post(
     draft: Draft,
     limits: PostLimits,
     now: datetime,
+    rules: RuleBook | None = None,
 ) -> Post:
     """Write an answer, a general comment or a reply; refuse before writing anything.
 
@@ -279,6 +290,10 @@ async def create_post(
     else:
         place = await _root_place(session, discussion, question_number, now)
     post = _new_post(discussion, user, place, draft, source, now)
+    held = await screen_post(
+        session, rules=rules, author=user, text=source, language=post.language, now=now
+    )
+    _apply_holds(post, held, user)
     session.add(post)
     await session.flush()
     if place.thread_id is None:
@@ -354,6 +369,7 @@ async def edit_post(
     limits: PostLimits,
     now: datetime,
     remoderate_edits: bool = True,
+    rules: RuleBook | None = None,
 ) -> Post:
     """Replace the text of the editor's own post, keeping the old one as a revision.
 
@@ -368,6 +384,9 @@ async def edit_post(
         raise PostRefused(NOT_EDITABLE)
     source = _check_draft(draft, discussion.language_list, limits)
     language = draft.language or detect_language(source, discussion.language_list) or post.language
+    held = await screen_post(
+        session, rules=rules, author=user, text=source, language=language, now=now, editing=post.id
+    )
     post.quote_consent = user.quote_consent = draft.quote_consent
     if source == post.source and language == post.language:
         await session.flush()
@@ -379,6 +398,7 @@ async def edit_post(
         post.approved_at = None
     post.source, post.html, post.language = source, render_markdown(source), language
     post.edited_at = now
+    _apply_holds(post, held, user)
     if was_approved or post.status == PostStatus.APPROVED:
         await _bump_content_version(session, discussion)
     await session.flush()

@@ -1,0 +1,101 @@
+"""Posts checked against the guideline rules: refused at once, or held for a moderator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlmodel import func, select
+
+from forum.db import Database
+from forum.models import Post
+from forum.models.types import Role
+from tests.conftest import NOW
+from tests.factories import add_discussion, discussion_data
+from tests.helpers import make_user, post_form, sign_in_as
+
+QUESTION = "/{lang}/discussions/remote-apprenticeships/questions/1"
+
+
+@pytest.fixture
+async def open_discussion(db: Database) -> None:
+    """A post-moderated discussion: posts appear at once unless a rule holds them."""
+    data = discussion_data(start=NOW - timedelta(days=1))
+    data["moderation"] = "post"
+    async with db.transaction() as session:
+        await add_discussion(session, data, now=NOW)
+
+
+async def _send(client: httpx.AsyncClient, text: str, lang: str = "en") -> httpx.Response:
+    page = QUESTION.format(lang=lang)
+    return await post_form(
+        client,
+        page + "/answer",
+        {
+            "source": text,
+            "language": "",
+            "quote_consent": "by_name",
+            "action": "publish",
+        },
+        form_page=page,
+    )
+
+
+async def _posts(db: Database) -> list[Post]:
+    async with db.session() as session:
+        return list(await session.scalars(select(Post).order_by(Post.id)))  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("open_discussion")
+async def test_shouting_is_refused_with_reason_section_and_text_kept(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await sign_in_as(client, db, await make_user(db))
+    text = "WE NEED MUCH MORE FUNDING FOR APPRENTICESHIPS IN RURAL AREAS RIGHT NOW"
+    response = await _send(client, text, lang="es")
+    assert response.status_code == 422
+    assert "No escriba en mayúsculas, por favor" in response.text
+    assert 'href="/es/guidelines#languages"' in response.text
+    assert text in response.text
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Post)) == 0
+
+
+@pytest.mark.usefixtures("open_discussion")
+async def test_personal_data_holds_the_post_for_a_moderator(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await sign_in_as(client, db, await make_user(db, email="a@example.org"))
+    # two first posts are held by the "first-posts" rule; the third shows the data rule
+    for text in (
+        "Our centre ran evening classes by radio for apprentices in the valley.",
+        "Employers lent tablets so that apprentices could follow the lessons.",
+    ):
+        assert (await _send(client, text)).status_code == 303
+    async with db.transaction() as session:
+        for post in await session.scalars(select(Post)):
+            post.status = "approved"
+    response = await _send(
+        client,
+        "Write to me at tutor.office@example.org or call "
+        "+34 612 345 678 to join our pilot programme.",
+    )
+    assert response.status_code == 303
+    posts = await _posts(db)
+    assert [p.held_for for p in posts[:2]] == ["first-posts", "first-posts"]
+    assert posts[2].status == "pending" and posts[2].held_for == "personal-data"
+
+
+@pytest.mark.usefixtures("open_discussion")
+async def test_moderators_posts_are_not_held(client: httpx.AsyncClient, db: Database) -> None:
+    await sign_in_as(client, db, await make_user(db, role=Role.MODERATOR))
+    assert (
+        await _send(
+            client,
+            "Welcome, everyone: please introduce your organisation "
+            "and tell us about one idea that worked.",
+        )
+    ).status_code == 303
+    [post] = await _posts(db)
+    assert post.status == "approved" and post.held_for == "first-posts"
