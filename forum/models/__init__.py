@@ -12,6 +12,7 @@ from forum.models.discussions import (
     QuestionTranslation,
 )
 from forum.models.mail import OutboxMessage
+from forum.models.moderation import ModerationAction, PostTag, Report
 from forum.models.posts import Post, PostRevision
 from forum.models.ratelimits import RateLimitCounter
 from forum.models.tags import DiscussionTag, Tag, TagTranslation
@@ -19,7 +20,10 @@ from forum.models.users import AccountToken, User, UserSession
 
 __all__ = [
     "AccountToken",
+    "ModerationAction",
     "OutboxMessage",
+    "PostTag",
+    "Report",
     "Post",
     "PostRevision",
     "RateLimitCounter",

@@ -36,6 +36,10 @@ class Post(SQLModel, table=True):
     quote_consent: str = Field(sa_column=Column(String(16), nullable=False))
     # Ids of the guideline rules that held this post for a moderator, comma-separated.
     held_for: str = Field(default="", max_length=200)
+    key_quote: bool = Field(default=False)  # marked by a moderator for the synthesis
+    # Why a moderator rejected it: the guidelines section and their note to the author.
+    rejection_section: str = Field(default="", max_length=40)
+    rejection_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     edited_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     approved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -96,3 +96,22 @@ class QuoteConsent(StrEnum):
     BY_NAME = "by_name"
     ANONYMOUSLY = "anonymously"
     NOT_AT_ALL = "not_at_all"
+
+
+class ModerationVerb(StrEnum):
+    """What a moderation log entry records."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    HIDE = "hide"
+    RESTORE = "restore"
+    TAG = "tag"
+    KEY_QUOTE = "key_quote"
+    UNQUOTE = "unquote"
+    TRUST = "trust"
+    DISTRUST = "distrust"
+    SUSPEND = "suspend"
+    BAN = "ban"
+    REINSTATE = "reinstate"
+    AUTO_HIDE = "auto_hide"  # enough readers reported the post
+    DISMISS_REPORTS = "dismiss_reports"

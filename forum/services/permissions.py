@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from forum.models import User
@@ -55,4 +56,17 @@ def check_admin(user: User | None) -> User:
     user = check_signed_in(user)
     if user.state == UserState.BANNED or user.role != Role.ADMIN:
         raise PermissionDenied()
+    return user
+
+
+def check_moderates(
+    user: User | None, discussion_id: int, moderated: Collection[int]
+) -> User:
+    """Return the user if they may moderate `discussion_id`: its moderators, and admins.
+
+    `moderated` holds the ids of the discussions the user is assigned to moderate.
+    """
+    user = check_moderator(user)
+    if user.role != Role.ADMIN and discussion_id not in moderated:
+        raise PermissionDenied(N_("You do not moderate this discussion."))
     return user
