@@ -19,11 +19,11 @@ from starlette.staticfiles import StaticFiles
 from forum.clock import Clock, SystemClock
 from forum.db import Database
 from forum.i18n import build_templates, load_catalogs
-from forum.routes import accounts, discussions, pages, posts, profile
+from forum.routes import accountability, accounts, discussions, moderation, pages, posts, profile
 from forum.routes.cache import PageCache
 from forum.routes.viewer import ViewerMiddleware
 from forum.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
-from forum.services.errors import Conflict, NotFound, PermissionDenied
+from forum.services.errors import Conflict, Invalid, NotFound, PermissionDenied
 from forum.services.guidebook import load_guidelines
 from forum.services.guidelines import load_rules
 from forum.services.language import warm_up
@@ -70,6 +70,29 @@ def post_routes() -> list[Route]:
         Route(base + "/posts/{id:int}", posts.permalink, name="post"),
         Route(base + "/posts/{id:int}/reply", posts.reply, methods=["POST"]),
         Route(base + "/posts/{id:int}/edit", posts.edit, methods=both),
+    ]
+
+
+def moderation_routes() -> list[Route]:
+    base = "/{lang:lang}/moderation"
+    post = ["POST"]
+    return [
+        Route(base + "/", moderation.queue, name="moderation"),
+        Route(base + "/posts/{id:int}/approve", moderation.approve, methods=post),
+        Route(base + "/posts/{id:int}/reject", moderation.reject, methods=post),
+        Route(base + "/posts/{id:int}/hide", moderation.hide, methods=post),
+        Route(base + "/posts/{id:int}/restore", moderation.restore, methods=post),
+        Route(base + "/posts/{id:int}/key-quote", moderation.key_quote, methods=post),
+        Route(base + "/posts/{id:int}/reports", moderation.resolve, methods=post),
+        Route(base + "/people/{id:int}", moderation.person, methods=post),
+        Route(base + "/reports", moderation.reports_page),
+        Route(base + "/log", moderation.log),
+        Route(
+            "/{lang:lang}/discussions/{slug}/posts/{id:int}/report",
+            accountability.report,
+            methods=post,
+        ),
+        Route("/{lang:lang}/discussions/{slug}/transparency", accountability.transparency),
     ]
 
 
@@ -131,13 +154,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Middleware(ViewerMiddleware, db=db, settings=settings, clock=clock),
     ]
     app = Starlette(
-        routes=[*routes, *account_routes()],
+        routes=[*routes, *account_routes(), *moderation_routes()],
         middleware=middleware,
         lifespan=lifespan,
         exception_handlers={
             NotFound: pages.not_found,
             PermissionDenied: pages.forbidden,
             Conflict: pages.conflict,
+            Invalid: pages.invalid,
             HTTPException: pages.http_error,
             500: pages.server_error,
         },

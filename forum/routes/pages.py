@@ -10,14 +10,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from forum.i18n import negotiate_language
+from forum.i18n import I18n, negotiate_language
 from forum.routes.common import database, fallback_i18n, now, page_i18n, render, settings_of
 from forum.services.discussions import list_discussions
-from forum.services.errors import N_, Conflict, PermissionDenied
+from forum.services.errors import N_, Conflict, DomainError, Invalid, PermissionDenied
 from forum.services.permissions import SignInRequired
 
 logger = logging.getLogger(__name__)
 CSRF_EXPIRED = N_("This form has expired. Go back, reload the page and try again.")
+TOO_LARGE = N_("What you sent is too large.")
 
 
 async def root(request: Request) -> Response:
@@ -80,6 +81,12 @@ async def server_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def explain(i18n: I18n, error: DomainError) -> str:
+    """Translate a domain error's message and fill in its placeholders."""
+    text = i18n.gettext(error.message)
+    return text % error.params if error.params else text
+
+
 async def forbidden(request: Request, exc: Exception) -> Response:
     """Send anonymous visitors to sign in; tell signed-in people why they may not."""
     assert isinstance(exc, PermissionDenied)
@@ -88,7 +95,11 @@ async def forbidden(request: Request, exc: Exception) -> Response:
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/{i18n.language}/account/sign-in?next={target}", status_code=303)
     return render(
-        request, "pages/error.html", {"status": 403, "reason": exc.message}, i18n=i18n, status=403
+        request,
+        "pages/error.html",
+        {"status": 403, "reason": explain(i18n, exc)},
+        i18n=i18n,
+        status=403,
     )
 
 
@@ -97,9 +108,20 @@ async def conflict(request: Request, exc: Exception) -> Response:
     return render(
         request,
         "pages/error.html",
-        {"status": 409, "reason": exc.message},
+        {"status": 409, "reason": explain(fallback_i18n(request), exc)},
         i18n=fallback_i18n(request),
         status=409,
+    )
+
+
+async def invalid(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Invalid)
+    return render(
+        request,
+        "pages/error.html",
+        {"status": 422, "reason": explain(fallback_i18n(request), exc)},
+        i18n=fallback_i18n(request),
+        status=422,
     )
 
 
@@ -111,7 +133,7 @@ async def csrf_failed(scope: Scope, receive: Receive, send: Send) -> None:
         "pages/error.html",
         {
             "status": 403,
-            "reason": N_("This form has expired. Go back, reload the page and try again."),
+            "reason": fallback_i18n(request).gettext(CSRF_EXPIRED),
         },
         i18n=fallback_i18n(request),
         status=403,
@@ -124,7 +146,7 @@ async def too_large(scope: Scope, receive: Receive, send: Send) -> None:
     response = render(
         request,
         "pages/error.html",
-        {"status": 413, "reason": N_("What you sent is too large.")},
+        {"status": 413, "reason": fallback_i18n(request).gettext(TOO_LARGE)},
         i18n=fallback_i18n(request),
         status=413,
     )

@@ -57,7 +57,14 @@ def _listing(
 ) -> Response:
     """Render a page of threads with an empty form to answer, remembering the consent."""
     form = FormState({"quote_consent": view.composer.quote_consent, "language": ""})
-    context = {"view": view, "form": form, "reply_form": form, "languages": view.page.languages}
+    context = {
+        "view": view,
+        "form": form,
+        "reply_form": form,
+        "languages": view.page.languages,
+        "guidelines": request.app.state.guidelines[i18n.language],
+        "tag_labels": getattr(view, "tag_labels", {}),
+    }
     return render(request, template, context, i18n=i18n)
 
 
@@ -125,6 +132,9 @@ async def permalink(request: Request) -> Response:
             "context": context,
             "reply_form": reply_form,
             "languages": context.languages,
+            "guidelines": request.app.state.guidelines[i18n.language],
+            "done": request.query_params.get("done", ""),
+            "tag_labels": context.tag_labels,
         },
         i18n=i18n,
     )

@@ -281,7 +281,7 @@ async def get_discussion_page(
             .order_by(col(DiscussionModerator.position))
         )
     ).all()
-    tags = await _tags(session, discussion.id, language, fallbacks)
+    tags = await discussion_tags(session, discussion.id, language, fallbacks)
     documents = await session.scalars(
         select(Document)
         .options(defer(Document.content))  # type: ignore[arg-type]
@@ -321,7 +321,7 @@ def _documents_for(
     return documents
 
 
-async def _tags(
+async def discussion_tags(
     session: AsyncSession, discussion_id: int, language: str, fallbacks: Sequence[str]
 ) -> list[TagLabel]:
     rows = (

@@ -59,9 +59,7 @@ def check_admin(user: User | None) -> User:
     return user
 
 
-def check_moderates(
-    user: User | None, discussion_id: int, moderated: Collection[int]
-) -> User:
+def check_moderates(user: User | None, discussion_id: int, moderated: Collection[int]) -> User:
     """Return the user if they may moderate `discussion_id`: its moderators, and admins.
 
     `moderated` holds the ids of the discussions the user is assigned to moderate.

@@ -14,6 +14,7 @@ from forum.services.discussions import (
     DiscussionPage,
     QuestionItem,
     QuestionPage,
+    discussion_tags,
     get_discussion_page,
     get_question_page,
 )
@@ -56,6 +57,7 @@ class QuestionView:
     page: QuestionPage
     threads: ThreadPage
     composer: Composer
+    tag_labels: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +123,8 @@ async def question_view(
     composer = composer_for(
         viewer, now, open_for_answers=question.week.is_open, status=question.discussion.status
     )
-    return QuestionView(question, threads, composer)
+    tags = await discussion_tags(session, question.discussion.id, language, ["en"])
+    return QuestionView(question, threads, composer, {t.slug: t.label.text for t in tags})
 
 
 async def comments_view(
@@ -163,6 +166,7 @@ class ComposeContext:
     parent: PostView | None
     composer: Composer
     fallback_language: str
+    tag_labels: dict[str, str]
 
 
 async def compose_context(
@@ -199,7 +203,9 @@ async def compose_context(
     composer = composer_for(viewer, now, open_for_answers=open_for_answers, status=card.status)
     preferred = viewer.preferred_language if viewer else language
     fallback = preferred if preferred in languages else languages[0]
-    return ComposeContext(card, languages, question, parent, composer, fallback)
+    tags = await discussion_tags(session, card.id, language, ["en"])
+    labels = {tag.slug: tag.label.text for tag in tags}
+    return ComposeContext(card, languages, question, parent, composer, fallback, labels)
 
 
 async def edit_context(

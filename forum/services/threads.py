@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from forum.models import Discussion, Post, Question, User
+from forum.models import Discussion, Post, PostTag, Question, Tag, User
 from forum.models.types import PostStatus
 from forum.services.errors import NotFound
 
@@ -42,6 +42,9 @@ class PostView:
     edited_at: datetime | None
     question_id: int | None
     is_own: bool
+    tags: tuple[str, ...] = ()  # slugs of the topics a moderator filed it under
+    rejection_section: str = ""  # shown to the author of a rejected post, with the note
+    rejection_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +66,12 @@ class Permalink:
 
 
 def _visible(viewer_id: int | None) -> ColumnElement[bool]:
-    """Match approved posts, and the viewer's own posts still awaiting moderation."""
+    """Match approved posts, and the viewer's own posts awaiting moderation or rejected."""
     if viewer_id is None:
         return col(Post.status) == PostStatus.APPROVED.value
+    own = [PostStatus.APPROVED.value, PostStatus.PENDING.value, PostStatus.REJECTED.value]
     return and_(
-        col(Post.status).in_([PostStatus.APPROVED.value, PostStatus.PENDING.value]),
+        col(Post.status).in_(own),
         or_(col(Post.status) == PostStatus.APPROVED.value, col(Post.author_id) == viewer_id),
     )
 
@@ -113,6 +117,8 @@ async def _posts(
             col(Post.created_at),
             col(Post.edited_at),
             col(Post.question_id),
+            col(Post.rejection_section),
+            col(Post.rejection_note),
         )
         .join(User, col(User.id) == col(Post.author_id))
         # Only capped replies need the name of whom they answer: join for those alone.
@@ -128,12 +134,29 @@ async def _posts(
         .order_by(thread_order, col(Post.created_at), col(Post.id))
     )
     rows = (await session.execute(query)).all()
-    return [_view(row, viewer_id) for row in rows]
+    return await _with_tags(session, [_view(row, viewer_id) for row in rows])
+
+
+async def _with_tags(session: AsyncSession, views: list[PostView]) -> list[PostView]:
+    """Add each post's tag slugs, in one query for the whole page."""
+    if not views:
+        return views
+    tags: dict[int, list[str]] = defaultdict(list)
+    for post_id, slug in (
+        await session.execute(
+            select(col(PostTag.post_id), col(Tag.slug))
+            .join(Tag, col(Tag.id) == col(PostTag.tag_id))
+            .where(col(PostTag.post_id).in_([view.id for view in views]))
+            .order_by(col(Tag.slug))
+        )
+    ).all():
+        tags[post_id].append(slug)
+    return [replace(v, tags=tuple(tags[v.id])) if v.id in tags else v for v in views]
 
 
 def _view(row: Sequence[Any], viewer_id: int | None) -> PostView:
     (id_, thread_id, parent_id, reply_to, reply_name, depth, author_id, *rest) = row
-    name, organisation, language, html, status, created_at, edited_at, question_id = rest
+    name, organisation, language, html, status, created_at, edited_at, question_id, *why = rest
     return PostView(
         id=id_,
         thread_id=thread_id,
@@ -151,6 +174,8 @@ def _view(row: Sequence[Any], viewer_id: int | None) -> PostView:
         edited_at=edited_at,
         question_id=question_id,
         is_own=viewer_id is not None and author_id == viewer_id,
+        rejection_section=why[0] if status == PostStatus.REJECTED.value else "",
+        rejection_note=why[1] if status == PostStatus.REJECTED.value else "",
     )
 
 

@@ -182,7 +182,9 @@ async def test_own_pending_post_is_shown_to_its_author_only(db: Database) -> Non
     assert (await threads_of(db, forum, maria)).threads[0][0].is_own is True
 
 
-async def test_rejected_and_hidden_posts_are_never_shown(db: Database) -> None:
+async def test_hidden_posts_are_never_shown_and_rejected_only_to_their_author(
+    db: Database,
+) -> None:
     forum = await board(db)
     maria, luc, sofia = await people(db)
     async with db.transaction() as s:
@@ -192,12 +194,16 @@ async def test_rejected_and_hidden_posts_are_never_shown(db: Database) -> None:
         )
         orphan = await forum.post(s, sofia, "Who answered the calls?", reply_to=hidden)
         below = await forum.post(s, maria, "Two teachers, in turns.", reply_to=orphan)
-        await forum.post(s, luc, "Un message refusé.", reply_to=root, status=PostStatus.REJECTED)
+        refused = await forum.post(
+            s, luc, "Un message refusé.", reply_to=root, status=PostStatus.REJECTED
+        )
         await forum.post(s, luc, "Tout le fil est masqué.", status=PostStatus.HIDDEN)
-    for viewer in (luc, maria, None):
+    for viewer in (maria, None):
         page = await threads_of(db, forum, viewer)
         assert ids(page) == [[root.id, orphan.id, below.id]]
         assert page.total_threads == 1
+    # its author sees a rejected post (to read why and edit it); nobody else does
+    assert ids(await threads_of(db, forum, luc)) == [[root.id, refused.id, orphan.id, below.id]]
     shown = (await threads_of(db, forum)).threads[0]
     assert [p.depth for p in shown] == [0, 2, 3]
     assert (shown[1].parent_id, shown[1].in_reply_to_id) == (hidden.id, hidden.id)
@@ -351,12 +357,18 @@ async def test_find_post_respects_visibility(db: Database) -> None:
         rejected = await forum.post(s, luc, "Refusé.", reply_to=root, status=PostStatus.REJECTED)
         hidden = await forum.post(s, luc, "Caché.", reply_to=root, status=PostStatus.HIDDEN)
     mine = await _find(db, pending.id, luc)
-    assert (mine.post.is_own, [p.id for p in mine.thread]) == (True, [root.id, pending.id])
+    assert (mine.post.is_own, [p.id for p in mine.thread]) == (
+        True,
+        [root.id, pending.id, rejected.id],  # Luc sees his own pending and rejected posts
+    )
     assert [p.id for p in (await _find(db, root.id, sofia)).thread] == [root.id]
+    own_rejected = await _find(db, rejected.id, luc)
+    assert own_rejected.post.status == "rejected" and own_rejected.post.is_own
     for post_id, viewer in [
         (pending.id, sofia),
         (pending.id, None),
-        (rejected.id, luc),
+        (rejected.id, maria),
+        (rejected.id, None),
         (hidden.id, luc),
         (hidden.id, maria),
         (9999, maria),
