@@ -19,7 +19,16 @@ from starlette.staticfiles import StaticFiles
 from forum.clock import Clock, SystemClock
 from forum.db import Database
 from forum.i18n import build_templates, load_catalogs
-from forum.routes import accountability, accounts, discussions, moderation, pages, posts, profile
+from forum.routes import (
+    accountability,
+    accounts,
+    admin,
+    discussions,
+    moderation,
+    pages,
+    posts,
+    profile,
+)
 from forum.routes.cache import PageCache
 from forum.routes.viewer import ViewerMiddleware
 from forum.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
@@ -83,6 +92,7 @@ def moderation_routes() -> list[Route]:
         Route(base + "/posts/{id:int}/hide", moderation.hide, methods=post),
         Route(base + "/posts/{id:int}/restore", moderation.restore, methods=post),
         Route(base + "/posts/{id:int}/key-quote", moderation.key_quote, methods=post),
+        Route(base + "/posts/{id:int}/tags", moderation.tags, methods=post),
         Route(base + "/posts/{id:int}/reports", moderation.resolve, methods=post),
         Route(base + "/people/{id:int}", moderation.person, methods=post),
         Route(base + "/reports", moderation.reports_page),
@@ -93,6 +103,16 @@ def moderation_routes() -> list[Route]:
             methods=post,
         ),
         Route("/{lang:lang}/discussions/{slug}/transparency", accountability.transparency),
+        Route(
+            "/{lang:lang}/admin/discussions/{slug}/moderators",
+            admin.moderators,
+            methods=["GET", "POST"],
+        ),
+        Route(
+            "/{lang:lang}/admin/discussions/{slug}/moderators/{id:int}/remove",
+            admin.remove,
+            methods=post,
+        ),
     ]
 
 

@@ -40,6 +40,7 @@ class Settings:
     post_min_chars: int = 2
     post_max_chars: int = 10_000
     remoderate_edits: bool = True
+    reports_to_hide: int = 3
 
     def __post_init__(self) -> None:
         if self.env not in ENVIRONMENTS:
@@ -115,6 +116,7 @@ class Settings:
                 post_min_chars=config("FORUM_POST_MIN_CHARS", cast=int, default=2),
                 post_max_chars=config("FORUM_POST_MAX_CHARS", cast=int, default=10_000),
                 remoderate_edits=config("FORUM_REMODERATE_EDITS", cast=bool, default=True),
+                reports_to_hide=config("FORUM_REPORTS_TO_HIDE", cast=int, default=3),
             )
         except ValueError as error:
             raise SettingsError(str(error)) from error

@@ -80,3 +80,19 @@ def test_weak_kept_secret_is_replaced(tmp_path: Path) -> None:
     secret = development_secret(path)
     assert len(secret) >= 32 and path.read_text().strip() == secret
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_moderation_and_post_settings_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_environ(
+        {
+            "FORUM_REPORTS_TO_HIDE": "5",
+            "FORUM_POST_MAX_CHARS": "4000",
+            "FORUM_REMODERATE_EDITS": "false",
+        },
+        env_file=None,
+    )
+    assert settings.reports_to_hide == 5 and settings.post_max_chars == 4000
+    assert settings.remoderate_edits is False

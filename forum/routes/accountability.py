@@ -10,8 +10,6 @@ from forum.routes.forms import see_other
 from forum.services import records, reports
 from forum.services.permissions import check_signed_in
 
-REPORTS_TO_HIDE = 3
-
 
 async def report(request: Request) -> Response:
     i18n = page_i18n(request)
@@ -29,7 +27,7 @@ async def report(request: Request) -> Response:
             section=section,
             note=note,
             sections=sections,
-            hide_after=REPORTS_TO_HIDE,
+            hide_after=settings.reports_to_hide,
             now=now(request),
         )
     slug, post_id = request.path_params["slug"], request.path_params["id"]

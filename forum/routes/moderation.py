@@ -90,10 +90,11 @@ async def _act(request: Request, verb: Verb, done: str, target: str = "post") ->
     async with database(request).transaction() as session:
         await verb(session, user, request.path_params["id"], fields)
     back = fields.get("back", "")
+    allowed = tuple(
+        f"/{i18n.language}/{area}" for area in ("moderation", "discussions/", "people/")
+    )
     place = (
-        back
-        if back.startswith(f"/{i18n.language}/moderation")
-        else (f"/{i18n.language}/moderation/")
+        back if back.startswith(allowed) and "//" not in back else (f"/{i18n.language}/moderation/")
     )
     joiner = "&" if "?" in place else "?"
     response = see_other(f"{place}{joiner}done={done}#{target}")
@@ -164,6 +165,15 @@ async def key_quote(request: Request) -> Response:
         )
 
     return await _act(request, verb, "quoted")
+
+
+async def tags(request: Request) -> Response:
+    async def verb(session: AsyncSession, user: User, post_id: int, f: dict[str, Any]) -> object:
+        return await moderation.set_post_tags(
+            session, actor=user, post_id=post_id, tag_slugs=f["tags"], now=now(request)
+        )
+
+    return await _act(request, verb, "tagged")
 
 
 async def person(request: Request) -> Response:

@@ -43,6 +43,7 @@ class PostView:
     question_id: int | None
     is_own: bool
     tags: tuple[str, ...] = ()  # slugs of the topics a moderator filed it under
+    key_quote: bool = False
     rejection_section: str = ""  # shown to the author of a rejected post, with the note
     rejection_note: str = ""
 
@@ -119,6 +120,7 @@ async def _posts(
             col(Post.question_id),
             col(Post.rejection_section),
             col(Post.rejection_note),
+            col(Post.key_quote),
         )
         .join(User, col(User.id) == col(Post.author_id))
         # Only capped replies need the name of whom they answer: join for those alone.
@@ -176,6 +178,7 @@ def _view(row: Sequence[Any], viewer_id: int | None) -> PostView:
         is_own=viewer_id is not None and author_id == viewer_id,
         rejection_section=why[0] if status == PostStatus.REJECTED.value else "",
         rejection_note=why[1] if status == PostStatus.REJECTED.value else "",
+        key_quote=bool(why[2]),
     )
 
 

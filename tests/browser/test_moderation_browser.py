@@ -15,8 +15,10 @@ from tests.helpers import PASSWORD, make_user
 pytestmark = pytest.mark.browser
 
 QUESTION = "/en/discussions/skills-in-crisis/questions/4"
-HELD = ("Our women's training network phoned every learner each week; write to "
-        "network.office@example.org if you want our call scripts.")
+HELD = (
+    "Our women's training network phoned every learner each week; write to "
+    "network.office@example.org if you want our call scripts."
+)
 REJECTED = "Rural learners need mobile data vouchers more than new platforms, in my view."
 
 
@@ -45,8 +47,9 @@ async def test_moderator_approves_held_post_with_tags_and_rejects_another(
 ) -> None:
     db = Database(live_settings.database_url)
     await make_user(db, email="writer.mod@example.org", name="Aïcha Ndiaye", language="en")
-    await make_user(db, email="admin.mod@example.org", name="Site Admin", role=Role.ADMIN,
-                    language="en")
+    await make_user(
+        db, email="admin.mod@example.org", name="Site Admin", role=Role.ADMIN, language="en"
+    )
     await db.dispose()
 
     writer = await _signed_in(browser, live_server, "writer.mod@example.org")

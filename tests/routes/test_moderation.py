@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 
 from forum.db import Database
 from forum.models import User
+from forum.models.types import Role
 from forum.services.posting import Draft, PostLimits, create_post
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
@@ -181,3 +182,63 @@ async def test_three_reports_hide_a_post_until_a_moderator_decides(
     transparency = (await anonymous.get("/en/discussions/remote-apprenticeships/transparency")).text
     assert "Contributions received" in transparency
     await anonymous.aclose()
+
+
+async def test_admin_assigns_and_removes_a_moderator(
+    client: httpx.AsyncClient, db: Database, pending_post: tuple[User, int]
+) -> None:
+    _author, post_id = pending_post
+    admin = await make_user(db, email="admin@example.org", name="Admin", role=Role.ADMIN)
+    newcomer = await make_user(db, email="nueva@example.org", name="Nueva Moderadora")
+    await sign_in_as(client, db, admin)
+    page = "/en/admin/discussions/remote-apprenticeships/moderators"
+    assert "ana@example.org" in (await client.get(page)).text
+    unknown = await post_form(client, page, {"email": "nobody@example.org"})
+    assert unknown.status_code == 422 and "nobody@example.org" in unknown.text
+    added = await post_form(client, page, {"email": "NUEVA@example.org"})
+    assert added.status_code == 303
+    twice = await post_form(client, page, {"email": "nueva@example.org"})
+    assert twice.status_code == 409
+    moderator = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    await sign_in_as(moderator, db, newcomer)
+    assert ANSWER in (await moderator.get("/en/moderation/")).text
+    removed = await post_form(client, f"{page}/{newcomer.id}/remove", {}, form_page=page)
+    assert removed.status_code == 303
+    refused = await post_form(
+        moderator, f"/en/moderation/posts/{post_id}/approve", {}, form_page="/en/moderation/"
+    )
+    assert refused.status_code == 403
+    contributor = await post_form(
+        moderator, page, {"email": "x@example.org"}, form_page="/en/moderation/"
+    )
+    assert contributor.status_code == 403
+    await moderator.aclose()
+
+
+async def test_moderator_hides_a_post_and_restores_it_from_the_log(
+    client: httpx.AsyncClient, db: Database, pending_post: tuple[User, int]
+) -> None:
+    _author, post_id = pending_post
+    await _moderator(client, db)
+    await post_form(
+        client, f"/en/moderation/posts/{post_id}/approve", {}, form_page="/en/moderation/"
+    )
+    url = f"/en/discussions/remote-apprenticeships/posts/{post_id}"
+    quoted = await post_form(
+        client,
+        f"/en/moderation/posts/{post_id}/key-quote",
+        {"quoted": "yes", "back": url},
+        form_page=url,
+    )
+    assert quoted.status_code == 303 and quoted.headers["location"].startswith(url)
+    assert "Key quote" in (await client.get(url)).text
+    hidden = await post_form(
+        client, f"/en/moderation/posts/{post_id}/hide", {"back": url}, form_page=url
+    )
+    assert hidden.status_code == 303
+    assert (await client.get(url)).status_code == 404
+    restored = await post_form(
+        client, f"/en/moderation/posts/{post_id}/restore", {}, form_page="/en/moderation/log"
+    )
+    assert restored.status_code == 303
+    assert (await client.get(url)).status_code == 200

@@ -77,6 +77,7 @@ MATRIX = {
     "/en/moderation/": [303, 403, 403, 200, 200, 303, 403],
     "/en/moderation/reports": [303, 403, 403, 200, 200, 303, 403],
     "/en/moderation/log": [303, 403, 403, 200, 200, 303, 403],
+    "/en/admin/discussions/remote-apprenticeships/moderators": [303, 403, 403, 403, 200, 303, 403],
     "/en/discussions/remote-apprenticeships/posts/{post}": [200] * 7,
     "/en/discussions/remote-apprenticeships/posts/{post}/edit": [303, 403, 403, 403, 403, 303, 403],
     "/en/people/999999": [404] * 7,
