@@ -13,6 +13,7 @@ from forum.models.discussions import (
 )
 from forum.models.mail import OutboxMessage
 from forum.models.moderation import ModerationAction, PostTag, Report
+from forum.models.newsletter import DigestRun, SubscribedDiscussion, Subscriber, WeeklySummary
 from forum.models.posts import Post, PostRevision
 from forum.models.ratelimits import RateLimitCounter
 from forum.models.tags import DiscussionTag, Tag, TagTranslation
@@ -22,6 +23,10 @@ __all__ = [
     "AccountToken",
     "ModerationAction",
     "OutboxMessage",
+    "DigestRun",
+    "SubscribedDiscussion",
+    "Subscriber",
+    "WeeklySummary",
     "PostTag",
     "Report",
     "Post",

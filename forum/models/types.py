@@ -115,3 +115,9 @@ class ModerationVerb(StrEnum):
     REINSTATE = "reinstate"
     AUTO_HIDE = "auto_hide"  # enough readers reported the post
     DISMISS_REPORTS = "dismiss_reports"
+
+
+class SubscriberStatus(StrEnum):
+    PENDING = "pending"  # waiting for the address to be confirmed
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"

@@ -28,6 +28,8 @@ class User(SQLModel, table=True):
     trusted: bool = Field(default=False)
     password_hash: str = Field(default="", max_length=200)  # empty: cannot sign in yet
     quote_consent: str | None = Field(default=None, max_length=16)  # last choice, the default
+    notify_replies: bool = Field(default=True)  # mail me when someone replies to my post
+    notify_moderation: bool = Field(default=True)  # mail me when my post is approved or not
     email_confirmed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
