@@ -25,6 +25,7 @@ from forum.routes import (
     admin,
     discussions,
     moderation,
+    newsletter,
     pages,
     posts,
     profile,
@@ -98,6 +99,11 @@ def moderation_routes() -> list[Route]:
         Route(base + "/reports", moderation.reports_page),
         Route(base + "/log", moderation.log),
         Route(
+            base + "/discussions/{slug}/weeks/{position:int}/summary",
+            moderation.summary,
+            methods=["GET", "POST"],
+        ),
+        Route(
             "/{lang:lang}/discussions/{slug}/posts/{id:int}/report",
             accountability.report,
             methods=post,
@@ -113,6 +119,17 @@ def moderation_routes() -> list[Route]:
             admin.remove,
             methods=post,
         ),
+    ]
+
+
+def newsletter_routes() -> list[Route]:
+    both = ["GET", "POST"]
+    base = "/{lang:lang}/newsletter"
+    return [
+        Route(base, newsletter.subscribe, methods=both, name="newsletter"),
+        Route(base + "/confirm/{token}", newsletter.confirm, methods=both),
+        Route(base + "/manage/{token}", newsletter.manage, methods=both),
+        Route(base + "/unsubscribe/{token}", newsletter.unsubscribe, methods=both),
     ]
 
 
@@ -170,11 +187,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             secret_key=settings.secret_key,
             https=settings.https,
             reject=pages.csrf_failed,
+            exempt=newsletter.one_click_unsubscribe,  # RFC 8058: the URL's token is the proof
         ),
         Middleware(ViewerMiddleware, db=db, settings=settings, clock=clock),
     ]
     app = Starlette(
-        routes=[*routes, *account_routes(), *moderation_routes()],
+        routes=[*routes, *account_routes(), *moderation_routes(), *newsletter_routes()],
         middleware=middleware,
         lifespan=lifespan,
         exception_handlers={

@@ -1,4 +1,4 @@
-"""The `forum` command: serve, migrate, demo, import, create-admin, worker."""
+"""The `forum` command: serve, migrate, demo, import, create-admin, newsletter, worker."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from forum.clock import SystemClock
 from forum.db import Database
 from forum.mail import run_worker
 from forum.services.demo import demo_specs, load_demo_discussion
+from forum.services.digests import DueReport, queue_due
 from forum.services.errors import ImportRefused
 from forum.services.importing import import_discussion, read_discussion_file
 from forum.services.profiles import FormInvalid
@@ -86,6 +87,37 @@ def _admin_password() -> str:
     return first
 
 
+def _progress_bar(done: int, total: int) -> None:
+    """Draw a progress bar on a terminal; print nothing when output goes to a file (cron)."""
+    if not sys.stdout.isatty() or total <= 0:
+        return
+    width = 30
+    filled = width * done // total
+    sys.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+async def _newsletter_send_due(settings: Settings) -> DueReport:
+    from forum.app import TEMPLATES
+    from forum.i18n import build_templates, load_catalogs
+
+    db = Database(settings.database_url)
+    try:
+        return await queue_due(
+            db,
+            templates=build_templates(TEMPLATES),
+            catalogs=load_catalogs(settings.languages),
+            base_url=settings.base_url,
+            secret=settings.secret_key,
+            now=SystemClock().now(),
+            progress=_progress_bar,
+        )
+    finally:
+        await db.dispose()
+
+
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
@@ -111,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", default="")
+    letters = commands.add_parser("newsletter", help="newsletter mail")
+    actions = letters.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser(
+        "send-due", help="queue the announcements and digests due now (`forum worker` sends them)"
+    )
     worker = commands.add_parser("worker", help="send the mail outbox, with retries")
     worker.add_argument("--once", action="store_true", help="one round, then stop")
     worker.add_argument("--interval", type=float, default=10.0, help="seconds between rounds")
@@ -135,6 +172,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             password = _admin_password()
             email = asyncio.run(_create_admin(settings, args.email, args.name, password))
             print(f"{email} is an admin")
+        elif args.command == "newsletter":
+            report = asyncio.run(_newsletter_send_due(settings))
+            print(
+                f"queued {report.set_announcements} question-set, {report.discussion_notices} "
+                f"new-discussion and {report.digests} digest mails"
+                + (f"; {report.skipped} addresses refused" if report.skipped else "")
+            )
         elif args.command == "worker":
             asyncio.run(run_worker(settings, once=args.once, interval=args.interval))
     except SettingsError as error:

@@ -28,7 +28,7 @@ async def _discussion(request: Request) -> Response:
     return render(
         request,
         "discussions/discussion.html",
-        {"page": view.page, "answers": view.answers},
+        {"page": view.page, "answers": view.answers, "summaries": view.summaries},
         i18n=i18n,
     )
 

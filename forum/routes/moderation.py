@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from forum.i18n import I18n
 from forum.models import User
 from forum.models.types import Role
 from forum.routes.common import (
@@ -21,11 +22,14 @@ from forum.routes.common import (
     send_mail_after_response,
     viewer,
 )
-from forum.routes.forms import see_other
+from forum.routes.forms import FormState, read_form, see_other
 from forum.services import moderation, records, reports
-from forum.services.errors import N_, Invalid
+from forum.services.errors import N_, Invalid, NotFound
 from forum.services.permissions import check_moderator
+from forum.services.profiles import FormInvalid
 from forum.services.queue import QueueFilter, moderation_queue
+from forum.services.reading import discussion_view
+from forum.services.summaries import save_summary, summaries_for
 
 DATE_FORMAT = N_("Give the date as shown, for example 2026-12-31.")
 Verb = Callable[[AsyncSession, User, int, dict[str, Any]], Awaitable[object]]
@@ -261,4 +265,56 @@ async def log(request: Request) -> Response:
             "action": query.get("action", ""),
         },
         i18n=i18n,
+    )
+
+
+async def summary(request: Request) -> Response:
+    """Write, change or (with an empty text) remove the moderators' summary of a week."""
+    i18n = page_i18n(request)
+    user = check_moderator(viewer(request))
+    slug, position = request.path_params["slug"], request.path_params["position"]
+    if request.method == "POST":
+        values = await read_form(request, ("language", "source"))
+        try:
+            async with database(request).transaction() as session:
+                await save_summary(
+                    session,
+                    actor=user,
+                    discussion_slug=slug,
+                    week_position=position,
+                    language=values["language"],
+                    source=values["source"],
+                    now=now(request),
+                )
+        except Invalid as error:
+            form = FormState(values, {error.field: error.message}, FormInvalid.message)
+            return await _summary_page(request, i18n, form, status=422)
+        return see_other(f"/{i18n.language}/discussions/{slug}#week-{position}")
+    language = request.query_params.get("language") or i18n.language
+    return await _summary_page(request, i18n, FormState({"language": language}))
+
+
+async def _summary_page(
+    request: Request, i18n: I18n, form: FormState, status: int = 200
+) -> Response:
+    slug, position = request.path_params["slug"], request.path_params["position"]
+    async with database(request).session() as session:
+        view = await discussion_view(session, slug=slug, language=i18n.language, now=now(request))
+        week = next((w for w in view.page.weeks if w.position == position), None)
+        if week is None:
+            raise NotFound(f"{slug}/weeks/{position}")
+        written = (await summaries_for(session, discussion_id=view.page.card.id)).get(week.id, {})
+    if "source" not in form.values and form.value("language") in written:
+        form.values["source"] = written[form.value("language")].source
+    return render(
+        request,
+        "moderation/summary.html",
+        {
+            "form": form,
+            "view": view,
+            "week": week,
+            "written": sorted(written),
+        },
+        i18n=i18n,
+        status=status,
     )

@@ -10,10 +10,20 @@ from starlette.responses import Response
 
 from forum.i18n import I18n
 from forum.routes.cache import cached_page
-from forum.routes.common import database, now, page_i18n, render, settings_of, viewer
+from forum.routes.common import (
+    database,
+    now,
+    page_i18n,
+    postman,
+    render,
+    send_mail_after_response,
+    settings_of,
+    viewer,
+)
 from forum.routes.forms import FormState, read_form, see_other
 from forum.services import posting
 from forum.services.errors import Conflict
+from forum.services.notifications import notify_reply
 from forum.services.permissions import check_signed_in
 from forum.services.posting import Draft, PostLimits
 from forum.services.profiles import FormInvalid
@@ -243,6 +253,7 @@ async def _publish(
                     now=now(request),
                     rules=request.app.state.rules,
                 )
+                await notify_reply(session, reply=post, postman=postman(request), now=now(request))
     except FormInvalid as error:
         form = FormState(values, error.errors, error.message)
         return await _compose(request, where, form=form, status=422)
@@ -252,7 +263,9 @@ async def _publish(
     except Conflict as error:
         form = FormState(values, {}, error.message)
         return await _compose(request, where, form=form, status=409)
-    return see_other(f"{base_url(request, i18n)}/posts/{post.id}#post-{post.id}")
+    response = see_other(f"{base_url(request, i18n)}/posts/{post.id}#post-{post.id}")
+    response.background = send_mail_after_response(request)
+    return response
 
 
 async def _preview(

@@ -90,6 +90,7 @@ class QuestionItem:
 
 @dataclass(frozen=True, slots=True)
 class WeekView:
+    id: int
     position: int
     title: Localized
     opens_at: datetime
@@ -250,6 +251,7 @@ async def _weeks(
         texts[row.question_id][row.language] = row.text
     weeks = [
         WeekView(
+            id=s.id or 0,
             position=s.position,
             title=_localize(set_titles[s.id or 0], language, fallbacks),
             opens_at=s.opens_at,

@@ -34,6 +34,7 @@ from forum.services.moderation_people import (
     set_trusted,
     suspend_user,
 )
+from forum.services.notifications import notify_reply
 from forum.services.permissions import check_moderates
 from forum.services.postman import Postman
 
@@ -172,6 +173,8 @@ async def _mail_author(
     """Mail the post's author, in their language, about what a moderator did to it."""
     author = await session.get(User, target.post.author_id)
     assert author is not None  # the foreign key guarantees it
+    if not author.notify_moderation:
+        return
     await postman.post(
         session,
         to_address=author.email,
@@ -219,6 +222,7 @@ async def approve_post(
     )
     await _bump_content_version(session, target.discussion)
     await _mail_author(session, postman, target, "post_approved", now)
+    await notify_reply(session, reply=target.post, postman=postman, now=now)
     await session.flush()
     return target.post
 

@@ -70,7 +70,8 @@ def normalise_email(value: str) -> str | None:
     if len(value) > 254 or _has_control(value):
         return None
     try:
-        checked = validate_email(value.strip(), check_deliverability=False)
+        # Our mailer speaks plain SMTP: an address needing SMTPUTF8 could never be reached.
+        checked = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
         return None
     return checked.normalized.lower()

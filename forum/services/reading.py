@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.models import Post, Question, User
+from forum.models import Post, Question, User, WeeklySummary
 from forum.models.types import DiscussionStatus
 from forum.services.discussions import (
     DiscussionCard,
@@ -26,6 +26,7 @@ from forum.services.posting import (
     NOT_OPEN_YET,
     post_for_editing,
 )
+from forum.services.summaries import pick_summary, summaries_for
 from forum.services.threads import (
     PostView,
     ThreadPage,
@@ -50,6 +51,7 @@ class Composer:
 class DiscussionView:
     page: DiscussionPage
     answers: dict[int | None, int]
+    summaries: dict[int, WeeklySummary]  # question set id -> the moderators' summary shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,13 @@ async def discussion_view(
 ) -> DiscussionView:
     """Assemble a discussion page with the number of published answers per question."""
     page = await get_discussion_page(session, slug=slug, language=language, now=now)
-    return DiscussionView(page, await answer_counts(session, discussion_id=page.card.id))
+    answers = await answer_counts(session, discussion_id=page.card.id)
+    grouped = await summaries_for(session, discussion_id=page.card.id)
+    fallbacks = [*page.languages, "en"]
+    chosen = {
+        week.id: pick_summary(grouped.get(week.id, {}), language, fallbacks) for week in page.weeks
+    }
+    return DiscussionView(page, answers, {k: v for k, v in chosen.items() if v is not None})
 
 
 async def question_view(

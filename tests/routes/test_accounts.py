@@ -300,3 +300,14 @@ async def test_csrf_token_changes_after_sign_in(client: httpx.AsyncClient, db: D
     assert after != before
     stale = await client.post("/en/account/sign-out", data={"csrf_token": before})
     assert stale.status_code == 403
+
+
+async def test_register_with_address_mail_cannot_reach_is_refused(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    response = await post_form(
+        client, "/en/account/register", {**REGISTRATION, "email": "josé@example.org"}
+    )
+    assert response.status_code == 422
+    assert "Enter a valid e-mail address." in response.text
+    assert await outbox(db) == []

@@ -242,3 +242,31 @@ async def test_moderator_hides_a_post_and_restores_it_from_the_log(
     )
     assert restored.status_code == 303
     assert (await client.get(url)).status_code == 200
+
+
+async def test_moderator_writes_weekly_summary_readers_see_it(
+    client: httpx.AsyncClient, db: Database, pending_post: tuple[User, int]
+) -> None:
+    await _moderator(client, db)
+    form_page = "/es/moderation/discussions/remote-apprenticeships/weeks/1/summary?language=es"
+    assert (await client.get(form_page)).status_code == 200
+    saved = await post_form(
+        client,
+        "/es/moderation/discussions/remote-apprenticeships/weeks/1/summary",
+        {"language": "es", "source": "Esta semana: **tutorías** por teléfono y radio."},
+        form_page=form_page,
+    )
+    assert saved.status_code == 303
+    reader = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    page = (await reader.get("/es/discussions/remote-apprenticeships")).text
+    assert "<strong>tutorías</strong> por teléfono" in page
+    english = (await reader.get("/en/discussions/remote-apprenticeships")).text
+    assert "<strong>tutorías</strong>" in english and 'lang="es"' in english
+    bad = await post_form(
+        client,
+        "/es/moderation/discussions/remote-apprenticeships/weeks/1/summary",
+        {"language": "de", "source": "Hallo"},
+        form_page=form_page,
+    )
+    assert bad.status_code == 422
+    await reader.aclose()
