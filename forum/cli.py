@@ -180,7 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 + (f"; {report.skipped} addresses refused" if report.skipped else "")
             )
         elif args.command == "worker":
-            asyncio.run(run_worker(settings, once=args.once, interval=args.interval))
+            asyncio.run(
+                run_worker(settings, once=args.once, interval=args.interval, progress=_progress_bar)
+            )
     except SettingsError as error:
         print(f"forum: configuration error: {error}", file=sys.stderr)
         return 2

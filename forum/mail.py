@@ -7,7 +7,7 @@ import json
 import re
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.errors import HeaderParseError
@@ -349,7 +349,12 @@ async def _deliver(backend: MailBackend, row: OutboxMessage, mail_from: str) -> 
 
 
 async def send_due(
-    db: Database, settings: Settings, *, now: datetime, limit: int = BATCH
+    db: Database,
+    settings: Settings,
+    *,
+    now: datetime,
+    limit: int = BATCH,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SendReport:
     """Claim the messages that are due, send them, and record each outcome."""
     rows = await _claim(db, now=now, limit=limit)
@@ -364,6 +369,8 @@ async def send_due(
             break
         error = await _deliver(backend, row, settings.mail_from)
         counts[await _finish(db, row, now, error)] += 1
+        if progress is not None:
+            progress(index + 1, len(rows))
     return SendReport(sent=counts["sent"], retried=counts["pending"], failed=counts["failed"])
 
 
@@ -374,6 +381,7 @@ async def run_worker(
     interval: float = 10.0,
     clock: Clock | None = None,
     max_loops: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Send due mail every `interval` seconds (one round if `once`), printing what was done."""
     clock = clock or SystemClock()
@@ -382,7 +390,7 @@ async def run_worker(
     try:
         while True:
             now = clock.now()
-            report = await send_due(db, settings, now=now)
+            report = await send_due(db, settings, now=now, progress=progress)
             if report:
                 sys.stdout.write(
                     f"{now:%Y-%m-%d %H:%M:%S} mail: {report.sent} sent, "

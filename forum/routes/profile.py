@@ -12,6 +12,8 @@ from forum.services import accounts
 from forum.services.permissions import check_signed_in
 from forum.services.profiles import FormInvalid, public_profile, update_profile
 
+NOTIFY_FIELDS = ("notify_replies", "notify_moderation")
+
 
 async def profile(request: Request) -> Response:
     i18n = page_i18n(request)
@@ -20,13 +22,14 @@ async def profile(request: Request) -> Response:
     done = request.query_params.get("done", "")
     if request.method == "GET":
         form = FormState({name: str(getattr(user, name)) for name in PROFILE_FIELDS})
+        form.values.update({name: "on" if getattr(user, name) else "" for name in NOTIFY_FIELDS})
         return render(
             request,
             "accounts/profile.html",
             {"form": form, "done": done, **profile_choices(request, i18n)},
             i18n=i18n,
         )
-    values = await read_form(request, PROFILE_FIELDS)
+    values = await read_form(request, (*PROFILE_FIELDS, *NOTIFY_FIELDS))
     try:
         async with database(request).transaction() as session:
             await update_profile(
@@ -34,6 +37,8 @@ async def profile(request: Request) -> Response:
                 user_id=user.id,
                 data=profile_data(values),
                 languages=settings_of(request).languages,
+                notify_replies=values["notify_replies"] == "on",
+                notify_moderation=values["notify_moderation"] == "on",
             )
     except FormInvalid as error:
         form, status, _headers = failed_form(values, error)

@@ -105,7 +105,13 @@ def cleaned(data: ProfileData) -> ProfileData:
 
 
 async def update_profile(
-    session: AsyncSession, *, user_id: int, data: ProfileData, languages: tuple[str, ...]
+    session: AsyncSession,
+    *,
+    user_id: int,
+    data: ProfileData,
+    languages: tuple[str, ...],
+    notify_replies: bool | None = None,
+    notify_moderation: bool | None = None,
 ) -> User:
     """Save a person's profile; raise FormInvalid naming every refused field."""
     data = cleaned(data)
@@ -120,6 +126,10 @@ async def update_profile(
     user.country = data.country
     user.stakeholder_group = data.stakeholder_group
     user.preferred_language = data.preferred_language
+    if notify_replies is not None:
+        user.notify_replies = notify_replies
+    if notify_moderation is not None:
+        user.notify_moderation = notify_moderation
     await session.flush()
     return user
 

@@ -311,3 +311,27 @@ async def test_register_with_address_mail_cannot_reach_is_refused(
     assert response.status_code == 422
     assert "Enter a valid e-mail address." in response.text
     assert await outbox(db) == []
+
+
+async def test_profile_sets_notification_preferences(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    user = await make_user(db)
+    await sign_in_as(client, db, user)
+    page = (await client.get("/en/account/profile")).text
+    assert 'name="notify_replies" checked' in page
+    response = await post_form(
+        client,
+        "/en/account/profile",
+        {
+            "display_name": "María",
+            "organisation": "",
+            "country": "",
+            "stakeholder_group": "other",
+            "preferred_language": "en",
+            "notify_moderation": "on",
+        },
+    )
+    assert response.status_code == 303
+    row = await user_row(db, "maria@example.org")
+    assert row is not None and row.notify_replies is False and row.notify_moderation is True
