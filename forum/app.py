@@ -58,7 +58,20 @@ class LanguageConvertor(Convertor[str]):
         return value
 
 
+class IdConvertor(Convertor[int]):
+    """A row id or number in the path: at most nine digits, so it always fits the columns."""
+
+    regex = "[0-9]{1,9}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
 register_url_convertor("lang", LanguageConvertor())
+register_url_convertor("id", IdConvertor())
 
 
 def _static_version() -> str:
@@ -73,13 +86,13 @@ def post_routes() -> list[Route]:
     both = ["GET", "POST"]
     base = "/{lang:lang}/discussions/{slug}"
     return [
-        Route(base + "/questions/{number:int}", posts.question, name="question"),
-        Route(base + "/questions/{number:int}/answer", posts.answer, methods=["POST"]),
+        Route(base + "/questions/{number:id}", posts.question, name="question"),
+        Route(base + "/questions/{number:id}/answer", posts.answer, methods=["POST"]),
         Route(base + "/comments", posts.comments, name="comments"),
         Route(base + "/comments/new", posts.comment, methods=["POST"]),
-        Route(base + "/posts/{id:int}", posts.permalink, name="post"),
-        Route(base + "/posts/{id:int}/reply", posts.reply, methods=["POST"]),
-        Route(base + "/posts/{id:int}/edit", posts.edit, methods=both),
+        Route(base + "/posts/{id:id}", posts.permalink, name="post"),
+        Route(base + "/posts/{id:id}/reply", posts.reply, methods=["POST"]),
+        Route(base + "/posts/{id:id}/edit", posts.edit, methods=both),
     ]
 
 
@@ -88,23 +101,23 @@ def moderation_routes() -> list[Route]:
     post = ["POST"]
     return [
         Route(base + "/", moderation.queue, name="moderation"),
-        Route(base + "/posts/{id:int}/approve", moderation.approve, methods=post),
-        Route(base + "/posts/{id:int}/reject", moderation.reject, methods=post),
-        Route(base + "/posts/{id:int}/hide", moderation.hide, methods=post),
-        Route(base + "/posts/{id:int}/restore", moderation.restore, methods=post),
-        Route(base + "/posts/{id:int}/key-quote", moderation.key_quote, methods=post),
-        Route(base + "/posts/{id:int}/tags", moderation.tags, methods=post),
-        Route(base + "/posts/{id:int}/reports", moderation.resolve, methods=post),
-        Route(base + "/people/{id:int}", moderation.person, methods=post),
+        Route(base + "/posts/{id:id}/approve", moderation.approve, methods=post),
+        Route(base + "/posts/{id:id}/reject", moderation.reject, methods=post),
+        Route(base + "/posts/{id:id}/hide", moderation.hide, methods=post),
+        Route(base + "/posts/{id:id}/restore", moderation.restore, methods=post),
+        Route(base + "/posts/{id:id}/key-quote", moderation.key_quote, methods=post),
+        Route(base + "/posts/{id:id}/tags", moderation.tags, methods=post),
+        Route(base + "/posts/{id:id}/reports", moderation.resolve, methods=post),
+        Route(base + "/people/{id:id}", moderation.person, methods=post),
         Route(base + "/reports", moderation.reports_page),
         Route(base + "/log", moderation.log),
         Route(
-            base + "/discussions/{slug}/weeks/{position:int}/summary",
+            base + "/discussions/{slug}/weeks/{position:id}/summary",
             moderation.summary,
             methods=["GET", "POST"],
         ),
         Route(
-            "/{lang:lang}/discussions/{slug}/posts/{id:int}/report",
+            "/{lang:lang}/discussions/{slug}/posts/{id:id}/report",
             accountability.report,
             methods=post,
         ),
@@ -115,7 +128,7 @@ def moderation_routes() -> list[Route]:
             methods=["GET", "POST"],
         ),
         Route(
-            "/{lang:lang}/admin/discussions/{slug}/moderators/{id:int}/remove",
+            "/{lang:lang}/admin/discussions/{slug}/moderators/{id:id}/remove",
             admin.remove,
             methods=post,
         ),
@@ -145,7 +158,7 @@ def account_routes() -> list[Route]:
         Route("/{lang:lang}/account/reset/{token}", accounts.reset, methods=both),
         Route("/{lang:lang}/account/profile", profile.profile, methods=both),
         Route("/{lang:lang}/account/password", profile.password, methods=both),
-        Route("/{lang:lang}/people/{id:int}", profile.person),
+        Route("/{lang:lang}/people/{id:id}", profile.person),
     ]
 
 
@@ -171,7 +184,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Route("/{lang:lang}/discussions/{slug}", discussions.discussion, name="discussion"),
         *post_routes(),
         Route(
-            "/{lang:lang}/discussions/{slug}/documents/{id:int}",
+            "/{lang:lang}/discussions/{slug}/documents/{id:id}",
             discussions.document,
             name="document",
         ),

@@ -135,3 +135,17 @@ async def test_guidelines_page_has_anchor_per_section(client: httpx.AsyncClient)
     for section in ("respect", "personal-data", "moderation"):
         assert f'<section id="{section}"' in response.text
         assert f'href="#{section}"' in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/en/people/99999999999999999999",
+        "/en/discussions/remote-apprenticeships/questions/99999999999999",
+        "/en/discussions/remote-apprenticeships/posts/4294967296",
+    ],
+)
+async def test_numbers_too_large_for_a_column_are_404(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert "Page not found" in response.text
