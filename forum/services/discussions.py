@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 from sqlmodel import col, select
@@ -392,3 +393,15 @@ async def discussion_version(session: AsyncSession, *, slug: str) -> int | None:
         select(col(Discussion.content_version)).where(Discussion.slug == slug)
     )
     return None if version is None else int(version)
+
+
+async def bump_content_version(session: AsyncSession, *, discussion_id: int) -> None:
+    """Tell page caches that readers would see the discussion differently now.
+
+    Counted in SQL in the caller's transaction, so concurrent changes all count.
+    """
+    await session.execute(
+        update(Discussion)
+        .where(col(Discussion.id) == discussion_id)
+        .values(content_version=col(Discussion.content_version) + 1)
+    )

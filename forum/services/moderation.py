@@ -21,7 +21,7 @@ from forum.models import (
     User,
 )
 from forum.models.types import ModerationVerb, PostStatus
-from forum.services.discussions import pick
+from forum.services.discussions import bump_content_version, pick
 from forum.services.errors import N_, Conflict, Invalid, NotFound
 from forum.services.moderation_people import (
     MAX_NOTE_CHARS,
@@ -120,15 +120,6 @@ def _status_conflict(post: Post) -> Conflict:
     return Conflict(STATUS_CONFLICTS.get(post.status, Conflict.message))
 
 
-async def _bump_content_version(session: AsyncSession, discussion: Discussion) -> None:
-    """Tell caches the discussion changed, counting in SQL so concurrent bumps all count."""
-    await session.execute(
-        update(Discussion)
-        .where(col(Discussion.id) == discussion.id)
-        .values(content_version=col(Discussion.content_version) + 1)
-    )
-
-
 async def _discussion_tag_ids(
     session: AsyncSession, discussion_id: int, slugs: Sequence[str]
 ) -> dict[str, int]:
@@ -220,7 +211,7 @@ async def approve_post(
         note=note,
         now=now,
     )
-    await _bump_content_version(session, target.discussion)
+    await bump_content_version(session, discussion_id=target.discussion.id or 0)
     await _mail_author(session, postman, target, "post_approved", now)
     await notify_reply(session, reply=target.post, postman=postman, now=now)
     await session.flush()
@@ -281,7 +272,7 @@ async def _switch(
     if not await _claim(session, target.post, [from_status], {"status": to_status.value}):
         raise _status_conflict(target.post)
     log_action(session, actor=target.actor, verb=verb, post=target.post, note=text, now=now)
-    await _bump_content_version(session, target.discussion)
+    await bump_content_version(session, discussion_id=target.discussion.id or 0)
     await session.flush()
     return target.post
 
@@ -323,7 +314,7 @@ async def set_post_tags(
         session, actor=target.actor, verb=ModerationVerb.TAG, post=target.post, note=note, now=now
     )
     if target.post.status == PostStatus.APPROVED:
-        await _bump_content_version(session, target.discussion)
+        await bump_content_version(session, discussion_id=target.discussion.id or 0)
     await session.flush()
     return target.post
 
@@ -345,6 +336,6 @@ async def mark_key_quote(
         raise _status_conflict(target.post)
     verb = ModerationVerb.KEY_QUOTE if quoted else ModerationVerb.UNQUOTE
     log_action(session, actor=target.actor, verb=verb, post=target.post, now=now)
-    await _bump_content_version(session, target.discussion)
+    await bump_content_version(session, discussion_id=target.discussion.id or 0)
     await session.flush()
     return target.post

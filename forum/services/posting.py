@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.models import Discussion, Post, PostRevision, Question, QuestionSet, User
 from forum.models.types import DiscussionStatus, ModerationMode, PostStatus, QuoteConsent, Role
-from forum.services.discussions import discussion_status
+from forum.services.discussions import bump_content_version, discussion_status
 from forum.services.errors import N_, Conflict, NotFound, PermissionDenied
 from forum.services.guidelines import Finding, RuleBook
 from forum.services.language import detect_language
@@ -257,15 +257,6 @@ def _apply_holds(post: Post, held: list[Finding], author: User) -> None:
     post.held_for = ",".join(finding.rule_id for finding in held)[:200]
 
 
-async def _bump_content_version(session: AsyncSession, discussion: Discussion) -> None:
-    """Tell caches the discussion changed, counting in SQL so concurrent bumps all count."""
-    await session.execute(
-        update(Discussion)
-        .where(col(Discussion.id) == discussion.id)
-        .values(content_version=col(Discussion.content_version) + 1)
-    )
-
-
 async def create_post(
     session: AsyncSession,
     *,
@@ -301,7 +292,7 @@ async def create_post(
         post.thread_id = post.id
     user.quote_consent = draft.quote_consent
     if post.status == PostStatus.APPROVED:
-        await _bump_content_version(session, discussion)
+        await bump_content_version(session, discussion_id=discussion.id or 0)
     await session.flush()
     return post
 
@@ -400,7 +391,7 @@ async def edit_post(
     post.edited_at = now
     _apply_holds(post, held, user)
     if was_approved or post.status == PostStatus.APPROVED:
-        await _bump_content_version(session, discussion)
+        await bump_content_version(session, discussion_id=discussion.id or 0)
     await session.flush()
     return post
 

@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from forum.models import Discussion, ModerationAction, Post, Question, Report, User
 from forum.models.types import ModerationVerb, PostStatus
+from forum.services.discussions import bump_content_version
 from forum.services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from forum.services.permissions import check_can_contribute, check_moderates
 
@@ -105,15 +106,6 @@ async def _insert_report(session: AsyncSession, report: Report) -> None:
         raise Conflict(ALREADY_REPORTED) from error
 
 
-async def _bump(session: AsyncSession, discussion_id: int) -> None:
-    """Tell caches the discussion changed, counting in SQL so concurrent bumps all count."""
-    await session.execute(
-        update(Discussion)
-        .where(col(Discussion.id) == discussion_id)
-        .values(content_version=col(Discussion.content_version) + 1)
-    )
-
-
 async def _move(session: AsyncSession, post_id: int, source: PostStatus, to: PostStatus) -> bool:
     """Change the post's status only if it is still `source`; say whether it changed."""
     changed = await session.scalar(
@@ -170,7 +162,7 @@ async def _hide_if_reported_enough(
         note=f"{count} reports",
         now=now,
     )
-    await _bump(session, discussion_id)
+    await bump_content_version(session, discussion_id=discussion_id)
 
 
 async def report_post(
@@ -343,13 +335,13 @@ async def _apply_outcome(
 
     if outcome == "hide":
         if await _move(session, post_id, PostStatus.APPROVED, PostStatus.HIDDEN):
-            await _bump(session, discussion_id)
+            await bump_content_version(session, discussion_id=discussion_id)
         log(ModerationVerb.HIDE)
         return
     if await _auto_hidden(session, post_id) and await _move(
         session, post_id, PostStatus.HIDDEN, PostStatus.APPROVED
     ):
-        await _bump(session, discussion_id)
+        await bump_content_version(session, discussion_id=discussion_id)
         log(ModerationVerb.RESTORE)
     log(ModerationVerb.DISMISS_REPORTS)
 

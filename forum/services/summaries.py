@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, update
+from sqlalchemy import CursorResult, delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.models import Discussion, QuestionSet, User, WeeklySummary
-from forum.services.discussions import pick
+from forum.services.discussions import bump_content_version, pick
 from forum.services.errors import N_, Invalid, NotFound
 from forum.services.moderation_people import current_moderator, moderated_discussions
 from forum.services.permissions import check_moderates
@@ -71,15 +71,6 @@ async def _opened_week(
     return question_set
 
 
-async def _bump_content_version(session: AsyncSession, discussion: Discussion) -> None:
-    """Tell caches the discussion changed, counting in SQL so concurrent bumps all count."""
-    await session.execute(
-        update(Discussion)
-        .where(col(Discussion.id) == discussion.id)
-        .values(content_version=col(Discussion.content_version) + 1)
-    )
-
-
 async def _upsert(session: AsyncSession, values: dict[str, Any]) -> WeeklySummary:
     """Insert the summary, or overwrite the one of that set and language, in one statement."""
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
@@ -131,7 +122,7 @@ async def save_summary(
     text = _clean_summary(source)
     if not text:
         if await _delete(session, question_set.id, language):
-            await _bump_content_version(session, discussion)
+            await bump_content_version(session, discussion_id=discussion.id or 0)
         return None
     summary = await _upsert(
         session,
@@ -144,7 +135,7 @@ async def save_summary(
             "updated_at": now,
         },
     )
-    await _bump_content_version(session, discussion)
+    await bump_content_version(session, discussion_id=discussion.id or 0)
     return summary
 
 
