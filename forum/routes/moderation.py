@@ -76,7 +76,7 @@ async def queue(request: Request) -> Response:
             "wanted": wanted,
             "done": query.get("done", ""),
             "guidelines": request.app.state.guidelines[i18n.language],
-            "rules": [rule.id for rule in request.app.state.rules.rules],
+            "rules": {rule.id: rule.section for rule in request.app.state.rules.rules},
         },
         i18n=i18n,
     )

@@ -159,7 +159,7 @@ async def _hide_if_reported_enough(
         actor_id=None,
         post_id=post_id,
         discussion_id=discussion_id,
-        note=f"{count} reports",
+        note=str(count),  # the log page words it in the reader's language
         now=now,
     )
     await bump_content_version(session, discussion_id=discussion_id)
@@ -329,7 +329,7 @@ async def _apply_outcome(
             actor_id=actor_id,
             post_id=post_id,
             discussion_id=discussion_id,
-            note=f"{resolved} reports",
+            note=str(resolved),
             now=now,
         )
 

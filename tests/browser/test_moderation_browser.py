@@ -60,7 +60,9 @@ async def test_moderator_approves_held_post_with_tags_and_rejects_another(
     queue = await moderator.new_page()
     await queue.goto(live_server + "/en/moderation/")
     item = queue.locator("article.queue-item", has_text="network.office@example.org")
-    await expect(item.locator(".badge-pending", has_text="personal-data")).to_be_visible()
+    await expect(
+        item.locator(".badge-pending", has_text="3. Protect personal data")
+    ).to_be_visible()
     if screenshots:
         await queue.screenshot(path=str(screenshots / "moderation-queue.png"), full_page=True)
     await item.get_by_label("Access to training").check()
