@@ -159,12 +159,6 @@ def _cookie_header(signer: Signer, token: str, https: bool) -> str:
     return f"{csrf_cookie_name(https)}={signed}; HttpOnly; Path=/; SameSite=Lax{secure}"
 
 
-def new_csrf_cookie_header(secret_key: str, https: bool) -> tuple[str, str, str]:
-    """Make a fresh token: return (raw token, cookie name, Set-Cookie header value)."""
-    token = secrets.token_urlsafe(32)
-    return token, csrf_cookie_name(https), _cookie_header(_signer(secret_key), token, https)
-
-
 def rotate_csrf(connection: HTTPConnection) -> str:
     """Replace this request's CSRF token; CSRFMiddleware sets the cookie on the response."""
     token = secrets.token_urlsafe(32)
@@ -305,6 +299,6 @@ class CSRFMiddleware:
         return send_with_cookie
 
     def _sets_cookie(self, headers: Headers) -> bool:
-        """Tell whether the route already set our cookie itself (new_csrf_cookie_header)."""
+        """Tell whether the route already set our cookie itself, so that we do not set it twice."""
         prefix = f"{self.cookie_name}="
         return any(value.startswith(prefix) for value in headers.getlist("set-cookie"))

@@ -19,7 +19,6 @@ from forum.security import (
     BodySizeLimitMiddleware,
     CSRFMiddleware,
     SecurityHeadersMiddleware,
-    new_csrf_cookie_header,
     rotate_csrf,
 )
 
@@ -58,11 +57,6 @@ async def sign_in(request: Request) -> Response:
     return PlainTextResponse(request.state.csrf_token)
 
 
-async def sign_in_by_hand(request: Request) -> Response:
-    token, _name, header = new_csrf_cookie_header(SECRET, https=False)
-    return PlainTextResponse(token, headers={"Set-Cookie": header})
-
-
 async def swallow(request: Request) -> Response:
     try:
         await request.body()
@@ -79,7 +73,6 @@ def build(*, https: bool = False, too_large: ASGIApp | None = None) -> Starlette
         Route("/hooks/ping", submit, methods=["POST"]),
         Route("/framed", framed),
         Route("/sign-in", sign_in, methods=["POST"]),
-        Route("/sign-in-by-hand", sign_in_by_hand, methods=["POST"]),
         Route("/swallow", swallow, methods=["POST"]),
     ]
     return Starlette(
@@ -332,25 +325,6 @@ async def test_rotate_csrf_issues_new_cookie(client: httpx.AsyncClient) -> None:
     fresh = await client.post("/submit", data={"csrf_token": new, "text": "hi"})
     assert (stale.status_code, fresh.status_code) == (403, 200)
     assert await visit(client) == new
-
-
-async def test_new_csrf_cookie_header_set_once(client: httpx.AsyncClient) -> None:
-    async with client_for(build()) as http:
-        response = await http.post("/sign-in-by-hand", headers={"X-CSRF-Token": "x"})
-        assert response.status_code == 403
-    old = await visit(client)
-    response = await client.post("/sign-in-by-hand", headers={"X-CSRF-Token": old})
-    assert len(response.headers.get_list("set-cookie")) == 1
-    fresh = await client.post("/submit", data={"csrf_token": response.text, "text": "hi"})
-    assert fresh.status_code == 200
-
-
-async def test_new_csrf_cookie_header_names_cookie() -> None:
-    token, name, header = new_csrf_cookie_header(SECRET, https=True)
-    assert name == "__Host-csrf"
-    signed = header.split(";", 1)[0].removeprefix("__Host-csrf=")
-    assert Signer(SECRET, salt="forum-csrf").unsign(signed).decode() == token
-    assert "; Secure" in header and "; HttpOnly" in header
 
 
 async def test_body_over_limit_by_content_length_rejected(client: httpx.AsyncClient) -> None:
