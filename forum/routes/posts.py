@@ -73,7 +73,7 @@ def _listing(
         "reply_form": form,
         "languages": view.page.languages,
         "guidelines": request.app.state.guidelines[i18n.language],
-        "tag_labels": getattr(view, "tag_labels", {}),
+        "tag_labels": view.tag_labels,
     }
     return render(request, template, context, i18n=i18n)
 

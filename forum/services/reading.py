@@ -67,6 +67,7 @@ class CommentsView:
     page: DiscussionPage
     threads: ThreadPage
     composer: Composer
+    tag_labels: dict[str, str]
 
 
 def composer_for(
@@ -161,7 +162,8 @@ async def comments_view(
     composer = composer_for(
         viewer, now, open_for_answers=discussion.general_comments, status=discussion.card.status
     )
-    return CommentsView(discussion, threads, composer)
+    labels = {tag.slug: tag.label.text for tag in discussion.tags}
+    return CommentsView(discussion, threads, composer, labels)
 
 
 @dataclass(frozen=True, slots=True)

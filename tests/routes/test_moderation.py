@@ -272,3 +272,33 @@ async def test_moderator_writes_weekly_summary_readers_see_it(
     )
     assert bad.status_code == 422
     await reader.aclose()
+
+
+async def test_tagged_general_comment_shows_tag_labels(
+    client: httpx.AsyncClient, db: Database, app: Starlette
+) -> None:
+    async with db.transaction() as session:
+        data = discussion_data(start=NOW - timedelta(days=1))
+        data["general_comments"] = True
+        await add_discussion(session, data, now=NOW)
+    author = await make_user(db)
+    async with db.transaction() as session:
+        post = await create_post(
+            session,
+            author=author,
+            discussion_slug="remote-apprenticeships",
+            question_number=None,
+            parent_id=None,
+            limits=PostLimits(),
+            now=NOW,
+            draft=Draft("Un comentario general sobre el acceso a la formación.", "es", "by_name"),
+        )
+    await _moderator(client, db)
+    await post_form(
+        client,
+        f"/es/moderation/posts/{post.id}/approve",
+        {"tags": "access-to-training"},
+        form_page="/es/moderation/",
+    )
+    page = (await client.get("/es/discussions/remote-apprenticeships/comments")).text
+    assert '<li class="tag">Acceso a la formación</li>' in page
