@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from forum.clock import FixedClock
@@ -30,49 +26,13 @@ from forum.mail import (
 )
 from forum.models import OutboxMessage
 from forum.settings import Settings
+from tests.smtp import Inbox, free_port, smtp_server
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 READER = "lectora@example.org"
 SUBJECT_ES = "Nueva respuesta en «Formación dual»: ¿qué opina la señora Núñez?"
 TEXT_ES = "Hola, Begoña:\nAlguien ha contestado a su pregunta sobre la formación dual.\n"
 HTML_FR = "<p>Bonjour Hélène, une réponse à votre question vous attend.</p>"
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every envelope it accepts."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> list[EmailMessage]:
-        parsed = []
-        for envelope in self.envelopes:
-            message = message_from_bytes(envelope.original_content, policy=policy.default)
-            assert isinstance(message, EmailMessage)
-            parsed.append(message)
-        return parsed
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-@contextmanager
-def smtp_server(port: int) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=5)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
 import uvicorn
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope
 from playwright.async_api import Browser, async_playwright
 
 from forum.app import create_app
 from forum.cli import load_demo, migrate
 from forum.settings import Settings
 from tests.conftest import IN_CI, SECRET, in_thread, run_async
+from tests.smtp import Inbox, free_port, smtp_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,46 +30,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Inbox:
-    """Collect what a real SMTP server on loopback receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.port = 0
-
-    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
-        assert isinstance(envelope.content, bytes)
-        parsed = BytesParser(policy=policy.default).parsebytes(envelope.content)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 OK"
-
-    def wait_for(self, to: str, count: int = 1, seconds: float = 15) -> EmailMessage:
-        """Return the `count`-th message to `to`, waiting a bounded time for it."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            found = [m for m in self.messages if to in str(m["To"])]
-            if len(found) >= count:
-                return found[count - 1]
-            time.sleep(0.05)
-        raise AssertionError(f"no message number {count} to {to} within {seconds} s")
-
-
 @pytest.fixture(scope="session")
 def smtp_inbox() -> Iterator[Inbox]:
-    inbox = Inbox()
-    inbox.port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
-    yield inbox
-    controller.stop()
+    with smtp_server(free_port()) as inbox:
+        yield inbox
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +50,7 @@ _LIVE_SETTINGS: list[Settings] = []
 def live_server(tmp_path_factory: pytest.TempPathFactory, smtp_inbox: Inbox) -> Iterator[str]:
     """The demo forum served by uvicorn on a free loopback port, on SQLite, mailing over SMTP."""
     path = tmp_path_factory.mktemp("live") / "forum.db"
-    port = _free_port()
+    port = free_port()
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{path}",
         env="test",

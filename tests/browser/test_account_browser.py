@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser.conftest import Inbox
+from tests.smtp import Inbox
 
 pytestmark = pytest.mark.browser
 

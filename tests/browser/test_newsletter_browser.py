@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser.conftest import Inbox
 from tests.browser.test_account_browser import _text
+from tests.smtp import Inbox
 
 pytestmark = pytest.mark.browser
 

@@ -23,7 +23,7 @@ from forum.settings import Settings
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import link_in, make_user, outbox, post_form
-from tests.test_mail import free_port, smtp_server
+from tests.smtp import free_port, smtp_server
 
 SPANISH = "En nuestra región los aprendices siguieron formándose con tutorías por teléfono."
 

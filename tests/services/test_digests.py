@@ -37,7 +37,7 @@ from forum.text import render_markdown
 from tests.conftest import SECRET, StatementCounter
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import make_user, outbox
-from tests.test_mail import free_port, smtp_server
+from tests.smtp import free_port, smtp_server
 
 SLUG = "remote-apprenticeships"
 OTHER = "green-skills"

@@ -26,7 +26,7 @@ from forum.services.postman import Postman
 from forum.settings import Settings
 from tests.conftest import NOW, SECRET, StatementCounter
 from tests.helpers import link_in, outbox
-from tests.test_mail import free_port, smtp_server
+from tests.smtp import free_port, smtp_server
 
 BASE = "http://127.0.0.1:8000"
 LANGUAGES = ("en", "es", "fr")
