@@ -247,7 +247,7 @@ def print_counts(main: Seeded, reference: Seeded, question_count: int,
 
 
 def run(options: argparse.Namespace) -> None:
-    from forum.services.passwords import hash_password
+    from forum.accounts.passwords import hash_password
 
     loader = choose_loader(options.loader)
     server_cpus, load_cpus = cpu_plan()

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 USERS = 50
 SLUG = "skills-in-crisis"
 QUESTIONS = range(1, 7)  # week one of the demo discussion
-MAX_DEPTH = 3  # as forum.services.posting.MAX_DEPTH
+MAX_DEPTH = 3  # as forum.contributions.posting.MAX_DEPTH
 THREAD_SIZES = (1, 2, 3, 4, 4, 5, 6, 7)  # posts per thread: 4 on average, one root per 4 posts
 INSERT_CHUNK = 5_000  # posts per transaction
 
@@ -174,8 +174,8 @@ class _Writer:
     demo: _Demo
     step: timedelta  # between the created_at of consecutive posts
     rendered: dict[str, str]  # source -> HTML, shared by every database seeded in a run
-    clean: Callable[[str], str]  # forum.services.posting.clean_source
-    render: Callable[[str], str]  # forum.text.render_markdown
+    clean: Callable[[str], str]  # forum.contributions.posting.clean_source
+    render: Callable[[str], str]  # forum.core.text.render_markdown
     approved: str  # PostStatus.APPROVED.value
     consents: list[str]  # the QuoteConsent values
     pool: dict[tuple[str, bool], list[str]]
@@ -240,9 +240,9 @@ class _Writer:
 def _new_writer(
     rng: random.Random, demo: _Demo, step: timedelta, rendered: dict[str, str], seed: int
 ) -> _Writer:
+    from forum.contributions.posting import clean_source
+    from forum.core.text import render_markdown
     from forum.models.types import PostStatus, QuoteConsent
-    from forum.services.posting import clean_source
-    from forum.text import render_markdown
 
     return _Writer(
         rng=rng,

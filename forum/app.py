@@ -16,29 +16,27 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from forum.clock import Clock, SystemClock
+from forum.accounts import profile_routes as profile
+from forum.accounts import routes as accounts
+from forum.contributions import routes as posts
+from forum.contributions.language import warm_up
+from forum.core.clock import Clock, SystemClock
+from forum.core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from forum.core.i18n import build_templates, load_catalogs
 from forum.db import Database
-from forum.i18n import build_templates, load_catalogs
-from forum.routes import (
-    accountability,
-    accounts,
-    admin,
-    discussions,
-    moderation,
-    newsletter,
-    pages,
-    posts,
-    profile,
-)
-from forum.routes.cache import PageCache
-from forum.routes.viewer import ViewerMiddleware
-from forum.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
-from forum.services.errors import Conflict, Invalid, NotFound, PermissionDenied
-from forum.services.guidebook import load_guidelines
-from forum.services.guidelines import load_rules
-from forum.services.language import warm_up
-from forum.services.postman import Postman
+from forum.discussions import routes as discussions
+from forum.guidelines.rules import load_rules
+from forum.guidelines.text import load_guidelines
+from forum.mail.compose import Postman
+from forum.moderation import accountability_routes as accountability
+from forum.moderation import admin_routes as admin
+from forum.moderation import routes as moderation
+from forum.newsletter import routes as newsletter
 from forum.settings import Settings
+from forum.web import front as pages
+from forum.web.cache import PageCache
+from forum.web.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
+from forum.web.viewer import ViewerMiddleware
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"

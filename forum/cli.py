@@ -10,14 +10,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from forum.clock import SystemClock
+from forum.accounts.profiles import FormInvalid
+from forum.core.clock import SystemClock
+from forum.core.errors import ImportRefused
 from forum.db import Database
-from forum.mail import run_worker
-from forum.services.demo import demo_specs, load_demo_discussion
-from forum.services.digests import DueReport, queue_due
-from forum.services.errors import ImportRefused
-from forum.services.importing import import_discussion, read_discussion_file
-from forum.services.profiles import FormInvalid
+from forum.discussions.demo import demo_specs, load_demo_discussion
+from forum.discussions.importing import import_discussion, read_discussion_file
+from forum.mail.outbox import run_worker
+from forum.newsletter.due import DueReport, queue_due
 from forum.settings import Settings, SettingsError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -61,7 +61,7 @@ async def _import(settings: Settings, path: Path) -> str:
 
 
 async def _create_admin(settings: Settings, email: str, name: str, password: str) -> str:
-    from forum.services.accounts import create_admin
+    from forum.accounts.accounts import create_admin
 
     db = Database(settings.database_url)
     try:
@@ -101,7 +101,7 @@ def _progress_bar(done: int, total: int) -> None:
 
 async def _newsletter_send_due(settings: Settings) -> DueReport:
     from forum.app import TEMPLATES
-    from forum.i18n import build_templates, load_catalogs
+    from forum.core.i18n import build_templates, load_catalogs
 
     db = Database(settings.database_url)
     try:

@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 
 from forum.app import create_app
 from forum.cli import migrate
-from forum.clock import FixedClock
+from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.settings import Settings
 

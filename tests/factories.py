@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.services.importing import import_discussion, validate_discussion
+from forum.discussions.importing import import_discussion, validate_discussion
 
 LANGUAGES = ("en", "es", "fr")
 

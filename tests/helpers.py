@@ -8,11 +8,11 @@ from datetime import datetime
 import httpx
 from sqlmodel import col, select
 
+from forum.accounts.passwords import hash_password
+from forum.accounts.sessions import SessionPolicy, start_session
 from forum.db import Database
 from forum.models import OutboxMessage, User
 from forum.models.types import Role, UserState
-from forum.services.passwords import hash_password
-from forum.services.sessions import SessionPolicy, start_session
 from tests.conftest import NOW
 
 PASSWORD = "a quiet lake at dawn"

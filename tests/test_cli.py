@@ -12,8 +12,6 @@ import tomli_w
 from tests.conftest import NOW
 from tests.factories import discussion_data
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def forum(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {

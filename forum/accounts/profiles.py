@@ -1,0 +1,148 @@
+"""People's profiles: validating what they type, saving it, and what others may see."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum.core.errors import N_, DomainError, NotFound
+from forum.models import User
+from forum.models.types import StakeholderGroup
+
+
+class FormInvalid(DomainError):
+    """Some fields were refused; `errors` maps each field to its message (422)."""
+
+    message = N_("Please correct the fields marked below.")
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__()
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ProfileData:
+    display_name: str
+    organisation: str
+    country: str
+    stakeholder_group: str
+    preferred_language: str
+
+
+@dataclass(frozen=True)
+class PublicProfile:
+    id: int
+    display_name: str
+    organisation: str
+    country: str
+    stakeholder_group: str
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """The two-letter territory codes a person may choose (no regions like "419")."""
+    codes = (str(code) for code in Locale("en").territories)
+    return frozenset(code for code in codes if len(code) == 2 and code.isalpha())
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+
+
+def text_problem(value: str, *, required: bool, maximum: int) -> str | None:
+    """Return why a one-line text field is refused, or None."""
+    if required and not value.strip():
+        return N_("This field is required.")
+    if len(value) > maximum:
+        return N_("This is too long.")
+    if _has_control(value):
+        return N_("This contains characters that cannot be shown (such as line breaks).")
+    return None
+
+
+def normalise_email(value: str) -> str | None:
+    """Return the address lower-cased and normalised, or None if it is not one."""
+    if len(value) > 254 or _has_control(value):
+        return None
+    try:
+        # Our mailer speaks plain SMTP: an address needing SMTPUTF8 could never be reached.
+        checked = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return None
+    return checked.normalized.lower()
+
+
+def profile_errors(data: ProfileData, languages: tuple[str, ...]) -> dict[str, str]:
+    """Check every profile field; return a message per refused field."""
+    errors: dict[str, str] = {}
+    for name, required, maximum in (("display_name", True, 120), ("organisation", False, 200)):
+        problem = text_problem(getattr(data, name), required=required, maximum=maximum)
+        if problem:
+            errors[name] = problem
+    if data.country and data.country not in country_codes():
+        errors["country"] = N_("Choose a country from the list.")
+    if data.stakeholder_group not in {group.value for group in StakeholderGroup}:
+        errors["stakeholder_group"] = N_("Choose a group from the list.")
+    if data.preferred_language not in languages:
+        errors["preferred_language"] = N_("Choose a language from the list.")
+    return errors
+
+
+def cleaned(data: ProfileData) -> ProfileData:
+    """Trim the surrounding spaces people type by accident."""
+    return ProfileData(
+        display_name=data.display_name.strip(),
+        organisation=data.organisation.strip(),
+        country=data.country,
+        stakeholder_group=data.stakeholder_group,
+        preferred_language=data.preferred_language,
+    )
+
+
+async def update_profile(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    data: ProfileData,
+    languages: tuple[str, ...],
+    notify_replies: bool | None = None,
+    notify_moderation: bool | None = None,
+) -> User:
+    """Save a person's profile; raise FormInvalid naming every refused field."""
+    data = cleaned(data)
+    errors = profile_errors(data, languages)
+    if errors:
+        raise FormInvalid(errors)
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound(str(user_id))
+    user.display_name = data.display_name
+    user.organisation = data.organisation
+    user.country = data.country
+    user.stakeholder_group = data.stakeholder_group
+    user.preferred_language = data.preferred_language
+    if notify_replies is not None:
+        user.notify_replies = notify_replies
+    if notify_moderation is not None:
+        user.notify_moderation = notify_moderation
+    await session.flush()
+    return user
+
+
+async def public_profile(session: AsyncSession, *, user_id: int) -> PublicProfile:
+    """Return what anyone may see of a person (never the e-mail address)."""
+    user = await session.get(User, user_id)
+    if user is None or user.state == "banned" or user.email_confirmed_at is None:
+        raise NotFound(str(user_id))
+    return PublicProfile(
+        id=user_id,
+        display_name=user.display_name,
+        organisation=user.organisation,
+        country=user.country,
+        stakeholder_group=user.stakeholder_group,
+    )

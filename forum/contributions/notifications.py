@@ -1,0 +1,87 @@
+"""Mail people about what others did with their posts: for now, a reply to one of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from forum.core.errors import PermissionDenied
+from forum.core.permissions import check_can_contribute
+from forum.discussions.pages import pick
+from forum.mail.compose import Postman
+from forum.models import Discussion, DiscussionTranslation, OutboxMessage, Post, User
+from forum.models.types import PostStatus
+
+
+def _reachable(user: User, now: datetime) -> bool:
+    """Say whether the account is active (not banned, not suspended now) and confirmed."""
+    try:
+        check_can_contribute(user, now)
+    except PermissionDenied:
+        return False
+    return True
+
+
+async def _recipient(session: AsyncSession, reply: Post, now: datetime) -> User | None:
+    """Return the author of the post `reply` answers, if they want to hear of it; else None."""
+    if reply.in_reply_to_id is None or reply.status != PostStatus.APPROVED:
+        return None
+    parent = await session.get(Post, reply.in_reply_to_id)
+    if parent is None or parent.author_id == reply.author_id:
+        return None
+    author = await session.get(User, parent.author_id)
+    if author is None or not author.notify_replies or not _reachable(author, now):
+        return None
+    return author
+
+
+async def _title(session: AsyncSession, discussion: Discussion, language: str) -> str:
+    """Return the discussion's title in `language`, else in its first language that has one."""
+    rows = await session.scalars(
+        select(DiscussionTranslation).where(DiscussionTranslation.discussion_id == discussion.id)
+    )
+    titles = {row.language: row.title for row in rows}
+    return pick(titles, language, discussion.language_list)[0] if titles else discussion.slug
+
+
+async def _already_queued(session: AsyncSession, dedupe_key: str) -> bool:
+    found = await session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    )
+    return found is not None
+
+
+async def notify_reply(
+    session: AsyncSession, *, reply: Post, postman: Postman, now: datetime
+) -> bool:
+    """Mail the author of the post `reply` answers, once, in their language; say if it was queued.
+
+    Nothing is sent unless the reply is approved, answers someone else's post, and that
+    person wants such mail and has an active, confirmed account.
+    """
+    author = await _recipient(session, reply, now)
+    dedupe_key = f"reply:{reply.id}"
+    if author is None or await _already_queued(session, dedupe_key):
+        return False
+    discussion = await session.get(Discussion, reply.discussion_id)
+    replier = await session.get(User, reply.author_id)
+    assert discussion is not None and replier is not None  # the foreign keys guarantee them
+    await postman.post(
+        session,
+        to_address=author.email,
+        to_name=author.display_name,
+        language=author.preferred_language,
+        template="reply_to_you",
+        context={
+            "name": author.display_name,
+            "replier": replier.display_name,
+            "title": await _title(session, discussion, author.preferred_language),
+            "slug": discussion.slug,
+            "post_id": reply.id,
+        },
+        now=now,
+        dedupe_key=dedupe_key,
+    )
+    return True

@@ -1,0 +1,406 @@
+"""Writing posts: checking drafts, answering, replying, editing and keeping earlier texts."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from forum.accounts.profiles import FormInvalid
+from forum.contributions.language import detect_language
+from forum.core.errors import N_, Conflict, NotFound, PermissionDenied
+from forum.core.permissions import check_can_contribute
+from forum.core.text import render_markdown
+from forum.discussions.pages import bump_content_version, discussion_status
+from forum.guidelines.rules import Finding, RuleBook
+from forum.guidelines.screening import screen_post
+from forum.models import Discussion, Post, PostRevision, Question, QuestionSet, User
+from forum.models.types import DiscussionStatus, ModerationMode, PostStatus, QuoteConsent, Role
+
+MAX_DEPTH = 3
+
+NOT_OPEN_YET = N_("This discussion is not open yet.")
+DISCUSSION_CLOSED = N_("This discussion is closed.")
+ANSWERS_CLOSED = N_("Answers to this question are closed.")
+PARENT_NOT_PUBLISHED = N_("You can only reply to a published post.")
+PARENT_ELSEWHERE = N_("That post belongs to another discussion.")
+NO_GENERAL_COMMENTS = N_("This discussion does not take general comments.")
+NOT_EDITABLE = N_("This post can no longer be edited.")
+NOT_YOURS = N_("You can only edit your own posts.")
+
+_ALLOWED_CONTROLS = frozenset("\n\r\t")
+_CONSENTS = frozenset(consent.value for consent in QuoteConsent)
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
+
+
+@dataclass(frozen=True)
+class PostLimits:
+    """How long a post may be, counted in characters of its stripped text."""
+
+    min_chars: int = 2
+    max_chars: int = 10_000
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the author typed: the text, a language ("" to detect it) and a QuoteConsent value."""
+
+    source: str
+    language: str
+    quote_consent: str
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A draft as it would be published."""
+
+    html: str
+    language: str
+
+
+class PostRefused(Conflict):
+    """The discussion, question or post does not take this contribution now (409)."""
+
+    message = N_("This contribution cannot be accepted here.")
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a new post goes in the tree; thread_id None means it starts its own thread."""
+
+    question_id: int | None
+    parent_id: int | None
+    in_reply_to_id: int | None
+    thread_id: int | None
+    depth: int
+
+
+def _has_bad_characters(text: str) -> bool:
+    return any(
+        unicodedata.category(ch) in ("Cc", "Cs") and ch not in _ALLOWED_CONTROLS for ch in text
+    )
+
+
+def _source_problem(source: str, limits: PostLimits) -> str | None:
+    length = len(source.strip())
+    if length == 0:
+        return N_("Write something before sending.")
+    if _has_bad_characters(source):
+        return N_("This contains characters that cannot be shown.")
+    if length < limits.min_chars:
+        return N_("This is too short to publish.")
+    if length > limits.max_chars:
+        return N_("This is too long: please shorten it.")
+    return None
+
+
+def draft_errors(draft: Draft, *, languages: Sequence[str], limits: PostLimits) -> dict[str, str]:
+    """Check a draft; return a message per refused field ("source", "language", ...)."""
+    errors: dict[str, str] = {}
+    problem = _source_problem(draft.source, limits)
+    if problem:
+        errors["source"] = problem
+    if draft.language and draft.language not in languages:
+        errors["language"] = N_("Choose a language from the list.")
+    if draft.quote_consent not in _CONSENTS:
+        errors["quote_consent"] = N_("Choose whether we may quote you.")
+    return errors
+
+
+def clean_source(source: str) -> str:
+    """Return the text as stored: plain line breaks, no blank lines around it."""
+    text = source.replace("\r\n", "\n").replace("\r", "\n")
+    return _LEADING_BLANK_LINES.sub("", text).rstrip()
+
+
+def _check_draft(draft: Draft, languages: Sequence[str], limits: PostLimits) -> str:
+    errors = draft_errors(draft, languages=languages, limits=limits)
+    if errors:
+        raise FormInvalid(errors)
+    return clean_source(draft.source)
+
+
+def preview_draft(
+    draft: Draft, *, languages: Sequence[str], fallback: str, limits: PostLimits
+) -> Preview:
+    """Render a draft exactly as it would be published; raise FormInvalid if it would not be."""
+    source = _check_draft(draft, languages, limits)
+    language = draft.language or detect_language(source, languages) or fallback
+    return Preview(html=render_markdown(source), language=language)
+
+
+def _privileged(user: User) -> bool:
+    return user.trusted or user.role in (Role.MODERATOR, Role.ADMIN)
+
+
+async def _contributor(session: AsyncSession, person: User, now: datetime) -> User:
+    """Return the person's row in this session, checked as able to take part now."""
+    check_can_contribute(person, now)
+    user = await session.get(User, person.id) if person.id is not None else None
+    if user is None:
+        raise PermissionDenied()
+    return check_can_contribute(user, now)
+
+
+def _check_open(discussion: Discussion, now: datetime) -> None:
+    status = discussion_status(discussion, now)
+    if status is DiscussionStatus.UPCOMING:
+        raise PostRefused(NOT_OPEN_YET)
+    if status is DiscussionStatus.CLOSED:
+        raise PostRefused(DISCUSSION_CLOSED)
+
+
+async def _open_discussion(session: AsyncSession, slug: str, now: datetime) -> Discussion:
+    discussion = await session.scalar(select(Discussion).where(Discussion.slug == slug))
+    if discussion is None:
+        raise NotFound(slug)
+    _check_open(discussion, now)
+    return discussion
+
+
+def _check_set_open(question_set: QuestionSet, now: datetime) -> None:
+    if now >= question_set.closes_at:
+        raise PostRefused(ANSWERS_CLOSED)
+
+
+async def _root_place(
+    session: AsyncSession, discussion: Discussion, question_number: int | None, now: datetime
+) -> _Place:
+    """Place a new thread: an answer to a visible, open question, or a general comment."""
+    if question_number is None:
+        if not discussion.general_comments:
+            raise PostRefused(NO_GENERAL_COMMENTS)
+        return _Place(None, None, None, None, 0)
+    row = (
+        await session.execute(
+            select(Question, QuestionSet)
+            .join(QuestionSet, col(QuestionSet.id) == col(Question.question_set_id))
+            .where(Question.discussion_id == discussion.id, Question.number == question_number)
+        )
+    ).first()
+    if row is None or row[1].opens_at > now:
+        raise NotFound(f"{discussion.slug}/questions/{question_number}")
+    question, question_set = row
+    _check_set_open(question_set, now)
+    return _Place(question.id, None, None, None, 0)
+
+
+async def _reply_place(
+    session: AsyncSession, discussion: Discussion, parent_id: int, now: datetime
+) -> _Place:
+    """Place a reply under its parent, or beside it when the parent is already MAX_DEPTH deep."""
+    parent = await session.get(Post, parent_id)
+    if parent is None:
+        raise NotFound(str(parent_id))
+    if parent.discussion_id != discussion.id:
+        raise PostRefused(PARENT_ELSEWHERE)
+    if parent.status != PostStatus.APPROVED:
+        raise PostRefused(PARENT_NOT_PUBLISHED)
+    if parent.question_id is not None:
+        question_set = await session.scalar(
+            select(QuestionSet)
+            .join(Question, col(Question.question_set_id) == col(QuestionSet.id))
+            .where(Question.id == parent.question_id)
+        )
+        if question_set is not None:
+            _check_set_open(question_set, now)
+    if parent.depth >= MAX_DEPTH:
+        return _Place(parent.question_id, parent.parent_id, parent.id, parent.thread_id, MAX_DEPTH)
+    return _Place(parent.question_id, parent.id, parent.id, parent.thread_id, parent.depth + 1)
+
+
+def _post_language(draft: Draft, source: str, discussion: Discussion, author: User) -> str:
+    languages = discussion.language_list
+    if draft.language:
+        return draft.language
+    detected = detect_language(source, languages)
+    if detected:
+        return detected
+    return author.preferred_language if author.preferred_language in languages else languages[0]
+
+
+def _new_post(
+    discussion: Discussion, author: User, place: _Place, draft: Draft, source: str, now: datetime
+) -> Post:
+    """Build a post, approved at once unless it must wait for pre-moderation."""
+    approved = discussion.moderation_mode == ModerationMode.POST or _privileged(author)
+    assert discussion.id is not None and author.id is not None
+    return Post(
+        discussion_id=discussion.id,
+        question_id=place.question_id,
+        parent_id=place.parent_id,
+        in_reply_to_id=place.in_reply_to_id,
+        thread_id=place.thread_id or 0,
+        depth=place.depth,
+        author_id=author.id,
+        language=_post_language(draft, source, discussion, author),
+        source=source,
+        html=render_markdown(source),
+        status=(PostStatus.APPROVED if approved else PostStatus.PENDING).value,
+        quote_consent=draft.quote_consent,
+        created_at=now,
+        approved_at=now if approved else None,
+    )
+
+
+def _apply_holds(post: Post, held: list[Finding], author: User) -> None:
+    """Keep a post that tripped a holding rule for a moderator (moderators' own excepted)."""
+    if held and author.role not in (Role.MODERATOR, Role.ADMIN):
+        post.status = PostStatus.PENDING.value
+        post.approved_at = None
+    post.held_for = ",".join(finding.rule_id for finding in held)[:200]
+
+
+async def create_post(
+    session: AsyncSession,
+    *,
+    author: User,
+    discussion_slug: str,
+    question_number: int | None,
+    parent_id: int | None,
+    draft: Draft,
+    limits: PostLimits,
+    now: datetime,
+    rules: RuleBook | None = None,
+) -> Post:
+    """Write an answer, a general comment or a reply; refuse before writing anything.
+
+    A reply takes its parent's question: `question_number` is ignored when `parent_id` is given.
+    """
+    user = await _contributor(session, author, now)
+    discussion = await _open_discussion(session, discussion_slug, now)
+    source = _check_draft(draft, discussion.language_list, limits)
+    if parent_id is not None:
+        place = await _reply_place(session, discussion, parent_id, now)
+    else:
+        place = await _root_place(session, discussion, question_number, now)
+    post = _new_post(discussion, user, place, draft, source, now)
+    held = await screen_post(
+        session, rules=rules, author=user, text=source, language=post.language, now=now
+    )
+    _apply_holds(post, held, user)
+    session.add(post)
+    await session.flush()
+    if place.thread_id is None:
+        assert post.id is not None
+        post.thread_id = post.id
+    user.quote_consent = draft.quote_consent
+    if post.status == PostStatus.APPROVED:
+        await bump_content_version(session, discussion_id=discussion.id or 0)
+    await session.flush()
+    return post
+
+
+async def _own_post(session: AsyncSession, editor: User, post_id: int) -> Post:
+    post = await session.get(Post, post_id)
+    if post is None:
+        raise NotFound(str(post_id))
+    if editor.id is None or post.author_id != editor.id:
+        raise PermissionDenied(NOT_YOURS)
+    return post
+
+
+async def post_for_editing(session: AsyncSession, *, editor: User, post_id: int) -> Post:
+    """Return the editor's own post for the edit form; raise PermissionDenied for others'."""
+    post = await _own_post(session, editor, post_id)
+    if post.status == PostStatus.HIDDEN:
+        raise PostRefused(NOT_EDITABLE)
+    return post
+
+
+async def _last_revision_number(session: AsyncSession, post_id: int) -> int:
+    number = await session.scalar(
+        select(func.max(PostRevision.number)).where(PostRevision.post_id == post_id)
+    )
+    return number or 0
+
+
+def _status_after_edit(post: Post, discussion: Discussion, editor: User, remoderate: bool) -> str:
+    """Send a rejected post, or a re-moderated approved one, back to the moderators."""
+    if post.status == PostStatus.REJECTED:
+        return PostStatus.PENDING.value
+    if (
+        post.status == PostStatus.APPROVED
+        and remoderate
+        and discussion.moderation_mode == ModerationMode.PRE
+        and not _privileged(editor)
+    ):
+        return PostStatus.PENDING.value
+    return post.status
+
+
+async def _keep_revision(session: AsyncSession, post: Post, now: datetime) -> None:
+    assert post.id is not None
+    session.add(
+        PostRevision(
+            post_id=post.id,
+            number=await _last_revision_number(session, post.id) + 1,
+            language=post.language,
+            source=post.source,
+            html=post.html,
+            status=post.status,
+            written_at=post.edited_at or post.created_at,
+            replaced_at=now,
+        )
+    )
+
+
+async def edit_post(
+    session: AsyncSession,
+    *,
+    editor: User,
+    post_id: int,
+    draft: Draft,
+    limits: PostLimits,
+    now: datetime,
+    remoderate_edits: bool = True,
+    rules: RuleBook | None = None,
+) -> Post:
+    """Replace the text of the editor's own post, keeping the old one as a revision.
+
+    Sending the same text and language again changes only the quote consent.
+    """
+    post = await _own_post(session, editor, post_id)
+    user = await _contributor(session, editor, now)
+    discussion = await session.get(Discussion, post.discussion_id)
+    assert discussion is not None  # the foreign key guarantees it
+    _check_open(discussion, now)
+    if post.status == PostStatus.HIDDEN:
+        raise PostRefused(NOT_EDITABLE)
+    source = _check_draft(draft, discussion.language_list, limits)
+    language = draft.language or detect_language(source, discussion.language_list) or post.language
+    held = await screen_post(
+        session, rules=rules, author=user, text=source, language=language, now=now, editing=post.id
+    )
+    post.quote_consent = user.quote_consent = draft.quote_consent
+    if source == post.source and language == post.language:
+        await session.flush()
+        return post
+    was_approved = post.status == PostStatus.APPROVED
+    await _keep_revision(session, post, now)
+    post.status = _status_after_edit(post, discussion, user, remoderate_edits)
+    if post.status != PostStatus.APPROVED:
+        post.approved_at = None
+    post.source, post.html, post.language = source, render_markdown(source), language
+    post.edited_at = now
+    _apply_holds(post, held, user)
+    if was_approved or post.status == PostStatus.APPROVED:
+        await bump_content_version(session, discussion_id=discussion.id or 0)
+    await session.flush()
+    return post
+
+
+async def revisions(session: AsyncSession, *, post_id: int) -> list[PostRevision]:
+    """Return a post's earlier texts, oldest first."""
+    rows = await session.scalars(
+        select(PostRevision)
+        .where(PostRevision.post_id == post_id)
+        .order_by(col(PostRevision.number))
+    )
+    return list(rows)

@@ -1,0 +1,239 @@
+"""Whole pages for readers: a discussion with its answer counts, a question with its threads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum.contributions.posting import (
+    ANSWERS_CLOSED,
+    DISCUSSION_CLOSED,
+    NOT_OPEN_YET,
+    post_for_editing,
+)
+from forum.contributions.threads import (
+    PostView,
+    ThreadPage,
+    answer_counts,
+    find_post,
+    general_threads,
+    question_threads,
+)
+from forum.core.errors import PermissionDenied
+from forum.core.permissions import SignInRequired, check_can_contribute
+from forum.discussions.pages import (
+    DiscussionCard,
+    DiscussionPage,
+    QuestionItem,
+    QuestionPage,
+    discussion_tags,
+    get_discussion_page,
+    get_question_page,
+)
+from forum.models import Post, Question, User, WeeklySummary
+from forum.models.types import DiscussionStatus
+from forum.moderation.summaries import pick_summary, summaries_for
+
+
+@dataclass(frozen=True, slots=True)
+class Composer:
+    """Whether the viewer may write here, and if not, why (a msgid) and whether to sign in."""
+
+    allowed: bool
+    reason: str | None = None
+    sign_in: bool = False
+    quote_consent: str = "by_name"
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionView:
+    page: DiscussionPage
+    answers: dict[int | None, int]
+    summaries: dict[int, WeeklySummary]  # question set id -> the moderators' summary shown
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionView:
+    page: QuestionPage
+    threads: ThreadPage
+    composer: Composer
+    tag_labels: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class CommentsView:
+    page: DiscussionPage
+    threads: ThreadPage
+    composer: Composer
+    tag_labels: dict[str, str]
+
+
+def composer_for(
+    viewer: User | None, now: datetime, *, open_for_answers: bool, status: DiscussionStatus
+) -> Composer:
+    """Decide whether to show a form to write, or say why not."""
+    if status is DiscussionStatus.UPCOMING:
+        return Composer(False, NOT_OPEN_YET)
+    if status is DiscussionStatus.CLOSED:
+        return Composer(False, DISCUSSION_CLOSED)
+    if not open_for_answers:
+        return Composer(False, ANSWERS_CLOSED)
+    try:
+        user = check_can_contribute(viewer, now)
+    except SignInRequired as refused:
+        return Composer(False, refused.message, sign_in=True)
+    except PermissionDenied as refused:
+        return Composer(False, refused.message)
+    return Composer(True, quote_consent=user.quote_consent or "by_name")
+
+
+async def discussion_view(
+    session: AsyncSession, *, slug: str, language: str, now: datetime
+) -> DiscussionView:
+    """Assemble a discussion page with the number of published answers per question."""
+    page = await get_discussion_page(session, slug=slug, language=language, now=now)
+    answers = await answer_counts(session, discussion_id=page.card.id)
+    grouped = await summaries_for(session, discussion_id=page.card.id)
+    fallbacks = [*page.languages, "en"]
+    chosen = {
+        week.id: pick_summary(grouped.get(week.id, {}), language, fallbacks) for week in page.weeks
+    }
+    return DiscussionView(page, answers, {k: v for k, v in chosen.items() if v is not None})
+
+
+async def question_view(
+    session: AsyncSession,
+    *,
+    slug: str,
+    number: int,
+    language: str,
+    now: datetime,
+    viewer: User | None,
+    only_language: str | None,
+    order: str,
+    page: int,
+) -> QuestionView:
+    """Assemble a question page: the question, one page of its threads, and the answer form."""
+    question = await get_question_page(
+        session, slug=slug, number=number, language=language, now=now
+    )
+    if only_language not in question.languages:
+        only_language = None
+    threads = await question_threads(
+        session,
+        question_id=question.question.id,
+        viewer_id=viewer.id if viewer else None,
+        language=only_language,
+        order=order,
+        page=page,
+    )
+    composer = composer_for(
+        viewer, now, open_for_answers=question.week.is_open, status=question.discussion.status
+    )
+    tags = await discussion_tags(session, question.discussion.id, language, ["en"])
+    return QuestionView(question, threads, composer, {t.slug: t.label.text for t in tags})
+
+
+async def comments_view(
+    session: AsyncSession,
+    *,
+    slug: str,
+    language: str,
+    now: datetime,
+    viewer: User | None,
+    only_language: str | None,
+    order: str,
+    page: int,
+) -> CommentsView:
+    """Assemble the page of general comments (not tied to a question) of a discussion."""
+    discussion = await get_discussion_page(session, slug=slug, language=language, now=now)
+    if only_language not in discussion.languages:
+        only_language = None
+    threads = await general_threads(
+        session,
+        discussion_id=discussion.card.id,
+        viewer_id=viewer.id if viewer else None,
+        language=only_language,
+        order=order,
+        page=page,
+    )
+    composer = composer_for(
+        viewer, now, open_for_answers=discussion.general_comments, status=discussion.card.status
+    )
+    labels = {tag.slug: tag.label.text for tag in discussion.tags}
+    return CommentsView(discussion, threads, composer, labels)
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeContext:
+    """What a page for writing shows around the form: where the words will go."""
+
+    discussion: DiscussionCard
+    languages: list[str]
+    question: QuestionItem | None
+    parent: PostView | None
+    composer: Composer
+    fallback_language: str
+    tag_labels: dict[str, str]
+
+
+async def compose_context(
+    session: AsyncSession,
+    *,
+    slug: str,
+    language: str,
+    now: datetime,
+    viewer: User | None,
+    question_number: int | None = None,
+    parent_id: int | None = None,
+) -> ComposeContext:
+    """Load what surrounds an answer (to a question), a reply (to a post) or a comment."""
+    parent = None
+    if parent_id is not None:
+        found = await find_post(
+            session,
+            discussion_slug=slug,
+            post_id=parent_id,
+            viewer_id=viewer.id if viewer else None,
+        )
+        parent = found.post
+        question_number = found.question_number
+    if question_number is not None:
+        page = await get_question_page(
+            session, slug=slug, number=question_number, language=language, now=now
+        )
+        card, languages, question = page.discussion, page.languages, page.question
+        open_for_answers = page.week.is_open
+    else:
+        whole = await get_discussion_page(session, slug=slug, language=language, now=now)
+        card, languages, question = whole.card, whole.languages, None
+        open_for_answers = whole.general_comments or parent is not None
+    composer = composer_for(viewer, now, open_for_answers=open_for_answers, status=card.status)
+    preferred = viewer.preferred_language if viewer else language
+    fallback = preferred if preferred in languages else languages[0]
+    tags = await discussion_tags(session, card.id, language, ["en"])
+    labels = {tag.slug: tag.label.text for tag in tags}
+    return ComposeContext(card, languages, question, parent, composer, fallback, labels)
+
+
+async def edit_context(
+    session: AsyncSession,
+    *,
+    slug: str,
+    post_id: int,
+    editor: User,
+    language: str,
+    now: datetime,
+) -> tuple[Post, ComposeContext]:
+    """Load an author's own post for editing, with what surrounds it."""
+    post = await post_for_editing(session, editor=editor, post_id=post_id)
+    number = None
+    if post.question_id is not None:
+        question = await session.get(Question, post.question_id)
+        number = question.number if question else None
+    context = await compose_context(
+        session, slug=slug, language=language, now=now, viewer=editor, question_number=number
+    )
+    return post, context

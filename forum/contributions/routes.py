@@ -1,0 +1,328 @@
+"""Posts: the question page with its threads, answering, replying, commenting, editing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from forum.accounts.profiles import FormInvalid
+from forum.contributions import posting
+from forum.contributions.notifications import notify_reply
+from forum.contributions.posting import Draft, PostLimits
+from forum.contributions.reading import (
+    CommentsView,
+    ComposeContext,
+    QuestionView,
+    comments_view,
+    compose_context,
+    edit_context,
+    question_view,
+)
+from forum.contributions.threads import find_post
+from forum.core.errors import Conflict
+from forum.core.i18n import I18n
+from forum.core.permissions import check_signed_in
+from forum.guidelines.screening import GuidelineRefused
+from forum.web.cache import cached_page
+from forum.web.forms import FormState, read_form, see_other
+from forum.web.request import (
+    database,
+    now,
+    page_i18n,
+    postman,
+    render,
+    send_mail_after_response,
+    settings_of,
+    viewer,
+)
+
+DRAFT_FIELDS = ("source", "language", "quote_consent", "action")
+
+
+def limits(request: Request) -> PostLimits:
+    settings = settings_of(request)
+    return PostLimits(min_chars=settings.post_min_chars, max_chars=settings.post_max_chars)
+
+
+def listing_options(request: Request) -> dict[str, Any]:
+    """Read ?language=, ?order= and ?page= as the reader left them."""
+    query = request.query_params
+    page = query.get("page", "1")
+    return {
+        "only_language": query.get("language") or None,
+        "order": "newest" if query.get("order") == "newest" else "oldest",
+        "page": int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+    }
+
+
+def base_url(request: Request, i18n: I18n) -> str:
+    return f"/{i18n.language}/discussions/{request.path_params['slug']}"
+
+
+def _listing(
+    request: Request, i18n: I18n, template: str, view: QuestionView | CommentsView
+) -> Response:
+    """Render a page of threads with an empty form to answer, remembering the consent."""
+    form = FormState({"quote_consent": view.composer.quote_consent, "language": ""})
+    context = {
+        "view": view,
+        "form": form,
+        "reply_form": form,
+        "languages": view.page.languages,
+        "guidelines": request.app.state.guidelines[i18n.language],
+        "tag_labels": view.tag_labels,
+    }
+    return render(request, template, context, i18n=i18n)
+
+
+async def question(request: Request) -> Response:
+    return await cached_page(request, lambda: _question(request))
+
+
+async def _question(request: Request) -> Response:
+    i18n = page_i18n(request)
+    async with database(request).session() as session:
+        view = await question_view(
+            session,
+            slug=request.path_params["slug"],
+            number=request.path_params["number"],
+            language=i18n.language,
+            now=now(request),
+            viewer=viewer(request),
+            **listing_options(request),
+        )
+    return _listing(request, i18n, "posts/question.html", view)
+
+
+async def comments(request: Request) -> Response:
+    return await cached_page(request, lambda: _comments(request))
+
+
+async def _comments(request: Request) -> Response:
+    i18n = page_i18n(request)
+    async with database(request).session() as session:
+        view = await comments_view(
+            session,
+            slug=request.path_params["slug"],
+            language=i18n.language,
+            now=now(request),
+            viewer=viewer(request),
+            **listing_options(request),
+        )
+    return _listing(request, i18n, "posts/comments.html", view)
+
+
+async def permalink(request: Request) -> Response:
+    i18n = page_i18n(request)
+    user = viewer(request)
+    async with database(request).session() as session:
+        found = await find_post(
+            session,
+            discussion_slug=request.path_params["slug"],
+            post_id=request.path_params["id"],
+            viewer_id=user.id if user else None,
+        )
+        context = await compose_context(
+            session,
+            slug=request.path_params["slug"],
+            language=i18n.language,
+            now=now(request),
+            viewer=user,
+            question_number=found.question_number,
+        )
+    reply_form = FormState({"quote_consent": context.composer.quote_consent, "language": ""})
+    return render(
+        request,
+        "posts/permalink.html",
+        {
+            "found": found,
+            "context": context,
+            "reply_form": reply_form,
+            "languages": context.languages,
+            "guidelines": request.app.state.guidelines[i18n.language],
+            "done": request.query_params.get("done", ""),
+            "tag_labels": context.tag_labels,
+        },
+        i18n=i18n,
+    )
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where the words go: an answer to a question, a reply to a post, or an edit."""
+
+    question_number: int | None = None
+    parent_id: int | None = None
+    post_id: int | None = None
+
+
+async def _context(request: Request, where: Where) -> ComposeContext:
+    i18n = page_i18n(request)
+    user = viewer(request)
+    async with database(request).session() as session:
+        if where.post_id is not None:
+            _post, context = await edit_context(
+                session,
+                slug=request.path_params["slug"],
+                post_id=where.post_id,
+                editor=check_signed_in(user),
+                language=i18n.language,
+                now=now(request),
+            )
+            return context
+        return await compose_context(
+            session,
+            slug=request.path_params["slug"],
+            language=i18n.language,
+            now=now(request),
+            viewer=user,
+            question_number=where.question_number,
+            parent_id=where.parent_id,
+        )
+
+
+async def _compose(
+    request: Request,
+    where: Where,
+    *,
+    form: FormState,
+    preview: posting.Preview | None = None,
+    status: int = 200,
+) -> Response:
+    """Show the page for writing: context, an optional preview, the form as typed."""
+    i18n = page_i18n(request)
+    context = await _context(request, where)
+    return render(
+        request,
+        "posts/compose.html",
+        {
+            "context": context,
+            "form": form,
+            "preview": preview,
+            "action": request.url.path,
+            "editing": where.post_id is not None,
+            "guidelines": request.app.state.guidelines[i18n.language],
+            "reply_form": form,
+            "languages": context.languages,
+        },
+        i18n=i18n,
+        status=status,
+    )
+
+
+async def _publish(
+    request: Request,
+    *,
+    question_number: int | None = None,
+    parent_id: int | None = None,
+    post_id: int | None = None,
+) -> Response:
+    """Preview or publish what was typed; on refusal show it again with the reason."""
+    i18n = page_i18n(request)
+    user = check_signed_in(viewer(request))
+    values = await read_form(request, DRAFT_FIELDS)
+    draft = Draft(values["source"], values["language"], values["quote_consent"])
+    where = Where(question_number, parent_id, post_id)
+    try:
+        if values["action"] == "preview":
+            return await _preview(request, draft, values, where)
+        async with database(request).transaction() as session:
+            if post_id is not None:
+                post = await posting.edit_post(
+                    session,
+                    editor=user,
+                    post_id=post_id,
+                    draft=draft,
+                    limits=limits(request),
+                    now=now(request),
+                    remoderate_edits=settings_of(request).remoderate_edits,
+                    rules=request.app.state.rules,
+                )
+            else:
+                post = await posting.create_post(
+                    session,
+                    author=user,
+                    discussion_slug=request.path_params["slug"],
+                    question_number=question_number,
+                    parent_id=parent_id,
+                    draft=draft,
+                    limits=limits(request),
+                    now=now(request),
+                    rules=request.app.state.rules,
+                )
+                await notify_reply(session, reply=post, postman=postman(request), now=now(request))
+    except FormInvalid as error:
+        form = FormState(values, error.errors, error.message)
+        return await _compose(request, where, form=form, status=422)
+    except GuidelineRefused as error:
+        form = FormState(values, {}, error.message, guideline=error.section)
+        return await _compose(request, where, form=form, status=422)
+    except Conflict as error:
+        form = FormState(values, {}, error.message)
+        return await _compose(request, where, form=form, status=409)
+    response = see_other(f"{base_url(request, i18n)}/posts/{post.id}#post-{post.id}")
+    response.background = send_mail_after_response(request)
+    return response
+
+
+async def _preview(
+    request: Request, draft: Draft, values: dict[str, str], where: Where
+) -> Response:
+    context = await _context(request, where)
+    shown = posting.preview_draft(
+        draft,
+        languages=context.languages,
+        fallback=context.fallback_language,
+        limits=limits(request),
+    )
+    form = FormState({**values, "language": shown.language})
+    return await _compose(request, where, form=form, preview=shown)
+
+
+async def answer(request: Request) -> Response:
+    return await _publish(request, question_number=request.path_params["number"])
+
+
+async def reply(request: Request) -> Response:
+    return await _publish(request, parent_id=request.path_params["id"])
+
+
+async def comment(request: Request) -> Response:
+    return await _publish(request)
+
+
+async def edit(request: Request) -> Response:
+    post_id: int = request.path_params["id"]
+    if request.method == "POST":
+        return await _publish(request, post_id=post_id)
+    i18n = page_i18n(request)
+    user = check_signed_in(viewer(request))
+    async with database(request).session() as session:
+        post, context = await edit_context(
+            session,
+            slug=request.path_params["slug"],
+            post_id=post_id,
+            editor=user,
+            language=i18n.language,
+            now=now(request),
+        )
+    form = FormState(
+        {"source": post.source, "language": post.language, "quote_consent": post.quote_consent}
+    )
+    return render(
+        request,
+        "posts/compose.html",
+        {
+            "context": context,
+            "form": form,
+            "preview": None,
+            "action": request.url.path,
+            "editing": True,
+            "reply_form": form,
+            "languages": context.languages,
+        },
+        i18n=i18n,
+    )

@@ -1,0 +1,70 @@
+"""Who may do what: pure checks that raise a translatable PermissionDenied."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from forum.core.errors import N_, PermissionDenied
+from forum.models import User
+from forum.models.types import Role, UserState
+
+
+class SignInRequired(PermissionDenied):
+    """Nobody is signed in: show the sign-in page rather than a refusal."""
+
+    message = N_("Please sign in to continue.")
+
+
+def check_signed_in(user: User | None) -> User:
+    """Return the signed-in user; raise SignInRequired when nobody is signed in."""
+    if user is None:
+        raise SignInRequired()
+    return user
+
+
+def check_active(user: User | None, now: datetime) -> User:
+    """Return the user if their account is neither banned nor suspended now."""
+    user = check_signed_in(user)
+    if user.state == UserState.BANNED:
+        raise PermissionDenied(N_("This account has been closed."))
+    if user.state == UserState.SUSPENDED and (
+        user.suspended_until is None or user.suspended_until > now
+    ):
+        raise PermissionDenied(N_("Your account is suspended; you can read but not take part."))
+    return user
+
+
+def check_can_contribute(user: User | None, now: datetime) -> User:
+    """Return the user if they may post: signed in, e-mail confirmed, active."""
+    user = check_active(user, now)
+    if user.email_confirmed_at is None:
+        raise PermissionDenied(N_("Confirm your e-mail address before taking part."))
+    return user
+
+
+def check_moderator(user: User | None) -> User:
+    """Return the user if they are a moderator or an admin."""
+    user = check_signed_in(user)
+    if user.state == UserState.BANNED or user.role not in (Role.MODERATOR, Role.ADMIN):
+        raise PermissionDenied()
+    return user
+
+
+def check_admin(user: User | None) -> User:
+    """Return the user if they are an admin."""
+    user = check_signed_in(user)
+    if user.state == UserState.BANNED or user.role != Role.ADMIN:
+        raise PermissionDenied()
+    return user
+
+
+def check_moderates(user: User | None, discussion_id: int, moderated: Collection[int]) -> User:
+    """Return the user if they may moderate `discussion_id`: its moderators, and admins.
+
+    `moderated` holds the ids of the discussions the user is assigned to moderate.
+    """
+    user = check_moderator(user)
+    if user.role != Role.ADMIN and discussion_id not in moderated:
+        raise PermissionDenied(N_("You do not moderate this discussion."))
+    return user

@@ -1,0 +1,54 @@
+"""Discussion pages: a discussion, one question, and its documents."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from forum.contributions.reading import discussion_view
+from forum.discussions.pages import get_document
+from forum.web.cache import cached_page
+from forum.web.request import database, now, page_i18n, render
+
+INLINE_TYPES = ("application/pdf", "text/plain", "image/png", "image/jpeg")
+
+
+async def discussion(request: Request) -> Response:
+    return await cached_page(request, lambda: _discussion(request))
+
+
+async def _discussion(request: Request) -> Response:
+    i18n = page_i18n(request)
+    async with database(request).session() as session:
+        view = await discussion_view(
+            session, slug=request.path_params["slug"], language=i18n.language, now=now(request)
+        )
+    return render(
+        request,
+        "discussions/discussion.html",
+        {"page": view.page, "answers": view.answers, "summaries": view.summaries},
+        i18n=i18n,
+    )
+
+
+async def document(request: Request) -> Response:
+    page_i18n(request)
+    async with database(request).session() as session:
+        doc = await get_document(
+            session, slug=request.path_params["slug"], document_id=request.path_params["id"]
+        )
+    disposition = "inline" if doc.content_type in INLINE_TYPES else "attachment"
+    media_type = doc.content_type
+    if media_type.startswith("text/"):
+        media_type += "; charset=utf-8"
+    return Response(
+        doc.content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(doc.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "public, max-age=3600",
+        },
+    )

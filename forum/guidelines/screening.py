@@ -1,0 +1,85 @@
+"""Check a post against the community guidelines' rules before it is written."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from forum.core.errors import DomainError
+from forum.guidelines.rules import (
+    AuthorHistory,
+    Finding,
+    RuleBook,
+    guideline_findings,
+    holds,
+    refusals,
+)
+from forum.models import Post, User
+from forum.models.types import PostStatus
+
+RECENT_TEXTS = 20
+RECENT_WINDOW = timedelta(hours=1)
+
+
+class GuidelineRefused(DomainError):
+    """The text breaks a rule that refuses at once (422); the author keeps their text."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__(findings[0].message)
+        self.findings = findings
+        self.section = findings[0].section
+
+
+async def author_history(
+    session: AsyncSession, *, author_id: int, now: datetime, editing: int | None = None
+) -> AuthorHistory:
+    """Gather what the rules need to know of an author's earlier posts."""
+    others = col(Post.author_id) == author_id
+    if editing is not None:
+        others = others & (col(Post.id) != editing)
+    texts = list(
+        await session.scalars(
+            select(col(Post.source)).where(others).order_by(col(Post.id).desc()).limit(RECENT_TEXTS)
+        )
+    )
+    times = (
+        []
+        if editing is not None
+        else list(
+            await session.scalars(
+                select(col(Post.created_at)).where(
+                    others, col(Post.created_at) > now - RECENT_WINDOW
+                )
+            )
+        )
+    )
+    approved = await session.scalar(
+        select(func.count())
+        .select_from(Post)
+        .where(col(Post.author_id) == author_id, col(Post.status) == PostStatus.APPROVED.value)
+    )
+    return AuthorHistory(texts, times, int(approved or 0))
+
+
+async def screen_post(
+    session: AsyncSession,
+    *,
+    rules: RuleBook | None,
+    author: User,
+    text: str,
+    language: str,
+    now: datetime,
+    editing: int | None = None,
+) -> list[Finding]:
+    """Raise GuidelineRefused for a refusing rule; return the rules that hold the post."""
+    if rules is None or author.id is None:
+        return []
+    history = await author_history(session, author_id=author.id, now=now, editing=editing)
+    findings = guideline_findings(rules, text=text, language=language, history=history, now=now)
+    refused = refusals(findings)
+    if refused:
+        raise GuidelineRefused(refused)
+    return holds(findings)

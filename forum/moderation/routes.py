@@ -1,0 +1,322 @@
+"""Moderators' pages: the queue and the actions taken from it, reports, the log."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from forum.accounts.profiles import FormInvalid
+from forum.contributions.reading import discussion_view
+from forum.core.errors import N_, Invalid, NotFound
+from forum.core.i18n import I18n
+from forum.core.permissions import check_moderator
+from forum.models import User
+from forum.models.types import Role
+from forum.moderation import flags as reports
+from forum.moderation import posts as moderation
+from forum.moderation import records
+from forum.moderation.queue import QueueFilter, moderation_queue
+from forum.moderation.summaries import save_summary, summaries_for
+from forum.web.forms import FormState, read_form, see_other
+from forum.web.request import (
+    database,
+    now,
+    page_i18n,
+    postman,
+    render,
+    send_mail_after_response,
+    viewer,
+)
+
+DATE_FORMAT = N_("Give the date as shown, for example 2026-12-31.")
+Verb = Callable[[AsyncSession, User, int, dict[str, Any]], Awaitable[object]]
+
+
+def _sections(request: Request) -> list[str]:
+    settings = request.app.state.settings
+    return [s.id for s in request.app.state.guidelines[settings.default_language].sections]
+
+
+async def _scope(request: Request) -> tuple[User, set[int], set[int] | None]:
+    """Return the moderator, the discussions they moderate, and the queue's scope."""
+    user = check_moderator(viewer(request))
+    assert user.id is not None
+    async with database(request).session() as session:
+        moderated = await moderation.moderated_discussions(session, user_id=user.id)
+    return user, moderated, None if user.role == Role.ADMIN else moderated
+
+
+def _number(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) < 6 else None
+
+
+async def queue(request: Request) -> Response:
+    i18n = page_i18n(request)
+    _user, _moderated, scope = await _scope(request)
+    query = request.query_params
+    wanted = QueueFilter(
+        scope,
+        discussion_slug=query.get("discussion") or None,
+        question_number=_number(query.get("question")),
+        language=query.get("language") or None,
+        rule=query.get("rule") or None,
+    )
+    async with database(request).session() as session:
+        page = await moderation_queue(
+            session, queue=wanted, language=i18n.language, page=_number(query.get("page")) or 1
+        )
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "page": page,
+            "wanted": wanted,
+            "done": query.get("done", ""),
+            "guidelines": request.app.state.guidelines[i18n.language],
+            "rules": {rule.id: rule.section for rule in request.app.state.rules.rules},
+        },
+        i18n=i18n,
+    )
+
+
+async def _act(request: Request, verb: Verb, done: str, target: str = "post") -> Response:
+    """Run one moderation verb in a transaction and go back to where the moderator was."""
+    i18n = page_i18n(request)
+    user = check_moderator(viewer(request))
+    async with request.form() as form:
+        fields: dict[str, Any] = {
+            "tags": [v for v in form.getlist("tags") if isinstance(v, str)],
+            **{k: v for k, v in form.items() if isinstance(v, str) and k != "tags"},
+        }
+    async with database(request).transaction() as session:
+        await verb(session, user, request.path_params["id"], fields)
+    back = fields.get("back", "")
+    allowed = tuple(
+        f"/{i18n.language}/{area}" for area in ("moderation", "discussions/", "people/")
+    )
+    place = (
+        back if back.startswith(allowed) and "//" not in back else (f"/{i18n.language}/moderation/")
+    )
+    joiner = "&" if "?" in place else "?"
+    response = see_other(f"{place}{joiner}done={done}#{target}")
+    response.background = send_mail_after_response(request)
+    return response
+
+
+def _until(text: str) -> datetime:
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError as error:
+        raise Invalid(
+            N_("Give the date as shown, for example 2026-12-31."), field="until"
+        ) from error
+    return datetime.combine(day, time(23, 59), tzinfo=UTC)
+
+
+async def approve(request: Request) -> Response:
+    async def verb(session: AsyncSession, user: User, post_id: int, f: dict[str, Any]) -> object:
+        return await moderation.approve_post(
+            session,
+            actor=user,
+            post_id=post_id,
+            tag_slugs=f["tags"],
+            postman=postman(request),
+            now=now(request),
+        )
+
+    return await _act(request, verb, "approved")
+
+
+async def reject(request: Request) -> Response:
+    async def verb(session: AsyncSession, user: User, post_id: int, f: dict[str, Any]) -> object:
+        return await moderation.reject_post(
+            session,
+            actor=user,
+            post_id=post_id,
+            section=f.get("section", ""),
+            note=f.get("note", ""),
+            sections=_sections(request),
+            postman=postman(request),
+            now=now(request),
+        )
+
+    return await _act(request, verb, "rejected")
+
+
+async def hide(request: Request) -> Response:
+    async def verb(session: AsyncSession, user: User, post_id: int, f: dict[str, Any]) -> object:
+        return await moderation.hide_post(
+            session, actor=user, post_id=post_id, note=f.get("note", ""), now=now(request)
+        )
+
+    return await _act(request, verb, "hidden")
+
+
+async def restore(request: Request) -> Response:
+    async def verb(session: AsyncSession, user: User, post_id: int, f: dict[str, Any]) -> object:
+        return await moderation.restore_post(session, actor=user, post_id=post_id, now=now(request))
+
+    return await _act(request, verb, "restored")
+
+
+async def key_quote(request: Request) -> Response:
+    async def verb(session: AsyncSession, user: User, post_id: int, f: dict[str, Any]) -> object:
+        return await moderation.mark_key_quote(
+            session, actor=user, post_id=post_id, quoted=f.get("quoted") == "yes", now=now(request)
+        )
+
+    return await _act(request, verb, "quoted")
+
+
+async def tags(request: Request) -> Response:
+    async def verb(session: AsyncSession, user: User, post_id: int, f: dict[str, Any]) -> object:
+        return await moderation.set_post_tags(
+            session, actor=user, post_id=post_id, tag_slugs=f["tags"], now=now(request)
+        )
+
+    return await _act(request, verb, "tagged")
+
+
+async def person(request: Request) -> Response:
+    """Trust, distrust, suspend, ban or reinstate a person, as the form's `do` says."""
+
+    async def verb(session: AsyncSession, user: User, user_id: int, f: dict[str, Any]) -> object:
+        do = f.get("do", "")
+        if do in ("trust", "distrust"):
+            return await moderation.set_trusted(
+                session, actor=user, user_id=user_id, trusted=do == "trust", now=now(request)
+            )
+        if do == "suspend":
+            return await moderation.suspend_user(
+                session,
+                actor=user,
+                user_id=user_id,
+                until=_until(f.get("until", "")),
+                note=f.get("note", ""),
+                now=now(request),
+            )
+        if do == "ban":
+            return await moderation.ban_user(
+                session, actor=user, user_id=user_id, note=f.get("note", ""), now=now(request)
+            )
+        if do == "reinstate":
+            return await moderation.reinstate_user(
+                session, actor=user, user_id=user_id, now=now(request)
+            )
+        raise Invalid(N_("Choose what to do."), field="do")
+
+    return await _act(request, verb, "person", target="people")
+
+
+async def reports_page(request: Request) -> Response:
+    i18n = page_i18n(request)
+    _user, _moderated, scope = await _scope(request)
+    async with database(request).session() as session:
+        reported = await reports.open_reports(session, discussion_ids=scope)
+    return render(
+        request,
+        "moderation/reports.html",
+        {
+            "reported": reported,
+            "done": request.query_params.get("done", ""),
+            "guidelines": request.app.state.guidelines[i18n.language],
+        },
+        i18n=i18n,
+    )
+
+
+async def resolve(request: Request) -> Response:
+    user, moderated, _scope_ids = await _scope(request)
+    async with request.form() as form:
+        outcome = form.get("outcome")
+    async with database(request).transaction() as session:
+        await reports.resolve_reports(
+            session,
+            actor=user,
+            post_id=request.path_params["id"],
+            moderated=moderated,
+            outcome=str(outcome or ""),
+            now=now(request),
+        )
+    return see_other(f"/{page_i18n(request).language}/moderation/reports?done={outcome}")
+
+
+async def log(request: Request) -> Response:
+    i18n = page_i18n(request)
+    _user, _moderated, scope = await _scope(request)
+    query = request.query_params
+    async with database(request).session() as session:
+        entries, total = await records.moderation_log(
+            session,
+            discussion_ids=scope,
+            action=query.get("action") or None,
+            actor_id=_number(query.get("actor")),
+            page=_number(query.get("page")) or 1,
+        )
+    return render(
+        request,
+        "moderation/log.html",
+        {
+            "entries": entries,
+            "total": total,
+            "action": query.get("action", ""),
+        },
+        i18n=i18n,
+    )
+
+
+async def summary(request: Request) -> Response:
+    """Write, change or (with an empty text) remove the moderators' summary of a week."""
+    i18n = page_i18n(request)
+    user = check_moderator(viewer(request))
+    slug, position = request.path_params["slug"], request.path_params["position"]
+    if request.method == "POST":
+        values = await read_form(request, ("language", "source"))
+        try:
+            async with database(request).transaction() as session:
+                await save_summary(
+                    session,
+                    actor=user,
+                    discussion_slug=slug,
+                    week_position=position,
+                    language=values["language"],
+                    source=values["source"],
+                    now=now(request),
+                )
+        except Invalid as error:
+            form = FormState(values, {error.field: error.message}, FormInvalid.message)
+            return await _summary_page(request, i18n, form, status=422)
+        return see_other(f"/{i18n.language}/discussions/{slug}#week-{position}")
+    language = request.query_params.get("language") or i18n.language
+    return await _summary_page(request, i18n, FormState({"language": language}))
+
+
+async def _summary_page(
+    request: Request, i18n: I18n, form: FormState, status: int = 200
+) -> Response:
+    slug, position = request.path_params["slug"], request.path_params["position"]
+    async with database(request).session() as session:
+        view = await discussion_view(session, slug=slug, language=i18n.language, now=now(request))
+        week = next((w for w in view.page.weeks if w.position == position), None)
+        if week is None:
+            raise NotFound(f"{slug}/weeks/{position}")
+        written = (await summaries_for(session, discussion_id=view.page.card.id)).get(week.id, {})
+    if "source" not in form.values and form.value("language") in written:
+        form.values["source"] = written[form.value("language")].source
+    return render(
+        request,
+        "moderation/summary.html",
+        {
+            "form": form,
+            "view": view,
+            "week": week,
+            "written": sorted(written),
+        },
+        i18n=i18n,
+        status=status,
+    )

@@ -1,1 +1,0 @@
-"""Thin Starlette endpoints per area: parse input, call a service, render."""

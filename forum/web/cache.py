@@ -1,0 +1,72 @@
+"""Whole pages kept for anonymous readers until their discussion changes."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from forum.discussions.pages import discussion_version
+from forum.web.request import database, now, viewer
+
+CacheKey = tuple[str, str, int, str]
+
+
+class PageCache:
+    """A least-recently-used store of rendered pages, bounded in bytes."""
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.pages: OrderedDict[CacheKey, tuple[bytes, str]] = OrderedDict()
+
+    def get(self, key: CacheKey) -> tuple[bytes, str] | None:
+        found = self.pages.get(key)
+        if found is not None:
+            self.pages.move_to_end(key)
+        return found
+
+    def put(self, key: CacheKey, body: bytes, language: str) -> None:
+        if len(body) > self.max_bytes // 4:
+            return
+        old = self.pages.pop(key, None)
+        if old is not None:
+            self.size -= len(old[0])
+        self.pages[key] = (body, language)
+        self.size += len(body)
+        while self.size > self.max_bytes:
+            _key, (dropped, _language) = self.pages.popitem(last=False)
+            self.size -= len(dropped)
+
+
+def _key(request: Request, version: int, moment: datetime) -> CacheKey:
+    # The minute is in the key because sets open and close by the clock, not by an edit.
+    return (request.url.path, request.url.query, version, moment.strftime("%Y%m%d%H%M"))
+
+
+async def cached_page(request: Request, build: Callable[[], Awaitable[Response]]) -> Response:
+    """Serve an anonymous reader's page from the cache, or build and keep it.
+
+    Anonymous pages hold nothing personal (no form token, no own pending posts), so one
+    copy serves every anonymous reader until the discussion's content version changes.
+    """
+    if viewer(request) is not None:
+        return await build()
+    async with database(request).session() as session:
+        version = await discussion_version(session, slug=request.path_params["slug"])
+    if version is None:
+        return await build()
+    cache: PageCache = request.app.state.page_cache
+    key = _key(request, version, now(request))
+    found = cache.get(key)
+    if found is not None:
+        body, language = found
+        return HTMLResponse(body, headers={"Content-Language": language, "X-Cache": "hit"})
+    response = await build()
+    if response.status_code == 200 and isinstance(response, HTMLResponse):
+        cache.put(key, bytes(response.body), response.headers.get("content-language", ""))
+        response.headers["X-Cache"] = "miss"
+    return response

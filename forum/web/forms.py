@@ -1,0 +1,77 @@
+"""Reading forms and answering them: typed values back, errors by field, status codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from babel import Locale
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from forum.accounts.accounts import RateLimited
+from forum.accounts.profiles import FormInvalid, country_codes
+from forum.core.i18n import I18n
+from forum.models.types import StakeholderGroup
+
+
+@dataclass
+class FormState:
+    """What a form shows: the values typed (never passwords) and a message per field."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+    guideline: str = ""  # the id of the guidelines section a refusal cites
+
+    def value(self, name: str) -> str:
+        return self.values.get(name, "")
+
+
+async def read_form(request: Request, names: tuple[str, ...]) -> dict[str, str]:
+    """Return the named text fields of a posted form ("" for a missing one)."""
+    values: dict[str, str] = {}
+    async with request.form() as form:  # closes any uploaded file the client slipped in
+        for name in names:
+            value = form.get(name, "")
+            values[name] = value if isinstance(value, str) else ""
+    return values
+
+
+def failed_form(
+    values: dict[str, str], error: FormInvalid | RateLimited, *, secret: tuple[str, ...] = ()
+) -> tuple[FormState, int, dict[str, str]]:
+    """Build the form to show again after `error`: its state, status code and headers."""
+    kept = {name: value for name, value in values.items() if name not in secret}
+    if isinstance(error, RateLimited):
+        headers = {"Retry-After": str(max(error.retry_after, 1))}
+        return FormState(kept, {}, error.message), 429, headers
+    return FormState(kept, error.errors, error.message), 422, {}
+
+
+def safe_next(target: str, default: str) -> str:
+    """Accept only a path on this site as a place to go after signing in."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")) and "\n" not in target:
+        return target
+    return default
+
+
+def see_other(url: str, **headers: Any) -> Response:
+    return RedirectResponse(url, status_code=303, headers=headers or None)
+
+
+@cache
+def _countries(language: str) -> tuple[tuple[str, str], ...]:
+    names = Locale.parse(language).territories
+    pairs = ((code, str(names.get(code, code))) for code in country_codes())
+    return tuple(sorted(pairs, key=lambda pair: pair[1].casefold()))
+
+
+def profile_choices(request: Request, i18n: I18n) -> dict[str, Any]:
+    """The choices of the profile form, named in the reader's language."""
+    return {
+        "countries": _countries(i18n.language),
+        "groups": [group.value for group in StakeholderGroup],
+        "languages": request.app.state.settings.languages,
+    }

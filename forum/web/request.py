@@ -1,0 +1,123 @@
+"""What every endpoint shares: the reader's language, the clock, and rendering a page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from forum.core.i18n import I18n, negotiate_language
+from forum.db import Database
+from forum.mail.compose import Postman
+from forum.mail.outbox import send_due
+from forum.models import User
+from forum.settings import Settings
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def viewer(request: Request) -> User | None:
+    """Return the signed-in user, or None (set by ViewerMiddleware)."""
+    user: User | None = getattr(request.state, "user", None)
+    return user
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def postman(request: Request) -> Postman:
+    courier: Postman = request.app.state.postman
+    return courier
+
+
+def send_mail_after_response(request: Request) -> BackgroundTask:
+    """Send what the request queued once its transaction has committed."""
+    return BackgroundTask(
+        send_due, database(request), settings_of(request), now=request.app.state.clock.now()
+    )
+
+
+def now(request: Request) -> datetime:
+    moment: datetime = request.app.state.clock.now()
+    return moment
+
+
+def page_i18n(request: Request) -> I18n:
+    """Return the I18n of the language in the path; 404 for a language we do not offer."""
+    language = request.path_params.get("lang", "")
+    catalogs: dict[str, I18n] = request.app.state.catalogs
+    if language not in catalogs:
+        raise HTTPException(status_code=404)
+    return catalogs[language]
+
+
+def fallback_i18n(request: Request) -> I18n:
+    """Pick a language for a page outside /{lang}/: the path's, else Accept-Language's."""
+    catalogs: dict[str, I18n] = request.app.state.catalogs
+    first = request.url.path.strip("/").split("/", 1)[0]
+    if first in catalogs:
+        return catalogs[first]
+    settings = settings_of(request)
+    language = negotiate_language(
+        request.headers.get("accept-language"), catalogs, settings.default_language
+    )
+    return catalogs[language]
+
+
+def switcher(request: Request, i18n: I18n) -> list[tuple[str, str, str]]:
+    """Links to this page in every other language: (code, own name, url)."""
+    path = request.url.path
+    parts = path.split("/", 2)
+    rest = parts[2] if len(parts) > 2 else ""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return [
+        (code, i18n.language_name(code), f"/{code}/{rest}{query}")
+        for code in request.app.state.catalogs
+        if code != i18n.language
+    ]
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    i18n: I18n,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    background: BackgroundTask | None = None,
+) -> HTMLResponse:
+    """Render `template` in the reader's language with the layout's shared values."""
+    env = request.app.state.templates
+    html = env.get_template(template).render(
+        {
+            "request": request,
+            "i18n": i18n,
+            "lang": i18n.language,
+            "switcher": switcher(request, i18n),
+            "static_version": request.app.state.static_version,
+            "user": viewer(request),
+            "csrf_token": getattr(request.state, "csrf_token", ""),
+            "csp_nonce": getattr(request.state, "csp_nonce", ""),
+            **context,
+        }
+    )
+    return HTMLResponse(
+        html,
+        status_code=status,
+        headers={"Content-Language": i18n.language, **(headers or {})},
+        background=background,
+    )

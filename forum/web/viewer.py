@@ -1,0 +1,52 @@
+"""Find who is signed in from the session cookie, once per request, before any endpoint."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from forum.accounts.sessions import SessionPolicy, find_session, needs_touch, touch_session
+from forum.core.clock import Clock
+from forum.db import Database
+from forum.settings import Settings
+
+
+def session_policy(settings: Settings) -> SessionPolicy:
+    return SessionPolicy(
+        idle=timedelta(days=settings.session_idle_days),
+        absolute=timedelta(days=settings.session_max_days),
+    )
+
+
+class ViewerMiddleware:
+    """Put the signed-in User (or None) and their raw session token in request.state."""
+
+    def __init__(self, app: ASGIApp, *, db: Database, settings: Settings, clock: Clock) -> None:
+        self.app = app
+        self.db = db
+        self.cookie = settings.session_cookie
+        self.policy = session_policy(settings)
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state["user"] = None
+        state["session_token"] = None
+        raw = HTTPConnection(scope).cookies.get(self.cookie)
+        if raw:  # anonymous readers cost no query at all
+            now = self.clock.now()
+            async with self.db.session() as session:
+                found = await find_session(session, raw_token=raw, policy=self.policy, now=now)
+            if found is not None:
+                user, user_session = found
+                state["user"] = user
+                state["session_token"] = raw
+                if needs_touch(user_session, now) and user_session.id is not None:
+                    async with self.db.transaction() as session:
+                        await touch_session(session, session_id=user_session.id, now=now)
+        await self.app(scope, receive, send)

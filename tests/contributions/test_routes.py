@@ -1,0 +1,248 @@
+"""Answering, replying, previewing, editing and reading threads over HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlmodel import func, select
+
+from forum.core.clock import FixedClock
+from forum.db import Database
+from forum.models import Post, PostRevision
+from forum.models.types import Role
+from tests.conftest import NOW, StatementCounter
+from tests.factories import add_discussion, discussion_data
+from tests.helpers import make_user, post_form, sign_in_as
+
+BASE = "/{lang}/discussions/remote-apprenticeships"
+SPANISH = "En nuestra región los aprendices siguieron formándose con tutorías por teléfono."
+ENGLISH = "Our college lent laptops to apprentices and kept workshops open in small groups."
+
+
+@pytest.fixture
+async def discussion(db: Database) -> None:
+    """Week one open two days ago, pre-moderated."""
+    async with db.transaction() as session:
+        await add_discussion(session, discussion_data(start=NOW - timedelta(days=2)), now=NOW)
+
+
+async def _answer(
+    client: httpx.AsyncClient,
+    text: str,
+    *,
+    lang: str = "es",
+    action: str = "publish",
+    language: str = "",
+) -> httpx.Response:
+    base = BASE.format(lang=lang)
+    return await post_form(
+        client,
+        f"{base}/questions/3/answer",
+        {"source": text, "language": language, "quote_consent": "by_name", "action": action},
+        form_page=f"{base}/questions/3",
+    )
+
+
+async def _count(db: Database) -> int:
+    async with db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(Post)) or 0)
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_answer_is_pending_and_seen_only_by_its_author(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    author = await make_user(db)
+    await sign_in_as(client, db, author)
+    response = await _answer(client, SPANISH)
+    assert response.status_code == 303
+    permalink = response.headers["location"]
+    page = await client.get(permalink)
+    assert "Su contribución está a la espera de moderación" in page.text
+    assert "tutorías por teléfono" in page.text
+    own = (await client.get(BASE.format(lang="es") + "/questions/3")).text
+    assert "tutorías por teléfono" in own and "A la espera de moderación" in own
+    stranger = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    assert (
+        "tutorías por teléfono"
+        not in (await stranger.get(BASE.format(lang="es") + "/questions/3")).text
+    )
+    assert (await stranger.get(permalink)).status_code == 404
+    await stranger.aclose()
+    async with db.session() as session:
+        post = (await session.scalars(select(Post))).one()
+    assert post.language == "es" and post.status == "pending"
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_preview_shows_exactly_what_will_be_published_and_keeps_text(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await sign_in_as(client, db, await make_user(db))
+    text = ENGLISH + "\n\n**Bold idea** <script>alert(1)</script>"
+    response = await _answer(client, text, lang="en", action="preview")
+    assert response.status_code == 200
+    assert "<strong>Bold idea</strong>" in response.text
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text  # typed text kept, escaped
+    assert '<option value="en" selected>' in response.text  # detected language pre-selected
+    assert await _count(db) == 0
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_empty_answer_is_refused_with_message(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await sign_in_as(client, db, await make_user(db))
+    response = await _answer(client, "   ", lang="fr")
+    assert response.status_code == 422
+    assert "Écrivez quelque chose avant d’envoyer." in response.text
+    assert await _count(db) == 0
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_closed_week_refuses_and_keeps_text(
+    client: httpx.AsyncClient, db: Database, clock: FixedClock
+) -> None:
+    await sign_in_as(client, db, await make_user(db))
+    clock.advance(timedelta(days=12))  # week one closes 13 days after it opened
+    response = await _answer(client, SPANISH)
+    assert response.status_code == 409
+    assert "tutorías por teléfono" in response.text
+    assert await _count(db) == 0
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_unconfirmed_person_cannot_answer(client: httpx.AsyncClient, db: Database) -> None:
+    await sign_in_as(client, db, await make_user(db, confirmed=False))
+    page = (await client.get(BASE.format(lang="en") + "/questions/3")).text
+    assert "Confirm your e-mail address before taking part." in page
+    assert 'name="source"' not in page
+    response = await _answer(client, ENGLISH, lang="en")
+    assert response.status_code == 403
+    assert await _count(db) == 0
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_anonymous_reader_is_asked_to_sign_in(client: httpx.AsyncClient) -> None:
+    page = (await client.get(BASE.format(lang="en") + "/questions/3")).text
+    assert "To take part, please sign in or create an account." in page
+    assert "/en/account/sign-in?next=" in page
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_moderator_answer_is_published_and_others_reply(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    moderator = await make_user(db, email="mod@example.org", name="Moderadora", role=Role.MODERATOR)
+    await sign_in_as(client, db, moderator)
+    first = await _answer(client, SPANISH)
+    post_id = int(first.headers["location"].split("/posts/")[1].split("#")[0])
+    other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    await sign_in_as(other, db, await make_user(db, email="luc@example.org", name="Luc"))
+    base = BASE.format(lang="fr")
+    reply = await post_form(
+        other,
+        f"{base}/posts/{post_id}/reply",
+        {
+            "source": "Merci, chez nous la radio locale a aussi beaucoup aidé les apprentis.",
+            "language": "",
+            "quote_consent": "anonymously",
+            "action": "publish",
+        },
+        form_page=f"{base}/questions/3",
+    )
+    assert reply.status_code == 303
+    page = (await other.get(f"{base}/questions/3")).text
+    assert "Moderadora" in page and "radio locale" in page
+    assert 'class="post depth-1' in page
+    await other.aclose()
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_edit_keeps_revision_and_others_get_403(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    author = await make_user(db)
+    await sign_in_as(client, db, author)
+    created = await _answer(client, SPANISH)
+    post_id = int(created.headers["location"].split("/posts/")[1].split("#")[0])
+    base = BASE.format(lang="es")
+    edit = f"{base}/posts/{post_id}/edit"
+    saved = await post_form(
+        client,
+        edit,
+        {
+            "source": SPANISH + " Y funcionó bien.",
+            "language": "es",
+            "quote_consent": "by_name",
+            "action": "publish",
+        },
+    )
+    assert saved.status_code == 303
+    async with db.session() as session:
+        revisions = list(await session.scalars(select(PostRevision)))
+        post = await session.get(Post, post_id)
+    assert [r.source for r in revisions] == [SPANISH]
+    assert post is not None and post.source.endswith("Y funcionó bien.")
+    intruder = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    await sign_in_as(intruder, db, await make_user(db, email="otra@example.org"))
+    assert (await intruder.get(edit)).status_code == 403
+    await intruder.aclose()
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_language_filter_and_order(client: httpx.AsyncClient, db: Database) -> None:
+    author = await make_user(db, role=Role.MODERATOR)  # published at once
+    await sign_in_as(client, db, author)
+    await _answer(client, SPANISH)
+    await _answer(client, ENGLISH, lang="en")
+    base = BASE.format(lang="en") + "/questions/3"
+    only_spanish = (await client.get(base + "?language=es")).text
+    assert "tutorías" in only_spanish and "lent laptops" not in only_spanish
+    newest = (await client.get(base + "?order=newest")).text
+    assert newest.index("lent laptops") < newest.index("tutorías")
+
+
+async def test_question_page_statements_do_not_grow(
+    client: httpx.AsyncClient,
+    db: Database,
+    count_statements: StatementCounter,
+    discussion: None,
+) -> None:
+    """The same statements render 10 posts or 500 (threads with replies)."""
+    author = await make_user(db, role=Role.MODERATOR)
+    await sign_in_as(client, db, author)
+    first = await _answer(client, SPANISH)
+    template_id = int(first.headers["location"].split("/posts/")[1].split("#")[0])
+    async with db.session() as session:
+        template = await session.get(Post, template_id)
+    assert template is not None
+    counts = []
+    for target in (10, 500):
+        async with db.transaction() as session:
+            for index in range(await _count(db), target):
+                root = index % 5 == 0
+                row = Post(
+                    **{
+                        **template.model_dump(exclude={"id", "parent_id", "thread_id", "depth"}),
+                        "source": f"{SPANISH} {index}",
+                        "created_at": NOW,
+                    }
+                )
+                if not root:
+                    row.parent_id, row.depth = template_id, 1
+                    row.thread_id = template_id
+                session.add(row)
+                await session.flush()
+                if root:
+                    row.thread_id = row.id or 0
+                    template_id = row.id or 0
+        assert await _count(db) == target
+        before = count_statements.count
+        page = await client.get(BASE.format(lang="es") + "/questions/3")
+        assert page.status_code == 200 and page.text.count('class="post ') >= 10
+        counts.append(count_statements.count - before)
+    assert counts[0] == counts[1]

@@ -1,0 +1,73 @@
+"""The one Markdown renderer: allowed markup only, safe links, every hostile input."""
+
+from __future__ import annotations
+
+import html5lib
+import pytest
+
+from forum.core.text import ALLOWED_PROTOCOLS, ALLOWED_TAGS, LINK_REL, clean_html, render_markdown
+from tests.conftest import IN_CI
+from tests.paths import CORPORA
+
+
+def _corpus(name: str) -> list[str]:
+    path = CORPORA / name
+    if not path.is_file():
+        if IN_CI:
+            pytest.fail(f"{path} not found: CI runs with shared/ beside the repository")
+        pytest.skip(f"{path} not found")
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _check_safe(html: str) -> None:
+    fragment = html5lib.parseFragment(html, namespaceHTMLElements=False)
+    for element in fragment.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments and the like are not elements
+        if element is fragment:
+            continue
+        assert element.tag in ALLOWED_TAGS, (element.tag, html)
+        allowed = {"href", "rel"} if element.tag == "a" else set()
+        assert set(element.attrib) <= allowed, (element.attrib, html)
+        if element.tag == "a":
+            href = element.attrib.get("href", "")
+            scheme = href.split(":", 1)[0].lower() if ":" in href else ""
+            assert scheme in ALLOWED_PROTOCOLS or not scheme, html
+            assert element.attrib.get("rel") == LINK_REL
+
+
+def test_markdown_renders_basic_formatting() -> None:
+    html = render_markdown("**bold** and *em*\n\n- one\n- two\n\n> quoted\n\n`code`")
+    assert "<strong>bold</strong>" in html and "<em>em</em>" in html
+    assert "<ul>" in html and "<blockquote>" in html and "<code>code</code>" in html
+
+
+def test_links_are_marked_and_bare_urls_linkified() -> None:
+    html = render_markdown("[site](https://example.org) and http://example.com/x")
+    assert f'<a href="https://example.org" rel="{LINK_REL}">site</a>' in html
+    assert f'<a href="http://example.com/x" rel="{LINK_REL}">http://example.com/x</a>' in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        "[x](javascript:alert(1))",
+        "<img src=x onerror=alert(1)>",
+        '<a href="data:text/html,hi">x</a>',
+        "![i](http://e.org/i.png)",
+    ],
+)
+def test_dangerous_markup_is_neutralised(source: str) -> None:
+    html = render_markdown(source)
+    _check_safe(html)
+    assert "<script" not in html and "<img" not in html and "javascript:" not in html.split(">")[0]
+
+
+@pytest.mark.parametrize("corpus", ["xss_payloads.txt", "blns.txt"])
+def test_every_corpus_line_comes_out_safe(corpus: str) -> None:
+    for line in _corpus(corpus):
+        html = render_markdown(line)
+        _check_safe(html)
+        assert clean_html(html) == html, line  # what is stored is already clean

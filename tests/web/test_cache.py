@@ -1,0 +1,103 @@
+"""Anonymous readers share cached pages, which change as soon as the discussion does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from forum.core.clock import FixedClock
+from forum.db import Database
+from forum.models.types import Role
+from forum.web.cache import PageCache
+from tests.conftest import NOW, StatementCounter
+from tests.factories import add_discussion, discussion_data
+from tests.helpers import make_user, post_form, sign_in_as
+
+QUESTION = "/en/discussions/remote-apprenticeships/questions/2"
+
+
+@pytest.fixture
+async def discussion(db: Database) -> None:
+    async with db.transaction() as session:
+        await add_discussion(session, discussion_data(start=NOW - timedelta(days=2)), now=NOW)
+
+
+def _anonymous(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("discussion")
+@pytest.mark.parametrize(
+    "path",
+    [
+        QUESTION,
+        "/en/discussions/remote-apprenticeships",
+        "/es/discussions/remote-apprenticeships/comments",
+    ],
+)
+async def test_second_anonymous_visit_is_served_from_cache(
+    client: httpx.AsyncClient, count_statements: StatementCounter, path: str
+) -> None:
+    first = await client.get(path)
+    assert first.headers["x-cache"] == "miss"
+    before = count_statements.count
+    second = await client.get(path)
+    assert second.headers["x-cache"] == "hit" and second.text == first.text
+    assert count_statements.count - before <= 2  # the version check (and SQLite's BEGIN)
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_published_post_shows_at_once_to_anonymous_readers(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    reader = _anonymous(client)
+    assert "Nuestra escuela" not in (await reader.get(QUESTION)).text
+    await sign_in_as(client, db, await make_user(db, role=Role.MODERATOR))
+    await post_form(
+        client,
+        QUESTION + "/answer",
+        {
+            "source": "Nuestra escuela abrió talleres los sábados para grupos pequeños.",
+            "language": "",
+            "quote_consent": "by_name",
+            "action": "publish",
+        },
+        form_page=QUESTION,
+    )
+    again = await reader.get(QUESTION)
+    assert again.headers["x-cache"] == "miss" and "Nuestra escuela" in again.text
+    await reader.aclose()
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_signed_in_reader_never_gets_the_shared_page(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await _anonymous(client).get(QUESTION)
+    await sign_in_as(client, db, await make_user(db))
+    response = await client.get(QUESTION)
+    assert "x-cache" not in response.headers
+    assert "Your answer" in response.text and 'name="csrf_token"' in response.text
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_week_opens_on_time_despite_cache(
+    client: httpx.AsyncClient, clock: FixedClock
+) -> None:
+    page = "/en/discussions/remote-apprenticeships"
+    assert "Week 2 questions" not in (await client.get(page)).text
+    clock.set(NOW - timedelta(days=2) + timedelta(days=7))  # the moment week two opens
+    assert "Week 2 questions" in (await client.get(page)).text
+
+
+def test_cache_stays_within_its_size() -> None:
+    cache = PageCache(max_bytes=1000)
+    for index in range(20):
+        cache.put(("/p", str(index), 1, "m"), b"x" * 200, "en")
+    assert cache.size <= 1000 and len(cache.pages) == 5
+    assert cache.get(("/p", "19", 1, "m")) is not None
+    assert cache.get(("/p", "0", 1, "m")) is None
+    cache.put(("/big", "", 1, "m"), b"x" * 600, "en")  # larger than a quarter: not kept
+    assert cache.get(("/big", "", 1, "m")) is None
