@@ -39,6 +39,7 @@ messages: $(VENV)/.installed
 lint: install
 	$(BIN)/ruff check forum tests migrations bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 chromium:
 	@if [ -x $(CHROMIUM) ]; then :; \

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from starlette.config import Config
+from dotenv import dotenv_values
 
 SUPPORTED_LANGUAGES = ("en", "es", "fr")
 ENVIRONMENTS = ("development", "test", "production")
@@ -18,6 +19,31 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./forum.db"
 
 class SettingsError(Exception):
     """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{value!r} is not true or false")
+
+
+class _Source:
+    """Read a setting from the environment first, then the .env file, cast to its type."""
+
+    def __init__(self, environ: Mapping[str, str], path: Path | None) -> None:
+        found = dotenv_values(path) if path is not None else {}
+        self.values = {k: v for k, v in found.items() if v is not None} | dict(environ)
+
+    def __call__(self, name: str, cast: Callable[[str], object] = str, default: object = "") -> Any:
+        if name not in self.values:
+            return default
+        try:
+            return cast(self.values[name])
+        except ValueError as error:
+            raise ValueError(f"{name}: {error}") from error
 
 
 @dataclass(frozen=True)
@@ -86,7 +112,7 @@ class Settings:
         """Read settings from `environ` (default: os.environ) and an optional .env file."""
         source = os.environ if environ is None else environ
         path = Path(env_file) if env_file is not None and Path(env_file).is_file() else None
-        config = Config(path, environ=source)
+        config = _Source(source, path)
         env = config("FORUM_ENV", default="development")
         secret = config("FORUM_SECRET_KEY", default="")
         if not secret and env != "production":
@@ -108,14 +134,14 @@ class Settings:
                 smtp_port=config("FORUM_SMTP_PORT", cast=int, default=25),
                 smtp_username=config("FORUM_SMTP_USERNAME", default=""),
                 smtp_password=config("FORUM_SMTP_PASSWORD", default=""),
-                smtp_starttls=config("FORUM_SMTP_STARTTLS", cast=bool, default=False),
+                smtp_starttls=config("FORUM_SMTP_STARTTLS", cast=_flag, default=False),
                 mail_from=config("FORUM_MAIL_FROM", default="forum@localhost"),
                 session_idle_days=config("FORUM_SESSION_IDLE_DAYS", cast=int, default=14),
                 session_max_days=config("FORUM_SESSION_MAX_DAYS", cast=int, default=60),
                 max_body_bytes=config("FORUM_MAX_BODY_BYTES", cast=int, default=1024 * 1024),
                 post_min_chars=config("FORUM_POST_MIN_CHARS", cast=int, default=2),
                 post_max_chars=config("FORUM_POST_MAX_CHARS", cast=int, default=10_000),
-                remoderate_edits=config("FORUM_REMODERATE_EDITS", cast=bool, default=True),
+                remoderate_edits=config("FORUM_REMODERATE_EDITS", cast=_flag, default=True),
                 reports_to_hide=config("FORUM_REPORTS_TO_HIDE", cast=int, default=3),
             )
         except ValueError as error:

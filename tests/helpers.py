@@ -7,6 +7,9 @@ from datetime import datetime
 
 import httpx
 from sqlmodel import col, select
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from forum.accounts.passwords import hash_password
 from forum.accounts.sessions import SessionPolicy, start_session
@@ -108,3 +111,18 @@ def link_in(text: str, path_part: str) -> str:
 async def user_row(db: Database, email: str) -> User | None:
     async with db.session() as session:
         return (await session.scalars(select(User).where(User.email == email))).first()
+
+
+def walk_routes(app: Starlette) -> list[tuple[str, Route]]:
+    """Every endpoint route of the app with its full path template, mounts included."""
+
+    def walk(routes: list[BaseRoute], prefix: str) -> list[tuple[str, Route]]:
+        found: list[tuple[str, Route]] = []
+        for route in routes:
+            if isinstance(route, Route):
+                found.append((prefix + route.path, route))
+            elif isinstance(route, Mount) and not isinstance(route.app, StaticFiles):
+                found.extend(walk(route.routes, prefix + route.path))
+        return found
+
+    return walk(list(app.routes), "")

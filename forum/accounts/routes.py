@@ -1,15 +1,17 @@
-"""Account pages: register, confirm an address, sign in and out, reset a password."""
+"""Account pages: register, confirm an address, sign in and out, reset a password, the profile."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from forum.accounts import accounts
 from forum.accounts.accounts import RateLimited, Registration
-from forum.accounts.profiles import FormInvalid, ProfileData
+from forum.accounts.profiles import FormInvalid, ProfileData, public_profile, update_profile
 from forum.accounts.sessions import end_session, start_session
 from forum.core.errors import Conflict
+from forum.core.permissions import check_signed_in
 from forum.models.types import TokenPurpose
 from forum.web.forms import (
     FormState,
@@ -28,9 +30,11 @@ from forum.web.request import (
     render,
     send_mail_after_response,
     settings_of,
+    url,
     viewer,
 )
 from forum.web.security import rotate_csrf
+from forum.web.urls import Action
 from forum.web.viewer import session_policy
 
 PROFILE_FIELDS = (
@@ -108,15 +112,14 @@ async def confirm(request: Request) -> Response:
         return render(
             request, "accounts/confirm.html", {"problem": error.message}, i18n=i18n, status=409
         )
-    target = "profile" if viewer(request) else "sign-in"
-    return see_other(f"/{i18n.language}/account/{target}?done=confirmed")
+    target = "profile" if viewer(request) else "sign_in"
+    return see_other(url(request, target) + "?done=confirmed")
 
 
 async def confirm_again(request: Request) -> Response:
-    i18n = page_i18n(request)
     user = viewer(request)
     if user is None or user.id is None:
-        return see_other(f"/{i18n.language}/account/sign-in")
+        return see_other(url(request, "sign_in"))
     try:
         async with database(request).transaction() as session:
             await accounts.resend_confirmation(
@@ -124,16 +127,16 @@ async def confirm_again(request: Request) -> Response:
             )
     except RateLimited as error:
         return see_other(
-            f"/{i18n.language}/account/profile?done=wait", **{"Retry-After": str(error.retry_after)}
+            url(request, "profile") + "?done=wait", **{"Retry-After": str(error.retry_after)}
         )
-    response = see_other(f"/{i18n.language}/account/profile?done=resent")
+    response = see_other(url(request, "profile") + "?done=resent")
     response.background = send_mail_after_response(request)
     return response
 
 
 async def sign_in(request: Request) -> Response:
     i18n = page_i18n(request)
-    home = f"/{i18n.language}/"
+    home = url(request, "home")
     if request.method == "GET":
         form = FormState({"next": safe_next(request.query_params.get("next", ""), home)})
         return render(
@@ -193,13 +196,12 @@ async def sign_in(request: Request) -> Response:
 
 
 async def sign_out(request: Request) -> Response:
-    i18n = page_i18n(request)
     settings = settings_of(request)
     raw = getattr(request.state, "session_token", None)
     if raw:
         async with database(request).transaction() as session:
             await end_session(session, raw_token=raw)
-    response = see_other(f"/{i18n.language}/account/sign-in?done=signed-out")
+    response = see_other(url(request, "sign_in") + "?done=signed-out")
     response.delete_cookie(
         settings.session_cookie, path="/", secure=settings.https, httponly=True, samesite="lax"
     )
@@ -255,7 +257,7 @@ async def reset(request: Request) -> Response:
                 await accounts.reset_password(
                     session, token=token, password=values["password"], now=now(request)
                 )
-            response = see_other(f"/{i18n.language}/account/sign-in?done=reset")
+            response = see_other(url(request, "sign_in") + "?done=reset")
             response.delete_cookie(settings_of(request).session_cookie, path="/")
             return response
     except FormInvalid as error:
@@ -276,3 +278,86 @@ async def reset(request: Request) -> Response:
             status=409,
         )
     return render(request, "accounts/reset.html", {"form": form, "problem": None}, i18n=i18n)
+
+
+NOTIFY_FIELDS = ("notify_replies", "notify_moderation")
+
+
+async def profile(request: Request) -> Response:
+    i18n = page_i18n(request)
+    user = check_signed_in(viewer(request))
+    assert user.id is not None
+    done = request.query_params.get("done", "")
+    if request.method == "GET":
+        form = FormState({name: str(getattr(user, name)) for name in PROFILE_FIELDS})
+        form.values.update({name: "on" if getattr(user, name) else "" for name in NOTIFY_FIELDS})
+        return render(
+            request,
+            "accounts/profile.html",
+            {"form": form, "done": done, **profile_choices(request, i18n)},
+            i18n=i18n,
+        )
+    values = await read_form(request, (*PROFILE_FIELDS, *NOTIFY_FIELDS))
+    try:
+        async with database(request).transaction() as session:
+            await update_profile(
+                session,
+                user_id=user.id,
+                data=profile_data(values),
+                languages=settings_of(request).languages,
+                notify_replies=values["notify_replies"] == "on",
+                notify_moderation=values["notify_moderation"] == "on",
+            )
+    except FormInvalid as error:
+        form, status, _headers = failed_form(values, error)
+        return render(
+            request,
+            "accounts/profile.html",
+            {"form": form, "done": "", **profile_choices(request, i18n)},
+            i18n=i18n,
+            status=status,
+        )
+    return see_other(url(request, "profile") + "?done=saved")
+
+
+async def password(request: Request) -> Response:
+    i18n = page_i18n(request)
+    user = check_signed_in(viewer(request))
+    assert user.id is not None
+    if request.method == "GET":
+        return render(request, "accounts/password.html", {"form": FormState()}, i18n=i18n)
+    values = await read_form(request, ("current_password", "new_password"))
+    try:
+        async with database(request).transaction() as session:
+            await accounts.change_password(
+                session,
+                user_id=user.id,
+                current=values["current_password"],
+                new=values["new_password"],
+                keep_token=request.state.session_token,
+            )
+    except FormInvalid as error:
+        form, status, _headers = failed_form({}, error)
+        return render(request, "accounts/password.html", {"form": form}, i18n=i18n, status=status)
+    return see_other(url(request, "profile") + "?done=password")
+
+
+async def person(request: Request) -> Response:
+    i18n = page_i18n(request)
+    async with database(request).session() as session:
+        shown = await public_profile(session, user_id=request.path_params["id"])
+    return render(request, "accounts/person.html", {"person": shown}, i18n=i18n)
+
+
+routes: list[BaseRoute] = [
+    Route("/account/register", register, methods=["GET", "POST"], name="register"),
+    Route("/account/confirm/{token}", confirm, methods=["GET", "POST"], name="confirm_email"),
+    Action("/account/confirm-again", confirm_again, name="confirm_again", screen="profile"),
+    Route("/account/sign-in", sign_in, methods=["GET", "POST"], name="sign_in"),
+    Action("/account/sign-out", sign_out, name="sign_out", screen="home"),
+    Route("/account/reset", reset_request, methods=["GET", "POST"], name="reset_request"),
+    Route("/account/reset/{token}", reset, methods=["GET", "POST"], name="reset_password"),
+    Route("/account/profile", profile, methods=["GET", "POST"], name="profile"),
+    Route("/account/password", password, methods=["GET", "POST"], name="password"),
+    Route("/people/{id:id}", person, name="person"),
+]

@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from forum.accounts.profiles import FormInvalid
 from forum.contributions import posting
@@ -36,8 +37,10 @@ from forum.web.request import (
     render,
     send_mail_after_response,
     settings_of,
+    url,
     viewer,
 )
+from forum.web.urls import Action
 
 DRAFT_FIELDS = ("source", "language", "quote_consent", "action")
 
@@ -56,10 +59,6 @@ def listing_options(request: Request) -> dict[str, Any]:
         "order": "newest" if query.get("order") == "newest" else "oldest",
         "page": int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
     }
-
-
-def base_url(request: Request, i18n: I18n) -> str:
-    return f"/{i18n.language}/discussions/{request.path_params['slug']}"
 
 
 def _listing(
@@ -221,7 +220,6 @@ async def _publish(
     post_id: int | None = None,
 ) -> Response:
     """Preview or publish what was typed; on refusal show it again with the reason."""
-    i18n = page_i18n(request)
     user = check_signed_in(viewer(request))
     values = await read_form(request, DRAFT_FIELDS)
     draft = Draft(values["source"], values["language"], values["quote_consent"])
@@ -263,7 +261,9 @@ async def _publish(
     except Conflict as error:
         form = FormState(values, {}, error.message)
         return await _compose(request, where, form=form, status=409)
-    response = see_other(f"{base_url(request, i18n)}/posts/{post.id}#post-{post.id}")
+    response = see_other(
+        url(request, "post", slug=request.path_params["slug"], id=post.id) + f"#post-{post.id}"
+    )
     response.background = send_mail_after_response(request)
     return response
 
@@ -326,3 +326,15 @@ async def edit(request: Request) -> Response:
         },
         i18n=i18n,
     )
+
+
+_BASE = "/discussions/{slug}"
+routes: list[BaseRoute] = [
+    Route(_BASE + "/questions/{number:id}", question, name="question"),
+    Action(_BASE + "/questions/{number:id}/answer", answer, name="answer", screen="question"),
+    Route(_BASE + "/comments", comments, name="comments"),
+    Action(_BASE + "/comments/new", comment, name="comment", screen="comments"),
+    Route(_BASE + "/posts/{id:id}", permalink, name="post"),
+    Action(_BASE + "/posts/{id:id}/reply", reply, name="reply", screen="post"),
+    Route(_BASE + "/posts/{id:id}/edit", edit, methods=["GET", "POST"], name="edit_post"),
+]

@@ -1,4 +1,4 @@
-"""Discussion pages: a discussion, one question, and its documents."""
+"""Discussion pages: the list of discussions, a discussion, and its documents."""
 
 from __future__ import annotations
 
@@ -6,13 +6,21 @@ from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from forum.contributions.reading import discussion_view
-from forum.discussions.pages import get_document
+from forum.discussions.pages import get_document, list_discussions
 from forum.web.cache import cached_page
 from forum.web.request import database, now, page_i18n, render
 
 INLINE_TYPES = ("application/pdf", "text/plain", "image/png", "image/jpeg")
+
+
+async def home(request: Request) -> Response:
+    i18n = page_i18n(request)
+    async with database(request).session() as session:
+        listing = await list_discussions(session, language=i18n.language, now=now(request))
+    return render(request, "pages/home.html", {"listing": listing}, i18n=i18n)
 
 
 async def discussion(request: Request) -> Response:
@@ -34,7 +42,6 @@ async def _discussion(request: Request) -> Response:
 
 
 async def document(request: Request) -> Response:
-    page_i18n(request)
     async with database(request).session() as session:
         doc = await get_document(
             session, slug=request.path_params["slug"], document_id=request.path_params["id"]
@@ -52,3 +59,10 @@ async def document(request: Request) -> Response:
             "Cache-Control": "public, max-age=3600",
         },
     )
+
+
+routes: list[BaseRoute] = [
+    Route("/", home, name="home"),
+    Route("/discussions/{slug}", discussion, name="discussion"),
+    Route("/discussions/{slug}/documents/{id:id}", document, name="document"),
+]

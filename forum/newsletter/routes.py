@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from forum.accounts.accounts import RateLimited
 from forum.accounts.profiles import FormInvalid
@@ -24,6 +25,7 @@ from forum.web.request import (
     render,
     send_mail_after_response,
     settings_of,
+    url,
     viewer,
 )
 
@@ -176,7 +178,7 @@ async def manage(request: Request) -> Response:
             languages=settings.languages,
             now=now(request),
         )
-    return see_other(f"/{i18n.language}/newsletter/manage/{token}?done=saved")
+    return see_other(url(request, "newsletter_manage", token=token) + "?done=saved")
 
 
 async def unsubscribe(request: Request) -> Response:
@@ -193,3 +195,18 @@ async def unsubscribe(request: Request) -> Response:
     return render(
         request, "newsletter/message.html", {"what": "unsubscribed", "token": token}, i18n=i18n
     )
+
+
+routes: list[BaseRoute] = [
+    Route("/newsletter", subscribe, methods=["GET", "POST"], name="newsletter"),
+    Route(
+        "/newsletter/confirm/{token}", confirm, methods=["GET", "POST"], name="newsletter_confirm"
+    ),
+    Route("/newsletter/manage/{token}", manage, methods=["GET", "POST"], name="newsletter_manage"),
+    Route(
+        "/newsletter/unsubscribe/{token}",
+        unsubscribe,
+        methods=["GET", "POST"],
+        name="newsletter_unsubscribe",
+    ),
+]

@@ -1,4 +1,4 @@
-"""What every endpoint shares: the reader's language, the clock, and rendering a page."""
+"""What every endpoint shares: the reader's language, the clock, links, and rendering a page."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from forum.mail.compose import Postman
 from forum.mail.outbox import send_due
 from forum.models import User
 from forum.settings import Settings
+from forum.web.urls import path_for, switcher, url_builder
 
 
 def settings_of(request: Request) -> Settings:
@@ -56,16 +57,18 @@ def now(request: Request) -> datetime:
 
 
 def page_i18n(request: Request) -> I18n:
-    """Return the I18n of the language in the path; 404 for a language we do not offer."""
-    language = request.path_params.get("lang", "")
-    catalogs: dict[str, I18n] = request.app.state.catalogs
-    if language not in catalogs:
+    """Return the reader's language, resolved once by the /{lang} mount."""
+    i18n: I18n | None = getattr(request.state, "i18n", None)
+    if i18n is None:  # only pages under the mount have a language of their own
         raise HTTPException(status_code=404)
-    return catalogs[language]
+    return i18n
 
 
 def fallback_i18n(request: Request) -> I18n:
-    """Pick a language for a page outside /{lang}/: the path's, else Accept-Language's."""
+    """Pick a language for a page outside /{lang}/: the mount's, else Accept-Language's."""
+    i18n: I18n | None = getattr(request.state, "i18n", None)
+    if i18n is not None:
+        return i18n
     catalogs: dict[str, I18n] = request.app.state.catalogs
     first = request.url.path.strip("/").split("/", 1)[0]
     if first in catalogs:
@@ -77,17 +80,9 @@ def fallback_i18n(request: Request) -> I18n:
     return catalogs[language]
 
 
-def switcher(request: Request, i18n: I18n) -> list[tuple[str, str, str]]:
-    """Links to this page in every other language: (code, own name, url)."""
-    path = request.url.path
-    parts = path.split("/", 2)
-    rest = parts[2] if len(parts) > 2 else ""
-    query = f"?{request.url.query}" if request.url.query else ""
-    return [
-        (code, i18n.language_name(code), f"/{code}/{rest}{query}")
-        for code in request.app.state.catalogs
-        if code != i18n.language
-    ]
+def url(request: Request, name: str, /, **params: Any) -> str:
+    """Build the path of a named route, in the reader's language unless `lang` is given."""
+    return path_for(request, name, **params)
 
 
 def render(
@@ -108,6 +103,7 @@ def render(
             "i18n": i18n,
             "lang": i18n.language,
             "switcher": switcher(request, i18n),
+            "url": url_builder(request),
             "static_version": request.app.state.static_version,
             "user": viewer(request),
             "csrf_token": getattr(request.state, "csrf_token", ""),

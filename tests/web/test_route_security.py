@@ -8,14 +8,13 @@ from datetime import timedelta
 import httpx
 import pytest
 from starlette.applications import Starlette
-from starlette.routing import Route
 
 from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.db import Database
 from forum.models.types import Role, UserState
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import csrf_token, make_user, sign_in_as
+from tests.helpers import csrf_token, make_user, sign_in_as, walk_routes
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 PARAMS = {
@@ -33,11 +32,7 @@ def _concrete(path: str) -> str:
 
 
 def _routes(app: Starlette) -> list[tuple[str, set[str]]]:
-    return [
-        (_concrete(route.path), set(route.methods or ()))
-        for route in app.routes
-        if isinstance(route, Route)
-    ]
+    return [(_concrete(path), set(route.methods or ())) for path, route in walk_routes(app)]
 
 
 def test_every_state_changing_route_is_listed(app: Starlette) -> None:

@@ -9,7 +9,7 @@ from forum.core.errors import Invalid
 from forum.core.permissions import check_admin
 from forum.moderation.assignments import assign_moderator, discussion_moderators, remove_moderator
 from forum.web.forms import FormState, read_form, see_other
-from forum.web.request import database, page_i18n, render, viewer
+from forum.web.request import database, page_i18n, render, url, viewer
 
 
 async def moderators(request: Request) -> Response:
@@ -23,7 +23,7 @@ async def moderators(request: Request) -> Response:
         try:
             async with database(request).transaction() as session:
                 await assign_moderator(session, actor=user, slug=slug, email=values["email"])
-            return see_other(f"/{i18n.language}/admin/discussions/{slug}/moderators?done=1")
+            return see_other(url(request, "moderators", slug=slug) + "?done=1")
         except Invalid as error:
             form, status = FormState(values, {"email": error.message}, error.message), 422
     async with database(request).session() as session:
@@ -43,9 +43,8 @@ async def moderators(request: Request) -> Response:
 
 
 async def remove(request: Request) -> Response:
-    i18n = page_i18n(request)
     user = check_admin(viewer(request))
     slug = request.path_params["slug"]
     async with database(request).transaction() as session:
         await remove_moderator(session, actor=user, slug=slug, user_id=request.path_params["id"])
-    return see_other(f"/{i18n.language}/admin/discussions/{slug}/moderators?done=1")
+    return see_other(url(request, "moderators", slug=slug) + "?done=1")

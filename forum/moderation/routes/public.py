@@ -9,11 +9,10 @@ from forum.core.permissions import check_signed_in
 from forum.moderation import flags as reports
 from forum.moderation import records
 from forum.web.forms import see_other
-from forum.web.request import database, now, page_i18n, render, settings_of, viewer
+from forum.web.request import database, now, page_i18n, render, settings_of, url, viewer
 
 
 async def report(request: Request) -> Response:
-    i18n = page_i18n(request)
     user = check_signed_in(viewer(request))
     settings = settings_of(request)
     async with request.form() as form:
@@ -32,7 +31,7 @@ async def report(request: Request) -> Response:
             now=now(request),
         )
     slug, post_id = request.path_params["slug"], request.path_params["id"]
-    return see_other(f"/{i18n.language}/discussions/{slug}/posts/{post_id}?done=reported")
+    return see_other(url(request, "post", slug=slug, id=post_id) + "?done=reported")
 
 
 async def transparency(request: Request) -> Response:

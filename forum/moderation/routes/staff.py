@@ -1,4 +1,4 @@
-"""Moderators' pages: the queue and the actions taken from it, reports, the log."""
+"""Moderators' pages: the queue and the actions taken from it, reports, the log, summaries."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from forum.web.request import (
     postman,
     render,
     send_mail_after_response,
+    url,
     viewer,
 )
 
@@ -86,7 +87,6 @@ async def queue(request: Request) -> Response:
 
 async def _act(request: Request, verb: Verb, done: str, target: str = "post") -> Response:
     """Run one moderation verb in a transaction and go back to where the moderator was."""
-    i18n = page_i18n(request)
     user = check_moderator(viewer(request))
     async with request.form() as form:
         fields: dict[str, Any] = {
@@ -96,12 +96,9 @@ async def _act(request: Request, verb: Verb, done: str, target: str = "post") ->
     async with database(request).transaction() as session:
         await verb(session, user, request.path_params["id"], fields)
     back = fields.get("back", "")
-    allowed = tuple(
-        f"/{i18n.language}/{area}" for area in ("moderation", "discussions/", "people/")
-    )
-    place = (
-        back if back.startswith(allowed) and "//" not in back else (f"/{i18n.language}/moderation/")
-    )
+    home = url(request, "home")  # the moderator may only be sent back within the site
+    allowed = tuple(f"{home}{area}" for area in ("moderation", "discussions/", "people/"))
+    place = back if back.startswith(allowed) and "//" not in back else url(request, "moderation")
     joiner = "&" if "?" in place else "?"
     response = see_other(f"{place}{joiner}done={done}#{target}")
     response.background = send_mail_after_response(request)
@@ -243,7 +240,7 @@ async def resolve(request: Request) -> Response:
             outcome=str(outcome or ""),
             now=now(request),
         )
-    return see_other(f"/{page_i18n(request).language}/moderation/reports?done={outcome}")
+    return see_other(url(request, "moderation_reports") + f"?done={outcome}")
 
 
 async def log(request: Request) -> Response:
@@ -291,7 +288,7 @@ async def summary(request: Request) -> Response:
         except Invalid as error:
             form = FormState(values, {error.field: error.message}, FormInvalid.message)
             return await _summary_page(request, i18n, form, status=422)
-        return see_other(f"/{i18n.language}/discussions/{slug}#week-{position}")
+        return see_other(url(request, "discussion", slug=slug) + f"#week-{position}")
     language = request.query_params.get("language") or i18n.language
     return await _summary_page(request, i18n, FormState({"language": language}))
 

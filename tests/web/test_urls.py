@@ -1,0 +1,157 @@
+"""The route table walked whole: names, pages in every language, 405s, links and the switcher."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from forum.contributions.posting import Draft, PostLimits, create_post
+from forum.db import Database
+from forum.models.types import Role
+from forum.web.urls import Action
+from tests.conftest import NOW
+from tests.factories import add_discussion, discussion_data
+from tests.helpers import csrf_token, make_user, sign_in_as, user_row, walk_routes
+from tests.paths import TEMPLATES
+
+SLUG = "remote-apprenticeships"
+# GET pages that answer 404 to a made-up token: they render in the tests of their area.
+TOKEN_PAGES = {"confirm_email", "reset_password", "newsletter_confirm", "newsletter_manage"}
+TOKEN_PAGES |= {"newsletter_unsubscribe"}
+NOT_HTML = {"healthz", "document", "root"}
+
+
+def test_every_route_has_a_unique_name(app: Starlette) -> None:
+    names = [route.name for _path, route in walk_routes(app)]
+    assert len(names) >= 40, names  # the walk reached inside the /{lang} mount
+    assert all(names), [path for path, route in walk_routes(app) if not route.name]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+def test_every_post_only_route_is_an_action_with_a_get_screen(app: Starlette) -> None:
+    gets = {route.name for _path, route in walk_routes(app) if "GET" in (route.methods or ())}
+    for path, route in walk_routes(app):
+        if route.methods == {"POST"}:
+            assert isinstance(route, Action), path
+            assert route.screen in gets, (path, route.screen)
+
+
+def _concrete(path: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)
+
+
+async def _seed(db: Database) -> dict[str, str]:
+    """A discussion open since yesterday and one answer by an admin, who is signed in after."""
+    async with db.transaction() as session:
+        await add_discussion(session, discussion_data(start=NOW - timedelta(days=1)), now=NOW)
+    admin = await make_user(db, email="admin@example.org", role=Role.ADMIN)
+    async with db.transaction() as session:
+        post = await create_post(
+            session,
+            author=admin,
+            discussion_slug=SLUG,
+            question_number=1,
+            parent_id=None,
+            draft=Draft("Une réponse écrite pour parcourir chaque page.", "fr", "by_name"),
+            limits=PostLimits(),
+            now=NOW,
+        )
+    return {
+        "slug": SLUG,
+        "number": "1",
+        "position": "1",
+        "id": str(post.id),
+        "token": "x",
+        "author": str(admin.id),
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+async def test_every_get_page_renders_in_each_language(
+    app: Starlette, client: httpx.AsyncClient, db: Database, language: str
+) -> None:
+    values = await _seed(db)
+    author = await user_row(db, "admin@example.org")
+    assert author is not None
+    await sign_in_as(client, db, author)  # an admin who wrote the post: every page is theirs
+    values["lang"] = language
+    walked = 0
+    for path, route in walk_routes(app):
+        if "GET" not in (route.methods or ()) or route.name in TOKEN_PAGES | NOT_HTML:
+            continue
+        concrete = _concrete(path, values)
+        if route.name == "person":
+            concrete = _concrete(path, {**values, "id": values["author"]})
+        response = await client.get(concrete)
+        assert response.status_code == 200, (concrete, response.status_code)
+        assert response.headers["content-language"] == language, concrete
+        assert f'<html lang="{language}"' in response.text, concrete
+        walked += 1
+    assert walked >= 15
+
+
+async def test_every_post_only_route_answers_405_to_get_with_a_translated_page(
+    app: Starlette, client: httpx.AsyncClient, db: Database
+) -> None:
+    values = {**await _seed(db), "lang": "es"}
+    actions = [(path, route) for path, route in walk_routes(app) if isinstance(route, Action)]
+    assert len(actions) >= 10
+    for path, _route in actions:
+        response = await client.get(_concrete(path, values))
+        assert response.status_code == 405, path
+        assert response.headers["allow"] == "POST", path
+        assert "Esta dirección solo recibe formularios" in response.text, path
+        assert response.headers["content-language"] == "es", path
+
+
+async def test_get_of_sign_out_links_to_the_page_it_belongs_to(client: httpx.AsyncClient) -> None:
+    response = await client.get("/fr/account/sign-out")
+    assert response.status_code == 405
+    assert "Cette adresse ne reçoit que des formulaires" in response.text
+    assert 'href="/fr/">Ouvrir la page' in response.text
+
+
+async def test_switcher_after_a_refused_answer_links_the_question_page(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    values = await _seed(db)
+    user = await make_user(db, email="writer@example.org")
+    await sign_in_as(client, db, user)
+    token = await csrf_token(client, f"/en/discussions/{SLUG}/questions/1")
+    response = await client.post(
+        f"/en/discussions/{SLUG}/questions/1/answer",
+        data={"csrf_token": token, "source": "?", "language": "en", "quote_consent": "no"},
+    )
+    assert response.status_code == 422
+    assert f'href="/es/discussions/{SLUG}/questions/1"' in response.text
+    assert f'href="/fr/discussions/{SLUG}/questions/1"' in response.text
+    assert "/answer" not in re.findall(r'href="([^"]+)" hreflang="es"', response.text)[0]
+    assert values["slug"] == SLUG
+
+
+async def test_switcher_keeps_the_page_and_its_query(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await _seed(db)
+    response = await client.get(f"/en/discussions/{SLUG}/questions/1?order=newest")
+    assert f'href="/es/discussions/{SLUG}/questions/1?order=newest"' in response.text
+
+
+async def test_language_not_offered_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/de/guidelines")
+    assert response.status_code == 404
+
+
+def test_no_template_builds_a_path_by_hand() -> None:
+    hand_built = re.compile(r'(href|action|src|value)="/|/\{\{ ?lang ?\}\}|"/" ~')
+    offenders = [
+        f"{path.relative_to(TEMPLATES)}:{number}"
+        for path in TEMPLATES.rglob("*.*")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if hand_built.search(line)
+    ]
+    assert offenders == []
