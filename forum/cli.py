@@ -16,7 +16,7 @@ from forum.core.errors import ImportRefused
 from forum.db import Database
 from forum.discussions.demo import demo_specs, load_demo_discussion
 from forum.discussions.importing import import_discussion, read_discussion_file
-from forum.mail.outbox import run_worker
+from forum.mail.worker import run_worker
 from forum.newsletter.due import DueReport, queue_due
 from forum.settings import Settings, SettingsError
 

@@ -21,7 +21,8 @@ from sqlmodel import col, select
 
 from forum.core.i18n import I18n
 from forum.db import Database
-from forum.mail.outbox import queue_message, render_mail
+from forum.mail.compose import render_mail
+from forum.mail.outbox import queue_message
 from forum.models import DigestRun, Discussion, QuestionSet, Subscriber
 from forum.newsletter.content import (
     DiscussionInfo,

@@ -16,7 +16,7 @@ from forum.app import TEMPLATES
 from forum.core.i18n import build_templates, load_catalogs
 from forum.core.text import render_markdown
 from forum.db import Database
-from forum.mail.outbox import send_due
+from forum.mail.worker import send_due
 from forum.models import (
     DigestRun,
     Discussion,

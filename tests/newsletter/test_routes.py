@@ -15,7 +15,7 @@ from forum.app import create_app
 from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.core.clock import FixedClock
 from forum.db import Database
-from forum.mail.outbox import send_due
+from forum.mail.worker import send_due
 from forum.models import Subscriber
 from forum.models.types import Role
 from forum.newsletter.due import queue_due
