@@ -1,4 +1,4 @@
-"""Compose a mail in its recipient's language and queue it in the caller's transaction."""
+"""The one mail composer: render a mail in its recipient's language and queue it."""
 
 from __future__ import annotations
 
@@ -65,6 +65,10 @@ class Postman:
     base_url: str
     default_language: str
 
+    def language_for(self, language: str) -> str:
+        """Return `language` if mail can be written in it, else the default language."""
+        return language if language in self.catalogs else self.default_language
+
     async def post(
         self,
         session: AsyncSession,
@@ -75,18 +79,22 @@ class Postman:
         template: str,
         context: dict[str, Any],
         now: datetime,
+        headers: dict[str, str] | None = None,
         dedupe_key: str | None = None,
-    ) -> None:
-        """Render `template` for the recipient and put it in the outbox."""
-        if language not in self.catalogs:
-            language = self.default_language
+    ) -> bool:
+        """Render `template` for the recipient and put it in the outbox, with `headers` added.
+
+        Return True if it was queued, False if a mail with `dedupe_key` already was; raise
+        BadAddress (a ValueError) before touching the database if `to_address` cannot be mailed.
+        """
+        language = self.language_for(language)
         rendered = render_mail(
             self.templates,
             self.catalogs[language],
             template,
             {**context, "base_url": self.base_url, "lang": language},
         )
-        await queue_message(
+        queued = await queue_message(
             session,
             to_address=to_address,
             to_name=to_name,
@@ -95,5 +103,7 @@ class Postman:
             text_body=rendered.text,
             html_body=rendered.html,
             now=now,
+            extra_headers=headers,
             dedupe_key=dedupe_key,
         )
+        return queued is not None

@@ -32,6 +32,10 @@ _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,4})?$")
 _BREAKING = frozenset({"Cc", "Zl", "Zp"})
 
 
+class BadAddress(ValueError):
+    """An e-mail address that mail cannot be sent to."""
+
+
 def header_text(value: str, limit: int | None = None) -> str:
     """Return `value` on one line: control characters and line breaks become single spaces."""
     spaced = "".join(" " if unicodedata.category(ch) in _BREAKING else ch for ch in value)
@@ -40,26 +44,26 @@ def header_text(value: str, limit: int | None = None) -> str:
 
 
 def clean_address(address: str) -> str:
-    """Return `address` as a plain ASCII addr-spec; raise ValueError if it is not one."""
+    """Return `address` as a plain ASCII addr-spec; raise BadAddress if it is not one."""
     if any(ch.isspace() or unicodedata.category(ch) in _BREAKING for ch in address):
-        raise ValueError("an e-mail address may not contain spaces or control characters")
+        raise BadAddress("an e-mail address may not contain spaces or control characters")
     local, at, domain = address.rpartition("@")
     if not (local and at and domain):
-        raise ValueError(f"{address!r} is not an e-mail address")
+        raise BadAddress(f"{address!r} is not an e-mail address")
     if not local.isascii():
-        raise ValueError(f"{address!r}: internationalised local parts cannot be sent")
+        raise BadAddress(f"{address!r}: internationalised local parts cannot be sent")
     if not domain.isascii():
         try:
             domain = domain.encode("idna").decode("ascii")
         except UnicodeError as error:
-            raise ValueError(f"{address!r} has an invalid domain") from error
+            raise BadAddress(f"{address!r} has an invalid domain") from error
     spec = f"{local}@{domain}"
     try:
         Address(addr_spec=spec)
     except (ValueError, HeaderParseError) as error:
-        raise ValueError(f"{address!r} is not an e-mail address") from error
+        raise BadAddress(f"{address!r} is not an e-mail address") from error
     if len(spec) > MAX_ADDRESS_LENGTH:
-        raise ValueError(f"{address!r} is too long")
+        raise BadAddress(f"{address!r} is too long")
     return spec
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from forum.core.clock import FixedClock
 from forum.db import Database
-from forum.mail.outbox import queue_message
+from forum.mail.outbox import BadAddress, queue_message
 from forum.models import OutboxMessage
 from tests.helpers import outbox
 from tests.mail.samples import HTML_FR, READER, SUBJECT_ES, TEXT_ES, queue
@@ -35,7 +35,7 @@ async def test_queue_in_rolled_back_transaction_leaves_outbox_empty(
 
 async def test_address_with_line_break_is_refused(db: Database, clock: FixedClock) -> None:
     for address in (f"{READER}\r\nBcc: evil@example.org", "two words@example.org", "nobody"):
-        with pytest.raises(ValueError):
+        with pytest.raises(BadAddress):
             await queue(db, clock, to_address=address)
     with pytest.raises(ValueError):
         await queue(db, clock, extra_headers={"Bcc": "evil@example.org"})

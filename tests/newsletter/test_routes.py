@@ -143,9 +143,7 @@ async def test_newsletter_end_to_end_over_smtp(
             async def due() -> None:
                 await queue_due(
                     app.state.db,
-                    templates=app.state.templates,
-                    catalogs=app.state.catalogs,
-                    base_url=smtp.base_url,
+                    postman=app.state.postman,
                     secret=smtp.secret_key,
                     now=clock.now(),
                 )
