@@ -16,7 +16,8 @@ from forum.core.errors import ImportRefused
 from forum.db import Database
 from forum.discussions.demo import demo_specs, load_demo_discussion
 from forum.discussions.importing import import_discussion, read_discussion_file
-from forum.mail.outbox import run_worker
+from forum.mail.compose import Postman
+from forum.mail.worker import run_worker
 from forum.newsletter.due import DueReport, queue_due
 from forum.settings import Settings, SettingsError
 
@@ -105,11 +106,15 @@ async def _newsletter_send_due(settings: Settings) -> DueReport:
 
     db = Database(settings.database_url)
     try:
-        return await queue_due(
-            db,
+        postman = Postman(
             templates=build_templates(TEMPLATES),
             catalogs=load_catalogs(settings.languages),
             base_url=settings.base_url,
+            default_language=settings.default_language,
+        )
+        return await queue_due(
+            db,
+            postman=postman,
             secret=settings.secret_key,
             now=SystemClock().now(),
             progress=_progress_bar,

@@ -12,16 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from jinja2 import Environment
 from sqlalchemy import and_, func, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from forum.core.i18n import I18n
 from forum.db import Database
-from forum.mail.outbox import queue_message, render_mail
+from forum.mail.compose import Postman
+from forum.mail.outbox import BadAddress
 from forum.models import DigestRun, Discussion, QuestionSet, Subscriber
 from forum.newsletter.content import (
     DiscussionInfo,
@@ -78,19 +77,16 @@ class _Plan:
 
 
 @dataclass(frozen=True)
-class _Mailer:
-    """Render a newsletter mail in its reader's language and queue it, with list headers."""
+class _Mailing:
+    """One round of newsletter mail: the composer, the secret that signs links, the time."""
 
-    templates: Environment
-    catalogs: dict[str, I18n]
-    base_url: str
+    postman: Postman
     secret: str
     now: datetime
 
-    def language(self, subscriber: Subscriber) -> str:
-        if subscriber.language in self.catalogs:
-            return subscriber.language
-        return "en" if "en" in self.catalogs else next(iter(self.catalogs))
+    @property
+    def base_url(self) -> str:
+        return self.postman.base_url.rstrip("/")
 
     async def queue(
         self,
@@ -100,32 +96,28 @@ class _Mailer:
         context_for: ContextFor,
         dedupe_key: str,
     ) -> bool | None:
-        """Queue one mail; True if queued, False if already queued, None if refused."""
+        """Queue one mail with its manage link and list headers.
+
+        Return True if it was queued, False if it already was, None if the address is refused.
+        """
         assert subscriber.id is not None
-        language = self.language(subscriber)
+        language = self.postman.language_for(subscriber.language)
         token = manage_token(self.secret, subscriber.id)
-        context = context_for(language) | {
-            "base_url": self.base_url,
-            "manage_url": f"{self.base_url}/{language}/newsletter/manage/{token}",
-        }
-        mail = render_mail(self.templates, self.catalogs[language], template, context)
-        headers = list_headers(self.base_url, language, token)
+        manage_url = f"{self.base_url}/{language}/newsletter/manage/{token}"
         try:
-            queued = await queue_message(
+            return await self.postman.post(
                 session,
                 to_address=subscriber.email,
                 to_name="",
                 language=language,
-                subject=mail.subject,
-                text_body=mail.text,
-                html_body=mail.html,
+                template=template,
+                context=context_for(language) | {"manage_url": manage_url},
                 now=self.now,
-                extra_headers=headers,
+                headers=list_headers(self.base_url, language, token),
                 dedupe_key=dedupe_key,
             )
-        except ValueError:  # a bad address, found before any SQL runs: the transaction goes on
+        except BadAddress:  # found before any SQL runs: the transaction goes on
             return None
-        return queued is not None
 
 
 def _cached(contexts: dict[str, dict[str, Any]], build: ContextFor) -> ContextFor:
@@ -211,7 +203,7 @@ async def _readers(db: Database, plan: _Plan, discussion_id: int) -> list[Subscr
 
 async def _send_all(
     session: AsyncSession,
-    mailer: _Mailer,
+    mailing: _Mailing,
     readers: list[Subscriber],
     template: str,
     build: ContextFor,
@@ -221,7 +213,7 @@ async def _send_all(
     context_for = _cached({}, build)
     queued = refused = 0
     for reader in readers:
-        outcome = await mailer.queue(
+        outcome = await mailing.queue(
             session, reader, template, context_for, f"{key_prefix}:{reader.id}"
         )
         queued += outcome is True
@@ -230,33 +222,33 @@ async def _send_all(
 
 
 async def _announce_set(
-    db: Database, mailer: _Mailer, plan: _Plan, week: SetInfo
+    db: Database, mailing: _Mailing, plan: _Plan, week: SetInfo
 ) -> tuple[int, int]:
     info = plan.discussions[week.discussion_id]
     readers = await _readers(db, plan, info.id)
     async with db.transaction() as session:
         return await _send_all(
             session,
-            mailer,
+            mailing,
             readers,
             "set_open",
-            lambda language: set_context(info, week, language, mailer.base_url),
+            lambda language: set_context(info, week, language, mailing.base_url),
             f"set-open:{week.id}",
         )
 
 
 async def _announce_discussion(
-    db: Database, mailer: _Mailer, plan: _Plan, discussion_id: int
+    db: Database, mailing: _Mailing, plan: _Plan, discussion_id: int
 ) -> tuple[int, int]:
     info = plan.discussions[discussion_id]
     readers = [r for r in await _readers(db, plan, discussion_id) if r.all_discussions]
     async with db.transaction() as session:
         return await _send_all(
             session,
-            mailer,
+            mailing,
             readers,
             "discussion_open",
-            lambda language: discussion_context(info, language, mailer.base_url),
+            lambda language: discussion_context(info, language, mailing.base_url),
             f"discussion-open:{discussion_id}",
         )
 
@@ -280,13 +272,13 @@ async def _claim_run(session: AsyncSession, due: DigestDue, now: datetime) -> in
 
 
 async def _send_digest(
-    db: Database, mailer: _Mailer, plan: _Plan, due: DigestDue
+    db: Database, mailing: _Mailing, plan: _Plan, due: DigestDue
 ) -> tuple[int, int]:
     info = plan.discussions[due.discussion_id]
     readers = await _readers(db, plan, info.id)
     # The run and its mail commit together: if queuing fails, the next round tries again.
     async with db.transaction() as session:
-        run_id = await _claim_run(session, due, mailer.now)
+        run_id = await _claim_run(session, due, mailing.now)
         if run_id is None:
             return 0, 0
         material = await load_digest(session, info.id, due.start, due.end)
@@ -295,10 +287,10 @@ async def _send_digest(
         period = (due.start, due.end)
         return await _send_all(
             session,
-            mailer,
+            mailing,
             readers,
             "digest",
-            lambda language: digest_context(info, material, period, language, mailer.base_url),
+            lambda language: digest_context(info, material, period, language, mailing.base_url),
             f"digest:{run_id}",
         )
 
@@ -306,16 +298,14 @@ async def _send_digest(
 async def queue_due(
     session_factory: Database,
     *,
-    templates: Environment,
-    catalogs: dict[str, I18n],
-    base_url: str,
+    postman: Postman,
     secret: str,
     now: datetime,
     progress: Progress | None = None,
 ) -> DueReport:
     """Queue every newsletter mail due at `now`, each item in its own transaction."""
     db = session_factory
-    mailer = _Mailer(templates, catalogs, base_url.rstrip("/"), secret, now)
+    mailing = _Mailing(postman, secret, now)
     async with db.session() as session:
         plan = await _plan(session, now)
     counts = {"sets": 0, "discussions": 0, "digests": 0, "skipped": 0}
@@ -330,11 +320,11 @@ async def queue_due(
             progress(done, plan.total)
 
     for week in plan.sets:
-        tick("sets", await _announce_set(db, mailer, plan, week))
+        tick("sets", await _announce_set(db, mailing, plan, week))
     for discussion_id in plan.opened:
-        tick("discussions", await _announce_discussion(db, mailer, plan, discussion_id))
+        tick("discussions", await _announce_discussion(db, mailing, plan, discussion_id))
     for due in plan.digests:
-        tick("digests", await _send_digest(db, mailer, plan, due))
+        tick("digests", await _send_digest(db, mailing, plan, due))
     return DueReport(
         set_announcements=counts["sets"],
         digests=counts["digests"],

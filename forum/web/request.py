@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 from forum.core.i18n import I18n, negotiate_language
 from forum.db import Database
 from forum.mail.compose import Postman
-from forum.mail.outbox import send_due
+from forum.mail.worker import send_due
 from forum.models import User
 from forum.settings import Settings
 from forum.web.urls import path_for, switcher, url_builder

@@ -16,7 +16,8 @@ from forum.app import TEMPLATES
 from forum.core.i18n import build_templates, load_catalogs
 from forum.core.text import render_markdown
 from forum.db import Database
-from forum.mail.outbox import send_due
+from forum.mail.compose import Postman
+from forum.mail.worker import send_due
 from forum.models import (
     DigestRun,
     Discussion,
@@ -49,6 +50,7 @@ PIERRE = "pierre@example.org"  # French, follows only OTHER
 TEMPLATES_ENV = build_templates(TEMPLATES)
 CATALOGS = load_catalogs(("en", "es", "fr"))
 ES = CATALOGS["es"]
+POSTMAN = Postman(TEMPLATES_ENV, CATALOGS, BASE, default_language="en")
 
 EN_POST = (
     "Our **small firm** paired each apprentice with a retired technician who phoned twice a "
@@ -187,9 +189,7 @@ async def make_world(db: Database) -> World:
 async def run(db: Database, now: datetime, **options: Any) -> DueReport:
     return await queue_due(
         db,
-        templates=TEMPLATES_ENV,
-        catalogs=CATALOGS,
-        base_url=BASE,
+        postman=POSTMAN,
         secret=SECRET,
         now=now,
         **options,
@@ -240,6 +240,35 @@ async def test_week_two_opening_announces_its_questions_in_spanish(db: Database)
     headers = json.loads(mail.extra_headers)
     assert headers["List-Unsubscribe"].startswith(f"<{BASE}/es/newsletter/unsubscribe/")
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+async def test_unmailable_address_is_skipped_and_the_others_still_get_mail(
+    db: Database,
+) -> None:
+    await make_world(db)
+    await _subscriber(db, "dos palabras@example.org", "es", status="confirmed", follows=None)
+
+    report = await run(db, WEEK_TWO)
+
+    assert (report.set_announcements, report.digests) == (1, 1)
+    assert report.skipped == 2  # the announcement and the digest, both refused for that address
+    assert {m.to_address for m in await outbox(db)} == {LUCIA}
+    assert len(await outbox(db, to=LUCIA)) == 2
+
+
+async def test_reader_of_a_language_not_offered_gets_the_default_language(db: Database) -> None:
+    await make_world(db)
+    reader = await _subscriber(db, "leser@example.org", "de", status="confirmed", follows=None)
+
+    await run(db, WEEK_TWO)
+
+    [mail] = kind(await outbox(db, to="leser@example.org"), "set-open")
+    assert mail.language == "en"
+    assert mail.subject.startswith("Questions for week 2 are open")
+    assert manage_url(reader, "en") in mail.text_body
+    assert '<html lang="en">' in mail.html_body
+    headers = json.loads(mail.extra_headers)
+    assert headers["List-Unsubscribe"].startswith(f"<{BASE}/en/newsletter/unsubscribe/")
 
 
 async def _set_id(db: Database, discussion_id: int, position: int) -> int:

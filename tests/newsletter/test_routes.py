@@ -15,7 +15,7 @@ from forum.app import create_app
 from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.core.clock import FixedClock
 from forum.db import Database
-from forum.mail.outbox import send_due
+from forum.mail.worker import send_due
 from forum.models import Subscriber
 from forum.models.types import Role
 from forum.newsletter.due import queue_due
@@ -143,9 +143,7 @@ async def test_newsletter_end_to_end_over_smtp(
             async def due() -> None:
                 await queue_due(
                     app.state.db,
-                    templates=app.state.templates,
-                    catalogs=app.state.catalogs,
-                    base_url=smtp.base_url,
+                    postman=app.state.postman,
                     secret=smtp.secret_key,
                     now=clock.now(),
                 )

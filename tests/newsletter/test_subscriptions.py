@@ -18,8 +18,10 @@ from forum.core.clock import FixedClock
 from forum.core.errors import Conflict, Invalid, NotFound
 from forum.core.i18n import build_templates, load_catalogs
 from forum.db import Database
+from forum.mail.backends import build_email
 from forum.mail.compose import Postman
-from forum.mail.outbox import build_email, queue_message, send_due
+from forum.mail.outbox import queue_message
+from forum.mail.worker import send_due
 from forum.models import Discussion, OutboxMessage, SubscribedDiscussion, Subscriber
 from forum.models.types import SubscriberStatus
 from forum.newsletter import subscriptions as newsletter

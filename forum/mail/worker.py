@@ -1,0 +1,176 @@
+"""The outbox worker: claim the mail that is due, send it, and retry failures with back-off."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlmodel import col, select
+
+from forum.core.clock import Clock, SystemClock
+from forum.db import Database
+from forum.mail.backends import (
+    SMTP_TIMEOUT_SECONDS,
+    MailBackend,
+    backend_for,
+    build_email,
+    parse_sender,
+)
+from forum.mail.outbox import clean_address
+from forum.models.mail import OutboxMessage
+from forum.models.types import OutboxStatus
+from forum.settings import Settings
+
+MAX_ATTEMPTS = 8
+BATCH = 100
+FIRST_RETRY = timedelta(minutes=1)
+MAX_RETRY = timedelta(hours=6)
+CLAIM = timedelta(minutes=5)
+MAX_ERROR_LENGTH = 1000
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """What one round of sending did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.sent or self.retried or self.failed)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Return how long to wait after the `attempts`-th failure (doubling, capped)."""
+    doublings = min(max(attempts - 1, 0), 20)  # bounded, so a huge count cannot overflow
+    return min(FIRST_RETRY * (1 << doublings), MAX_RETRY)
+
+
+async def _claim(db: Database, *, now: datetime, limit: int) -> list[OutboxMessage]:
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            col(OutboxMessage.next_attempt_at) <= now,
+            or_(
+                col(OutboxMessage.claimed_until).is_(None),
+                col(OutboxMessage.claimed_until) < now,
+            ),
+        )
+        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+        .limit(limit)
+    )
+    if not db.is_sqlite:
+        # Concurrent claimers skip the rows another one is claiming instead of waiting for them;
+        # on SQLite the write transaction (BEGIN IMMEDIATE) already lets one claimer in at a time.
+        query = query.with_for_update(skip_locked=True)
+    async with db.transaction() as session:
+        rows = list((await session.scalars(query)).all())
+        for row in rows:
+            row.claimed_until = now + CLAIM
+    return rows
+
+
+async def _finish(db: Database, row: OutboxMessage, now: datetime, error: str | None) -> str:
+    values: dict[str, Any] = {"claimed_until": None}
+    if error is None:
+        values |= {"status": OutboxStatus.SENT.value, "sent_at": now, "last_error": ""}
+    else:
+        attempts = row.attempts + 1
+        gave_up = attempts >= MAX_ATTEMPTS
+        values |= {
+            "attempts": attempts,
+            "last_error": error[:MAX_ERROR_LENGTH],
+            "next_attempt_at": now + retry_delay(attempts),
+            "status": (OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING).value,
+        }
+    async with db.transaction() as session:
+        await session.execute(
+            update(OutboxMessage).where(col(OutboxMessage.id) == row.id).values(values)
+        )
+    return str(values.get("status", OutboxStatus.PENDING.value))
+
+
+async def _release(db: Database, rows: Sequence[OutboxMessage]) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_([row.id for row in rows]))
+            .values(claimed_until=None)
+        )
+
+
+async def _deliver(backend: MailBackend, row: OutboxMessage, mail_from: str) -> str | None:
+    try:
+        email = build_email(row, mail_from)
+        recipients = [clean_address(row.to_address)]
+        await backend.send(email, sender=parse_sender(mail_from)[1], recipients=recipients)
+    except Exception as error:  # any failure of one message must not stop the others
+        detail = str(error)
+        return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    return None
+
+
+async def send_due(
+    db: Database,
+    settings: Settings,
+    *,
+    now: datetime,
+    limit: int = BATCH,
+    progress: Callable[[int, int], None] | None = None,
+) -> SendReport:
+    """Claim the messages that are due, send them, and record each outcome."""
+    rows = await _claim(db, now=now, limit=limit)
+    backend = backend_for(settings)
+    loop = asyncio.get_running_loop()
+    # Stop before the claim runs out, so that no other sender can take a row still in flight.
+    deadline = loop.time() + CLAIM.total_seconds() - 2 * SMTP_TIMEOUT_SECONDS
+    counts = {"sent": 0, "pending": 0, "failed": 0}
+    for index, row in enumerate(rows):
+        if loop.time() > deadline:
+            await _release(db, rows[index:])
+            break
+        error = await _deliver(backend, row, settings.mail_from)
+        counts[await _finish(db, row, now, error)] += 1
+        if progress is not None:
+            progress(index + 1, len(rows))
+    return SendReport(sent=counts["sent"], retried=counts["pending"], failed=counts["failed"])
+
+
+async def run_worker(
+    settings: Settings,
+    *,
+    once: bool,
+    interval: float = 10.0,
+    clock: Clock | None = None,
+    max_loops: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Send due mail every `interval` seconds (one round if `once`), printing what was done."""
+    clock = clock or SystemClock()
+    db = Database(settings.database_url)
+    loops = 0
+    try:
+        while True:
+            now = clock.now()
+            report = await send_due(db, settings, now=now, progress=progress)
+            if report:
+                sys.stdout.write(
+                    f"{now:%Y-%m-%d %H:%M:%S} mail: {report.sent} sent, "
+                    f"{report.retried} to retry, {report.failed} failed\n"
+                )
+                sys.stdout.flush()
+            loops += 1
+            if once or (max_loops is not None and loops >= max_loops):
+                return
+            # A full round means more mail is waiting: go on at once instead of sleeping.
+            if report.sent + report.retried + report.failed < BATCH:
+                await asyncio.sleep(interval)
+    finally:
+        await db.dispose()

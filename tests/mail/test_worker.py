@@ -1,0 +1,88 @@
+"""The worker: due mail sent once, failures retried with back-off, then given up."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from forum.core.clock import FixedClock
+from forum.db import Database
+from forum.mail.worker import MAX_ATTEMPTS, run_worker, send_due
+from forum.settings import Settings
+from tests.helpers import outbox
+from tests.mail.samples import SUBJECT_ES, queue
+from tests.smtp import Inbox, smtp_server
+
+
+async def test_smtp_down_keeps_message_then_delivers_once(
+    db: Database, clock: FixedClock, smtp_settings: Settings, smtp_port: int
+) -> None:
+    await queue(db, clock)
+
+    report = await send_due(db, smtp_settings, now=clock.now())
+
+    assert (report.sent, report.retried, report.failed) == (0, 1, 0)
+    [row] = await outbox(db)
+    assert (row.status, row.attempts, row.claimed_until) == ("pending", 1, None)
+    assert row.next_attempt_at > clock.now()
+    assert row.last_error
+    with smtp_server(smtp_port) as inbox:
+        assert not await send_due(db, smtp_settings, now=clock.now())  # not due yet
+        clock.advance(timedelta(minutes=1, seconds=1))
+        report = await send_due(db, smtp_settings, now=clock.now())
+        again = await send_due(db, smtp_settings, now=clock.now())
+    assert (report.sent, report.retried, report.failed) == (1, 0, 0)
+    assert not again
+    assert [m["Subject"] for m in inbox.messages()] == [SUBJECT_ES]
+    [row] = await outbox(db)
+    assert (row.status, row.attempts) == ("sent", 1)
+
+
+async def test_concurrent_send_due_delivers_each_message_once(
+    db: Database, clock: FixedClock, smtp_settings: Settings, inbox: Inbox
+) -> None:
+    for index in range(12):
+        await queue(db, clock, subject=f"Message {index}", to_address=f"r{index}@example.org")
+
+    reports = await asyncio.gather(
+        send_due(db, smtp_settings, now=clock.now()),
+        send_due(db, smtp_settings, now=clock.now()),
+    )
+
+    assert sum(report.sent for report in reports) == 12
+    subjects = sorted(str(message["Subject"]) for message in inbox.messages())
+    assert subjects == sorted(f"Message {index}" for index in range(12))
+    assert {row.status for row in await outbox(db)} == {"sent"}
+
+
+async def test_eight_failures_mark_message_failed(
+    db: Database, clock: FixedClock, smtp_settings: Settings
+) -> None:
+    await queue(db, clock)
+    reports = []
+    for _ in range(MAX_ATTEMPTS):
+        reports.append(await send_due(db, smtp_settings, now=clock.now()))
+        clock.advance(timedelta(hours=7))
+
+    assert [r.retried for r in reports] == [1] * (MAX_ATTEMPTS - 1) + [0]
+    assert reports[-1].failed == 1
+    [row] = await outbox(db)
+    assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
+    assert "Connect" in row.last_error or "connect" in row.last_error
+    assert not await send_due(db, smtp_settings, now=clock.now() + timedelta(days=30))
+
+
+async def test_run_worker_once_prints_summary(
+    db: Database, clock: FixedClock, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await queue(db, clock)
+    await queue(db, clock, to_address="autre@example.org")
+
+    await run_worker(settings, once=True, clock=clock)
+    summary = capsys.readouterr().out.splitlines()[-1]
+    await run_worker(settings, once=False, interval=0, clock=clock, max_loops=2)
+
+    assert summary.endswith("mail: 2 sent, 0 to retry, 0 failed")
+    assert capsys.readouterr().out == ""  # nothing left: quiet rounds print nothing
