@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from forum.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
-from forum.accounts.profiles import FormInvalid, ProfileData, cleaned, normalise_email
+from forum.accounts.profiles import ProfileData, cleaned, normalise_email
 from forum.accounts.profiles import profile_errors as _profile_errors
 from forum.accounts.sessions import end_all_sessions, hash_token
 from forum.core import ratelimit
-from forum.core.errors import N_, Conflict, DomainError, NotFound
+from forum.core.errors import N_, Conflict, DomainError, FormInvalid, NotFound
 from forum.mail.compose import Postman
 from forum.models import AccountToken, User
 from forum.models.types import Role, StakeholderGroup, TokenPurpose, UserState

@@ -6,8 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from forum.accounts import accounts
-from forum.accounts.profiles import FormInvalid, public_profile, update_profile
+from forum.accounts.profiles import public_profile, update_profile
 from forum.accounts.routes import PROFILE_FIELDS, profile_data
+from forum.core.errors import FormInvalid
 from forum.core.permissions import check_signed_in
 from forum.web.forms import FormState, failed_form, profile_choices, read_form, see_other
 from forum.web.request import database, page_i18n, render, settings_of, viewer

@@ -10,19 +10,9 @@ from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.core.errors import N_, DomainError, NotFound
+from forum.core.errors import N_, FormInvalid, NotFound
 from forum.models import User
 from forum.models.types import StakeholderGroup
-
-
-class FormInvalid(DomainError):
-    """Some fields were refused; `errors` maps each field to its message (422)."""
-
-    message = N_("Please correct the fields marked below.")
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__()
-        self.errors = errors
 
 
 @dataclass(frozen=True)

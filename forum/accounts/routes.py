@@ -7,9 +7,9 @@ from starlette.responses import Response
 
 from forum.accounts import accounts
 from forum.accounts.accounts import RateLimited, Registration
-from forum.accounts.profiles import FormInvalid, ProfileData
+from forum.accounts.profiles import ProfileData
 from forum.accounts.sessions import end_session, start_session
-from forum.core.errors import Conflict
+from forum.core.errors import Conflict, FormInvalid
 from forum.models.types import TokenPurpose
 from forum.web.forms import (
     FormState,

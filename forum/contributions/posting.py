@@ -12,9 +12,8 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from forum.accounts.profiles import FormInvalid
 from forum.contributions.language import detect_language
-from forum.core.errors import N_, Conflict, NotFound, PermissionDenied
+from forum.core.errors import N_, Conflict, FormInvalid, NotFound, PermissionDenied
 from forum.core.permissions import check_can_contribute
 from forum.core.text import render_markdown
 from forum.discussions.pages import bump_content_version, discussion_status

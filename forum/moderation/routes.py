@@ -10,9 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from forum.accounts.profiles import FormInvalid
 from forum.contributions.reading import discussion_view
-from forum.core.errors import N_, Invalid, NotFound
+from forum.core.errors import N_, FormInvalid, Invalid, NotFound
 from forum.core.i18n import I18n
 from forum.core.permissions import check_moderator
 from forum.models import User

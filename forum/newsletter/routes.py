@@ -9,8 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from forum.accounts.accounts import RateLimited
-from forum.accounts.profiles import FormInvalid
-from forum.core.errors import Conflict, Invalid
+from forum.core.errors import Conflict, FormInvalid, Invalid
 from forum.core.i18n import I18n
 from forum.discussions.pages import list_discussions
 from forum.newsletter import subscriptions as newsletter
