@@ -6,10 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from forum.accounts import accounts
-from forum.accounts.accounts import RateLimited, Registration
+from forum.accounts.accounts import Registration
 from forum.accounts.profiles import ProfileData
 from forum.accounts.sessions import end_session, start_session
 from forum.core.errors import Conflict, FormInvalid
+from forum.core.ratelimit import RateLimited
 from forum.models.types import TokenPurpose
 from forum.web.forms import (
     FormState,

@@ -8,9 +8,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from forum.accounts.accounts import RateLimited
 from forum.core.errors import Conflict, FormInvalid, Invalid
 from forum.core.i18n import I18n
+from forum.core.ratelimit import RateLimited
 from forum.discussions.pages import list_discussions
 from forum.newsletter import subscriptions as newsletter
 from forum.web.forms import FormState, failed_form, see_other
