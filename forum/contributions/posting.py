@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.contributions.language import detect_language
+from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, FormInvalid, NotFound, PermissionDenied
 from forum.core.permissions import check_can_contribute
 from forum.core.text import render_markdown
-from forum.discussions.pages import bump_content_version, discussion_status
+from forum.discussions.pages import discussion_status
 from forum.guidelines.rules import Finding, RuleBook
 from forum.guidelines.screening import screen_post
 from forum.models import Discussion, Post, PostRevision, Question, QuestionSet, User

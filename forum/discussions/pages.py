@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 from sqlmodel import col, select
@@ -385,23 +384,3 @@ async def get_document(session: AsyncSession, *, slug: str, document_id: int) ->
     if document is None:
         raise NotFound(f"{slug}/documents/{document_id}")
     return document
-
-
-async def discussion_version(session: AsyncSession, *, slug: str) -> int | None:
-    """Return the version of what readers see of a discussion (None for an unknown slug)."""
-    version = await session.scalar(
-        select(col(Discussion.content_version)).where(Discussion.slug == slug)
-    )
-    return None if version is None else int(version)
-
-
-async def bump_content_version(session: AsyncSession, *, discussion_id: int) -> None:
-    """Tell page caches that readers would see the discussion differently now.
-
-    Counted in SQL in the caller's transaction, so concurrent changes all count.
-    """
-    await session.execute(
-        update(Discussion)
-        .where(col(Discussion.id) == discussion_id)
-        .values(content_version=col(Discussion.content_version) + 1)
-    )

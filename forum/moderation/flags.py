@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from forum.core.permissions import check_can_contribute, check_moderates
-from forum.discussions.pages import bump_content_version
 from forum.models import Discussion, ModerationAction, Post, Question, Report, User
 from forum.models.types import ModerationVerb, PostStatus
 

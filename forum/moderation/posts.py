@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.contributions.notifications import notify_reply
+from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, Invalid, NotFound
 from forum.core.permissions import check_moderates
-from forum.discussions.pages import bump_content_version, pick
+from forum.discussions.pages import pick
 from forum.mail.compose import Postman
 from forum.models import (
     Discussion,

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.contributions.posting import clean_source
+from forum.core.content import bump_content_version
 from forum.core.errors import N_, Invalid, NotFound
 from forum.core.permissions import check_moderates
 from forum.core.text import render_markdown
-from forum.discussions.pages import bump_content_version, pick
+from forum.discussions.pages import pick
 from forum.models import Discussion, QuestionSet, User, WeeklySummary
 from forum.moderation.people import current_moderator, moderated_discussions
 
