@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +15,7 @@ from forum.contributions.language import detect_language
 from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, FormInvalid, NotFound, PermissionDenied
 from forum.core.permissions import check_can_contribute
-from forum.core.text import render_markdown
+from forum.core.text import MULTILINE, render_markdown, unshowable
 from forum.discussions.pages import discussion_status
 from forum.guidelines.rules import Finding, RuleBook
 from forum.guidelines.screening import screen_post
@@ -34,7 +33,6 @@ NO_GENERAL_COMMENTS = N_("This discussion does not take general comments.")
 NOT_EDITABLE = N_("This post can no longer be edited.")
 NOT_YOURS = N_("You can only edit your own posts.")
 
-_ALLOWED_CONTROLS = frozenset("\n\r\t")
 _CONSENTS = frozenset(consent.value for consent in QuoteConsent)
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 
@@ -81,17 +79,11 @@ class _Place:
     depth: int
 
 
-def _has_bad_characters(text: str) -> bool:
-    return any(
-        unicodedata.category(ch) in ("Cc", "Cs") and ch not in _ALLOWED_CONTROLS for ch in text
-    )
-
-
 def _source_problem(source: str, limits: PostLimits) -> str | None:
     length = len(source.strip())
     if length == 0:
         return N_("Write something before sending.")
-    if _has_bad_characters(source):
+    if unshowable(source, allow=MULTILINE):
         return N_("This contains characters that cannot be shown.")
     if length < limits.min_chars:
         return N_("This is too short to publish.")

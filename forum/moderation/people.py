@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection
 from datetime import datetime
 
@@ -12,6 +11,7 @@ from sqlmodel import col, select
 from forum.accounts.accounts import restrict_user
 from forum.core.errors import N_, Invalid, NotFound, PermissionDenied
 from forum.core.permissions import check_active, check_moderator
+from forum.core.text import unshowable
 from forum.models import DiscussionModerator, ModerationAction, Post, User
 from forum.models.types import ModerationVerb, Role, UserState
 
@@ -45,7 +45,7 @@ async def current_moderator(session: AsyncSession, actor: User, now: datetime) -
 def clean_note(note: str) -> str:
     """Return a moderator's note as stored; raise Invalid (field "note") if it cannot be."""
     text = note.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch != "\n" for ch in text):
+    if unshowable(text, allow="\n"):
         raise Invalid(NOTE_UNSHOWABLE, field="note")
     if len(text) > MAX_NOTE_CHARS:
         raise Invalid(NOTE_TOO_LONG, field="note", limit=MAX_NOTE_CHARS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -18,7 +17,7 @@ from forum.contributions.posting import clean_source
 from forum.core.content import bump_content_version
 from forum.core.errors import N_, Invalid, NotFound
 from forum.core.permissions import check_moderates
-from forum.core.text import render_markdown
+from forum.core.text import MULTILINE, render_markdown, unshowable
 from forum.discussions.pages import pick
 from forum.models import Discussion, QuestionSet, User, WeeklySummary
 from forum.moderation.people import current_moderator, moderated_discussions
@@ -29,15 +28,13 @@ SUMMARY_LANGUAGE = N_("Choose a language from the list.")
 SUMMARY_TOO_LONG = N_("This summary is too long: at most %(limit)s characters.")
 SUMMARY_UNSHOWABLE = N_("This contains characters that cannot be shown.")
 
-_ALLOWED_CONTROLS = frozenset("\n\t")
-
 
 def _clean_summary(source: str) -> str:
     """Return the summary as stored ("" to delete it); raise Invalid (field "source")."""
     text = clean_source(source)
     if not text.strip():
         return ""
-    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in _ALLOWED_CONTROLS for ch in text):
+    if unshowable(text, allow=MULTILINE):
         raise Invalid(SUMMARY_UNSHOWABLE, field="source")
     if len(text) > MAX_SUMMARY_CHARS:
         raise Invalid(SUMMARY_TOO_LONG, field="source", limit=MAX_SUMMARY_CHARS)
