@@ -14,13 +14,13 @@ from sqlmodel import col, select
 from forum.contributions.language import detect_language
 from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, FormInvalid, NotFound, PermissionDenied
-from forum.core.permissions import check_can_contribute
+from forum.core.permissions import check_can_contribute, is_staff
 from forum.core.text import MULTILINE, render_markdown, unshowable
 from forum.discussions.pages import discussion_status
 from forum.guidelines.rules import Finding, RuleBook
 from forum.guidelines.screening import screen_post
 from forum.models import Discussion, Post, PostRevision, Question, QuestionSet, User
-from forum.models.types import DiscussionStatus, ModerationMode, PostStatus, QuoteConsent, Role
+from forum.models.types import DiscussionStatus, ModerationMode, PostStatus, QuoteConsent
 
 MAX_DEPTH = 3
 
@@ -128,7 +128,7 @@ def preview_draft(
 
 
 def _privileged(user: User) -> bool:
-    return user.trusted or user.role in (Role.MODERATOR, Role.ADMIN)
+    return user.trusted or is_staff(user)
 
 
 async def _contributor(session: AsyncSession, person: User, now: datetime) -> User:
@@ -243,7 +243,7 @@ def _new_post(
 
 def _apply_holds(post: Post, held: list[Finding], author: User) -> None:
     """Keep a post that tripped a holding rule for a moderator (moderators' own excepted)."""
-    if held and author.role not in (Role.MODERATOR, Role.ADMIN):
+    if held and not is_staff(author):
         post.status = PostStatus.PENDING.value
         post.approved_at = None
     post.held_for = ",".join(finding.rule_id for finding in held)[:200]
