@@ -10,6 +10,8 @@ from pathlib import Path
 
 from starlette.config import Config
 
+from forum.core.localize import DEFAULT_LANGUAGE
+
 SUPPORTED_LANGUAGES = ("en", "es", "fr")
 ENVIRONMENTS = ("development", "test", "production")
 MIN_SECRET_LENGTH = 32
@@ -68,7 +70,7 @@ class Settings:
 
     @property
     def default_language(self) -> str:
-        return "en" if "en" in self.languages else self.languages[0]
+        return DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in self.languages else self.languages[0]
 
     @property
     def session_cookie(self) -> str:

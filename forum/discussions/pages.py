@@ -6,13 +6,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 from sqlmodel import col, select
 
 from forum.core.errors import NotFound
+from forum.core.localize import Localized, fallback_order, localize, pick
 from forum.models import (
     Discussion,
     DiscussionModerator,
@@ -28,16 +28,6 @@ from forum.models import (
     User,
 )
 from forum.models.types import DiscussionStatus
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Localized:
-    """A translated text and the language it is actually in (after any fallback)."""
-
-    text: str
-    language: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,26 +123,6 @@ def discussion_status(discussion: Discussion, now: datetime) -> DiscussionStatus
     return DiscussionStatus.CLOSED
 
 
-def pick(texts: dict[str, T], language: str, fallbacks: Sequence[str]) -> tuple[T, str]:
-    """Choose the text in `language`, else the first fallback that has one."""
-    for candidate in (language, *fallbacks):
-        if candidate in texts:
-            return texts[candidate], candidate
-    first = next(iter(texts))
-    return texts[first], first
-
-
-def _fallbacks(discussion: Discussion) -> list[str]:
-    return [*discussion.language_list[:1], "en", *discussion.language_list[1:]]
-
-
-def _localize(texts: dict[str, str], language: str, fallbacks: Sequence[str]) -> Localized:
-    if not texts:
-        return Localized("", language)
-    text, actual = pick(texts, language, fallbacks)
-    return Localized(text, actual)
-
-
 async def _translations(
     session: AsyncSession, discussion_ids: Iterable[int]
 ) -> dict[int, dict[str, DiscussionTranslation]]:
@@ -173,18 +143,30 @@ def _card(
     language: str,
     now: datetime,
 ) -> DiscussionCard:
-    fallbacks = _fallbacks(discussion)
+    order = fallback_order(language, discussion.language_list)
     assert discussion.id is not None
     return DiscussionCard(
         id=discussion.id,
         slug=discussion.slug,
-        title=_localize({k: t.title for k, t in translations.items()}, language, fallbacks),
-        summary=_localize({k: t.summary for k, t in translations.items()}, language, fallbacks),
+        title=localize({k: t.title for k, t in translations.items()}, order),
+        summary=localize({k: t.summary for k, t in translations.items()}, order),
         opens_at=discussion.opens_at,
         closes_at=discussion.closes_at,
         timezone=discussion.timezone,
         status=discussion_status(discussion, now),
     )
+
+
+async def discussion_title(session: AsyncSession, *, discussion: Discussion, language: str) -> str:
+    """Return the discussion's title for a reader of `language` (its slug if it has none)."""
+    rows = await session.execute(
+        select(col(DiscussionTranslation.language), col(DiscussionTranslation.title)).where(
+            DiscussionTranslation.discussion_id == discussion.id
+        )
+    )
+    titles = {language: title for language, title in rows.all()}
+    found = pick(titles, fallback_order(language, discussion.language_list))
+    return found[0] if found else discussion.slug
 
 
 async def list_discussions(
@@ -218,7 +200,7 @@ async def _weeks(
     session: AsyncSession, discussion: Discussion, language: str, now: datetime
 ) -> tuple[list[WeekView], datetime | None]:
     """Load the sets that have opened, with their questions; and when the next one opens."""
-    fallbacks = _fallbacks(discussion)
+    order = fallback_order(language, discussion.language_list)
     sets = list(
         await session.scalars(
             select(QuestionSet)
@@ -253,12 +235,12 @@ async def _weeks(
         WeekView(
             id=s.id or 0,
             position=s.position,
-            title=_localize(set_titles[s.id or 0], language, fallbacks),
+            title=localize(set_titles[s.id or 0], order),
             opens_at=s.opens_at,
             closes_at=s.closes_at,
             is_open=s.opens_at <= now < s.closes_at,
             questions=[
-                QuestionItem(q.id or 0, q.number, _localize(texts[q.id or 0], language, fallbacks))
+                QuestionItem(q.id or 0, q.number, localize(texts[q.id or 0], order))
                 for q in questions[s.id or 0]
             ],
         )
@@ -273,7 +255,7 @@ async def get_discussion_page(
     """Assemble a discussion page in `language`; raise NotFound for an unknown slug."""
     discussion = await _discussion(session, slug)
     assert discussion.id is not None
-    fallbacks = _fallbacks(discussion)
+    order = fallback_order(language, discussion.language_list)
     translations = (await _translations(session, [discussion.id]))[discussion.id]
     moderators = (
         await session.execute(
@@ -283,7 +265,7 @@ async def get_discussion_page(
             .order_by(col(DiscussionModerator.position))
         )
     ).all()
-    tags = await discussion_tags(session, discussion.id, language, fallbacks)
+    tags = await discussion_tags(session, discussion.id, order)
     documents = await session.scalars(
         select(Document)
         .options(defer(Document.content))  # type: ignore[arg-type]
@@ -293,13 +275,12 @@ async def get_discussion_page(
     weeks, next_opens = await _weeks(session, discussion, language, now)
     chosen_documents = _documents_for(
         [DocumentLink(d.id or 0, d.title, d.filename, d.language, d.size_bytes) for d in documents],
-        language,
-        fallbacks,
+        order,
     )
     return DiscussionPage(
         card=_card(discussion, translations, language, now),
-        introduction_html=_localize(
-            {k: t.introduction_html for k, t in translations.items()}, language, fallbacks
+        introduction_html=localize(
+            {k: t.introduction_html for k, t in translations.items()}, order
         ),
         languages=discussion.language_list,
         moderation_mode=discussion.moderation_mode,
@@ -312,20 +293,19 @@ async def get_discussion_page(
     )
 
 
-def _documents_for(
-    documents: list[DocumentLink], language: str, fallbacks: Sequence[str]
-) -> list[DocumentLink]:
-    """Keep the reader's language's documents, else those of the first fallback that has some."""
-    for candidate in (language, *fallbacks):
-        chosen = [d for d in documents if d.language == candidate]
-        if chosen:
-            return chosen
-    return documents
+def _documents_for(documents: list[DocumentLink], order: Sequence[str]) -> list[DocumentLink]:
+    """Keep the documents of the first language in `order` that has some."""
+    by_language: dict[str, list[DocumentLink]] = defaultdict(list)
+    for document in documents:
+        by_language[document.language].append(document)
+    found = pick(by_language, order)
+    return found[0] if found else []
 
 
 async def discussion_tags(
-    session: AsyncSession, discussion_id: int, language: str, fallbacks: Sequence[str]
+    session: AsyncSession, discussion_id: int, order: Sequence[str]
 ) -> list[TagLabel]:
+    """Return a discussion's tags in order, each labelled in the best language of `order`."""
     rows = (
         await session.execute(
             select(
@@ -343,10 +323,7 @@ async def discussion_tags(
     labels: dict[tuple[str, str], dict[str, str]] = {}
     for slug, kind, tag_language, label in rows:
         labels.setdefault((slug, kind), {})[tag_language] = label
-    return [
-        TagLabel(slug, kind, _localize(texts, language, fallbacks))
-        for (slug, kind), texts in labels.items()
-    ]
+    return [TagLabel(slug, kind, localize(texts, order)) for (slug, kind), texts in labels.items()]
 
 
 async def get_question_page(

@@ -15,12 +15,11 @@ from forum.contributions.notifications import notify_reply
 from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, Invalid, NotFound
 from forum.core.permissions import check_moderates
-from forum.discussions.pages import pick
+from forum.discussions.pages import discussion_title
 from forum.mail.compose import Postman
 from forum.models import (
     Discussion,
     DiscussionTag,
-    DiscussionTranslation,
     Post,
     PostTag,
     Tag,
@@ -146,14 +145,6 @@ async def _replace_tags(session: AsyncSession, post: Post, tag_ids: Collection[i
     await session.flush()
 
 
-async def _title(session: AsyncSession, discussion: Discussion, language: str) -> str:
-    rows = await session.scalars(
-        select(DiscussionTranslation).where(DiscussionTranslation.discussion_id == discussion.id)
-    )
-    titles = {row.language: row.title for row in rows}
-    return pick(titles, language, discussion.language_list)[0] if titles else discussion.slug
-
-
 async def _mail_author(
     session: AsyncSession,
     postman: Postman,
@@ -175,7 +166,9 @@ async def _mail_author(
         template=template,
         context={
             "name": author.display_name,
-            "title": await _title(session, target.discussion, author.preferred_language),
+            "title": await discussion_title(
+                session, discussion=target.discussion, language=author.preferred_language
+            ),
             "slug": target.discussion.slug,
             "post_id": target.post.id,
             **context,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -18,7 +17,6 @@ from forum.core.content import bump_content_version
 from forum.core.errors import N_, Invalid, NotFound
 from forum.core.permissions import check_moderates
 from forum.core.text import MULTILINE, render_markdown, unshowable
-from forum.discussions.pages import pick
 from forum.models import Discussion, QuestionSet, User, WeeklySummary
 from forum.moderation.people import current_moderator, moderated_discussions
 
@@ -150,12 +148,3 @@ async def summaries_for(
     for row in rows:
         grouped[row.question_set_id][row.language] = row
     return dict(grouped)
-
-
-def pick_summary(
-    by_language: dict[str, WeeklySummary], language: str, fallbacks: Sequence[str]
-) -> WeeklySummary | None:
-    """Choose the summary in `language`, else in the first fallback that has one; None if none."""
-    if not by_language:
-        return None
-    return pick(by_language, language, fallbacks)[0]
