@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from forum.core.errors import PermissionDenied
 from forum.core.permissions import check_can_contribute
-from forum.discussions.pages import discussion_title
+from forum.discussions.listing import discussion_title
 from forum.mail.compose import Postman
 from forum.models import Discussion, OutboxMessage, Post, User
 from forum.models.types import PostStatus

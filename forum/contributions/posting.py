@@ -16,7 +16,7 @@ from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, FormInvalid, NotFound, PermissionDenied
 from forum.core.permissions import check_can_contribute, is_staff
 from forum.core.text import MULTILINE, render_markdown, unshowable
-from forum.discussions.pages import discussion_status
+from forum.discussions.listing import discussion_status
 from forum.guidelines.rules import Finding, RuleBook
 from forum.guidelines.screening import screen_post
 from forum.models import Discussion, Post, PostRevision, Question, QuestionSet, User

@@ -24,8 +24,8 @@ from forum.contributions.threads import (
 from forum.core.errors import PermissionDenied
 from forum.core.localize import fallback_order, pick
 from forum.core.permissions import SignInRequired, check_can_contribute
+from forum.discussions.listing import DiscussionCard
 from forum.discussions.pages import (
-    DiscussionCard,
     DiscussionPage,
     QuestionItem,
     QuestionPage,

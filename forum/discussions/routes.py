@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from forum.contributions.reading import discussion_view
-from forum.discussions.pages import get_document
+from forum.discussions.documents import get_document
 from forum.web.cache import cached_page
 from forum.web.request import database, now, page_i18n, render
 

@@ -15,7 +15,7 @@ from forum.contributions.notifications import notify_reply
 from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, Invalid, NotFound
 from forum.core.permissions import check_moderates
-from forum.discussions.pages import discussion_title
+from forum.discussions.listing import discussion_title
 from forum.mail.compose import Postman
 from forum.models import (
     Discussion,

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from forum.core.errors import Conflict, FormInvalid, Invalid
 from forum.core.i18n import I18n
 from forum.core.ratelimit import RateLimited
-from forum.discussions.pages import list_discussions
+from forum.discussions.listing import list_discussions
 from forum.newsletter import subscriptions as newsletter
 from forum.web.forms import FormState, failed_form, see_other
 from forum.web.request import (

@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 from forum.core.errors import N_, Conflict, DomainError, Invalid, PermissionDenied
 from forum.core.i18n import I18n, negotiate_language
 from forum.core.permissions import SignInRequired
-from forum.discussions.pages import list_discussions
+from forum.discussions.listing import list_discussions
 from forum.web.request import database, fallback_i18n, now, page_i18n, render, settings_of
 
 logger = logging.getLogger(__name__)
