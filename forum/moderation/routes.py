@@ -18,7 +18,7 @@ from forum.models import User
 from forum.models.types import Role
 from forum.moderation import flags as reports
 from forum.moderation import posts as moderation
-from forum.moderation import records
+from forum.moderation.log import moderation_log
 from forum.moderation.queue import QueueFilter, moderation_queue
 from forum.moderation.summaries import save_summary, summaries_for
 from forum.web.forms import FormState, read_form, see_other
@@ -250,7 +250,7 @@ async def log(request: Request) -> Response:
     _user, _moderated, scope = await _scope(request)
     query = request.query_params
     async with database(request).session() as session:
-        entries, total = await records.moderation_log(
+        entries, total = await moderation_log(
             session,
             discussion_ids=scope,
             action=query.get("action") or None,
