@@ -26,32 +26,12 @@ from forum.models import (
     User,
 )
 from forum.models.types import ModerationVerb, PostStatus
-from forum.moderation.people import (
-    MAX_NOTE_CHARS,
-    ban_user,
+from forum.moderation.actions import (
     clean_note,
     current_moderator,
     log_action,
     moderated_discussions,
-    reinstate_user,
-    set_trusted,
-    suspend_user,
 )
-
-__all__ = [
-    "MAX_NOTE_CHARS",
-    "approve_post",
-    "ban_user",
-    "hide_post",
-    "mark_key_quote",
-    "moderated_discussions",
-    "reinstate_user",
-    "reject_post",
-    "restore_post",
-    "set_post_tags",
-    "set_trusted",
-    "suspend_user",
-]
 
 UNKNOWN_TAG = N_("Choose tags from this discussion's list.")
 UNKNOWN_SECTION = N_("Choose the section of the guidelines the post does not follow.")

@@ -18,7 +18,7 @@ from forum.core.errors import N_, Invalid, NotFound
 from forum.core.permissions import check_moderates
 from forum.core.text import MULTILINE, render_markdown, unshowable
 from forum.models import Discussion, QuestionSet, User, WeeklySummary
-from forum.moderation.people import current_moderator, moderated_discussions
+from forum.moderation.actions import current_moderator, moderated_discussions
 
 MAX_SUMMARY_CHARS = 20_000
 
