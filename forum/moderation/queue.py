@@ -152,28 +152,31 @@ async def _context(session: AsyncSession, rows: Sequence[Any], language: str) ->
             )
         ).all()
     }
+    return {
+        "parents": parents,
+        "counts": counts,
+        "texts": await _question_texts(session, [p.question_id for p in posts if p.question_id]),
+        "orders": orders,
+        "tags": await _tags(session, orders),
+    }
+
+
+async def _question_texts(
+    session: AsyncSession, question_ids: list[int]
+) -> dict[int, dict[str, str]]:
+    """Load the questions' texts in every language, by question id."""
     texts: dict[int, dict[str, str]] = defaultdict(dict)
-    for question_id, text_language, text in (
+    for question_id, language, text in (
         await session.execute(
             select(
                 col(QuestionTranslation.question_id),
                 col(QuestionTranslation.language),
                 col(QuestionTranslation.text),
-            ).where(
-                col(QuestionTranslation.question_id).in_(
-                    [p.question_id for p in posts if p.question_id]
-                )
-            )
+            ).where(col(QuestionTranslation.question_id).in_(question_ids))
         )
     ).all():
-        texts[question_id][text_language] = text
-    return {
-        "parents": parents,
-        "counts": counts,
-        "texts": texts,
-        "orders": orders,
-        "tags": await _tags(session, orders),
-    }
+        texts[question_id][language] = text
+    return texts
 
 
 async def _tags(

@@ -279,11 +279,6 @@ def digest_context(
 ) -> dict[str, Any]:
     """Describe a digest for a reader: the summary first, then posts grouped by question."""
     url = _links(base_url, language, info.slug)
-    summary = None
-    found = pick(material.summaries, fallback_order(language, info.languages))
-    if found:
-        chosen, actual = found
-        summary = {"html": Markup(chosen.html), "text": chosen.source, "language": actual}
     groups: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for post in material.posts:
         groups[post.question_id].append(
@@ -307,10 +302,21 @@ def digest_context(
     return discussion_context(info, language, base_url) | {
         "period_start": period[0],
         "period_end": period[1],
-        "summary": summary,
+        "summary": _summary(material, language, info),
         "sections": sections,
         "post_count": len(material.posts),
     }
+
+
+def _summary(
+    material: DigestMaterial, language: str, info: DiscussionInfo
+) -> dict[str, Any] | None:
+    """Show the week's summary in the reader's best language, if the moderators wrote one."""
+    found = pick(material.summaries, fallback_order(language, info.languages))
+    if found is None:
+        return None
+    chosen, actual = found
+    return {"html": Markup(chosen.html), "text": chosen.source, "language": actual}
 
 
 def _question_section(
