@@ -10,9 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from forum.accounts.profiles import FormInvalid
 from forum.core.clock import SystemClock
-from forum.core.errors import ImportRefused
+from forum.core.errors import FormInvalid, ImportRefused
 from forum.db import Database
 from forum.discussions.demo import demo_specs, load_demo_discussion
 from forum.discussions.importing import import_discussion, read_discussion_file

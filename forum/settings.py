@@ -11,6 +11,8 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from forum.core.localize import DEFAULT_LANGUAGE
+
 SUPPORTED_LANGUAGES = ("en", "es", "fr")
 ENVIRONMENTS = ("development", "test", "production")
 MIN_SECRET_LENGTH = 32
@@ -94,7 +96,7 @@ class Settings:
 
     @property
     def default_language(self) -> str:
-        return "en" if "en" in self.languages else self.languages[0]
+        return DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in self.languages else self.languages[0]
 
     @property
     def session_cookie(self) -> str:

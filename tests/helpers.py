@@ -1,11 +1,15 @@
-"""Helpers for HTTP tests: make people, sign them in without the form, read forms and mail."""
+"""Helpers for tests: make people, sign them in without the form, read forms and mail, count
+the SQL a piece of code runs."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import httpx
+from sqlalchemy import event
 from sqlmodel import col, select
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
@@ -16,7 +20,7 @@ from forum.accounts.sessions import SessionPolicy, start_session
 from forum.db import Database
 from forum.models import OutboxMessage, User
 from forum.models.types import Role, UserState
-from tests.conftest import NOW
+from tests.conftest import NOW, StatementCounter
 
 PASSWORD = "a quiet lake at dawn"
 _hash_cache: dict[str, str] = {}
@@ -126,3 +130,19 @@ def walk_routes(app: Starlette) -> list[tuple[str, Route]]:
         return found
 
     return walk(list(app.routes), "")
+
+
+@contextmanager
+def counting(db: Database) -> Iterator[StatementCounter]:
+    """Count the SQL statements `db` runs inside the block."""
+    counter = StatementCounter()
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+
+
+def selects(counter: StatementCounter) -> int:
+    return sum(sql.lstrip().startswith("SELECT") for sql in counter.statements)

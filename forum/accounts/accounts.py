@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from forum.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
-from forum.accounts.profiles import FormInvalid, ProfileData, cleaned, normalise_email
+from forum.accounts.profiles import ProfileData, cleaned, normalise_email
 from forum.accounts.profiles import profile_errors as _profile_errors
 from forum.accounts.sessions import end_all_sessions, hash_token
 from forum.core import ratelimit
-from forum.core.errors import N_, Conflict, DomainError, NotFound
+from forum.core.errors import N_, Conflict, FormInvalid, NotFound
 from forum.mail.compose import Postman
 from forum.models import AccountToken, User
 from forum.models.types import Role, StakeholderGroup, TokenPurpose, UserState
@@ -23,16 +23,6 @@ TOKEN_LIFETIME = {TokenPurpose.CONFIRM: timedelta(days=3), TokenPurpose.RESET: t
 SIGN_IN_LIMIT = (10, timedelta(minutes=10))
 REGISTER_LIMIT = (5, timedelta(hours=1))
 RESET_LIMIT = (5, timedelta(hours=1))
-
-
-class RateLimited(DomainError):
-    """Too many attempts; `retry_after` says in how many seconds to try again (429)."""
-
-    message = N_("Too many attempts. Please wait a few minutes and try again.")
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__()
-        self.retry_after = retry_after
 
 
 class LinkExpired(Conflict):
@@ -63,9 +53,7 @@ class SignInResult:
 async def _limit(
     session: AsyncSession, key: str, rule: tuple[int, timedelta], now: datetime
 ) -> None:
-    decision = await ratelimit.hit(session, key=key, limit=rule[0], window=rule[1], now=now)
-    if not decision.allowed:
-        raise RateLimited(decision.retry_after)
+    await ratelimit.enforce(session, key=key, limit=rule[0], window=rule[1], now=now)
 
 
 async def _issue_token(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -10,19 +9,10 @@ from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.core.errors import N_, DomainError, NotFound
+from forum.core.errors import N_, FormInvalid, NotFound
+from forum.core.text import unshowable
 from forum.models import User
 from forum.models.types import StakeholderGroup
-
-
-class FormInvalid(DomainError):
-    """Some fields were refused; `errors` maps each field to its message (422)."""
-
-    message = N_("Please correct the fields marked below.")
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__()
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -50,24 +40,20 @@ def country_codes() -> frozenset[str]:
     return frozenset(code for code in codes if len(code) == 2 and code.isalpha())
 
 
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
-
-
 def text_problem(value: str, *, required: bool, maximum: int) -> str | None:
     """Return why a one-line text field is refused, or None."""
     if required and not value.strip():
         return N_("This field is required.")
     if len(value) > maximum:
         return N_("This is too long.")
-    if _has_control(value):
+    if unshowable(value):
         return N_("This contains characters that cannot be shown (such as line breaks).")
     return None
 
 
 def normalise_email(value: str) -> str | None:
     """Return the address lower-cased and normalised, or None if it is not one."""
-    if len(value) > 254 or _has_control(value):
+    if len(value) > 254 or unshowable(value):
         return None
     try:
         # Our mailer speaks plain SMTP: an address needing SMTPUTF8 could never be reached.

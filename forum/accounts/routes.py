@@ -7,11 +7,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from forum.accounts import accounts
-from forum.accounts.accounts import RateLimited, Registration
-from forum.accounts.profiles import FormInvalid, ProfileData, public_profile, update_profile
+from forum.accounts.accounts import Registration
+from forum.accounts.profiles import ProfileData, public_profile, update_profile
 from forum.accounts.sessions import end_session, start_session
-from forum.core.errors import Conflict
+from forum.core.errors import Conflict, FormInvalid
 from forum.core.permissions import check_signed_in
+from forum.core.ratelimit import RateLimited
 from forum.models.types import TokenPurpose
 from forum.web.forms import (
     FormState,

@@ -9,9 +9,9 @@ from sqlmodel import select
 
 from forum.core.errors import PermissionDenied
 from forum.core.permissions import check_can_contribute
-from forum.discussions.pages import pick
+from forum.discussions.listing import discussion_title
 from forum.mail.compose import Postman
-from forum.models import Discussion, DiscussionTranslation, OutboxMessage, Post, User
+from forum.models import Discussion, OutboxMessage, Post, User
 from forum.models.types import PostStatus
 
 
@@ -35,15 +35,6 @@ async def _recipient(session: AsyncSession, reply: Post, now: datetime) -> User 
     if author is None or not author.notify_replies or not _reachable(author, now):
         return None
     return author
-
-
-async def _title(session: AsyncSession, discussion: Discussion, language: str) -> str:
-    """Return the discussion's title in `language`, else in its first language that has one."""
-    rows = await session.scalars(
-        select(DiscussionTranslation).where(DiscussionTranslation.discussion_id == discussion.id)
-    )
-    titles = {row.language: row.title for row in rows}
-    return pick(titles, language, discussion.language_list)[0] if titles else discussion.slug
 
 
 async def _already_queued(session: AsyncSession, dedupe_key: str) -> bool:
@@ -77,7 +68,9 @@ async def notify_reply(
         context={
             "name": author.display_name,
             "replier": replier.display_name,
-            "title": await _title(session, discussion, author.preferred_language),
+            "title": await discussion_title(
+                session, discussion=discussion, language=author.preferred_language
+            ),
             "slug": discussion.slug,
             "post_id": reply.id,
         },

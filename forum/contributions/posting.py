@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,16 +11,16 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from forum.accounts.profiles import FormInvalid
 from forum.contributions.language import detect_language
-from forum.core.errors import N_, Conflict, NotFound, PermissionDenied
-from forum.core.permissions import check_can_contribute
-from forum.core.text import render_markdown
-from forum.discussions.pages import bump_content_version, discussion_status
+from forum.core.content import bump_content_version
+from forum.core.errors import N_, Conflict, FormInvalid, NotFound, PermissionDenied
+from forum.core.permissions import check_can_contribute, is_staff
+from forum.core.text import MULTILINE, render_markdown, unshowable
+from forum.discussions.listing import discussion_status
 from forum.guidelines.rules import Finding, RuleBook
 from forum.guidelines.screening import screen_post
 from forum.models import Discussion, Post, PostRevision, Question, QuestionSet, User
-from forum.models.types import DiscussionStatus, ModerationMode, PostStatus, QuoteConsent, Role
+from forum.models.types import DiscussionStatus, ModerationMode, PostStatus, QuoteConsent
 
 MAX_DEPTH = 3
 
@@ -34,7 +33,6 @@ NO_GENERAL_COMMENTS = N_("This discussion does not take general comments.")
 NOT_EDITABLE = N_("This post can no longer be edited.")
 NOT_YOURS = N_("You can only edit your own posts.")
 
-_ALLOWED_CONTROLS = frozenset("\n\r\t")
 _CONSENTS = frozenset(consent.value for consent in QuoteConsent)
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 
@@ -81,17 +79,11 @@ class _Place:
     depth: int
 
 
-def _has_bad_characters(text: str) -> bool:
-    return any(
-        unicodedata.category(ch) in ("Cc", "Cs") and ch not in _ALLOWED_CONTROLS for ch in text
-    )
-
-
 def _source_problem(source: str, limits: PostLimits) -> str | None:
     length = len(source.strip())
     if length == 0:
         return N_("Write something before sending.")
-    if _has_bad_characters(source):
+    if unshowable(source, allow=MULTILINE):
         return N_("This contains characters that cannot be shown.")
     if length < limits.min_chars:
         return N_("This is too short to publish.")
@@ -136,7 +128,7 @@ def preview_draft(
 
 
 def _privileged(user: User) -> bool:
-    return user.trusted or user.role in (Role.MODERATOR, Role.ADMIN)
+    return user.trusted or is_staff(user)
 
 
 async def _contributor(session: AsyncSession, person: User, now: datetime) -> User:
@@ -251,7 +243,7 @@ def _new_post(
 
 def _apply_holds(post: Post, held: list[Finding], author: User) -> None:
     """Keep a post that tripped a holding rule for a moderator (moderators' own excepted)."""
-    if held and author.role not in (Role.MODERATOR, Role.ADMIN):
+    if held and not is_staff(author):
         post.status = PostStatus.PENDING.value
         post.approved_at = None
     post.held_for = ",".join(finding.rule_id for finding in held)[:200]

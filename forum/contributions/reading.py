@@ -22,9 +22,10 @@ from forum.contributions.threads import (
     question_threads,
 )
 from forum.core.errors import PermissionDenied
+from forum.core.localize import fallback_order, pick
 from forum.core.permissions import SignInRequired, check_can_contribute
+from forum.discussions.listing import DiscussionCard
 from forum.discussions.pages import (
-    DiscussionCard,
     DiscussionPage,
     QuestionItem,
     QuestionPage,
@@ -34,7 +35,7 @@ from forum.discussions.pages import (
 )
 from forum.models import Post, Question, User, WeeklySummary
 from forum.models.types import DiscussionStatus
-from forum.moderation.summaries import pick_summary, summaries_for
+from forum.moderation.summaries import summaries_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +97,9 @@ async def discussion_view(
     page = await get_discussion_page(session, slug=slug, language=language, now=now)
     answers = await answer_counts(session, discussion_id=page.card.id)
     grouped = await summaries_for(session, discussion_id=page.card.id)
-    fallbacks = [*page.languages, "en"]
-    chosen = {
-        week.id: pick_summary(grouped.get(week.id, {}), language, fallbacks) for week in page.weeks
-    }
-    return DiscussionView(page, answers, {k: v for k, v in chosen.items() if v is not None})
+    order = fallback_order(language, page.languages)
+    chosen = {week.id: pick(grouped.get(week.id, {}), order) for week in page.weeks}
+    return DiscussionView(page, answers, {k: v[0] for k, v in chosen.items() if v is not None})
 
 
 async def question_view(
@@ -132,7 +131,8 @@ async def question_view(
     composer = composer_for(
         viewer, now, open_for_answers=question.week.is_open, status=question.discussion.status
     )
-    tags = await discussion_tags(session, question.discussion.id, language, ["en"])
+    languages = fallback_order(language, question.languages)
+    tags = await discussion_tags(session, question.discussion.id, languages)
     return QuestionView(question, threads, composer, {t.slug: t.label.text for t in tags})
 
 
@@ -213,7 +213,7 @@ async def compose_context(
     composer = composer_for(viewer, now, open_for_answers=open_for_answers, status=card.status)
     preferred = viewer.preferred_language if viewer else language
     fallback = preferred if preferred in languages else languages[0]
-    tags = await discussion_tags(session, card.id, language, ["en"])
+    tags = await discussion_tags(session, card.id, fallback_order(language, languages))
     labels = {tag.slug: tag.label.text for tag in tags}
     return ComposeContext(card, languages, question, parent, composer, fallback, labels)
 

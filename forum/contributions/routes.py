@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from forum.accounts.profiles import FormInvalid
 from forum.contributions import posting
 from forum.contributions.notifications import notify_reply
 from forum.contributions.posting import Draft, PostLimits
@@ -23,7 +22,7 @@ from forum.contributions.reading import (
     question_view,
 )
 from forum.contributions.threads import find_post
-from forum.core.errors import Conflict
+from forum.core.errors import Conflict, FormInvalid
 from forum.core.i18n import I18n
 from forum.core.permissions import check_signed_in
 from forum.guidelines.screening import GuidelineRefused

@@ -50,6 +50,16 @@ class NotFound(DomainError):
     """The thing asked for does not exist, or is not visible yet."""
 
 
+class FormInvalid(DomainError):
+    """Some fields were refused; `errors` maps each field to its message (422)."""
+
+    message = N_("Please correct the fields marked below.")
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__()
+        self.errors = errors
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an imported file: where it is and why it is refused."""

@@ -25,6 +25,8 @@ from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup
 
+from forum.core.permissions import is_staff
+
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
 
@@ -203,4 +205,5 @@ def build_templates(directory: Path) -> Environment:
     env.filters["number"] = _format_number
     env.filters["filesize"] = pass_context(_filesize)
     env.globals["Markup"] = Markup
+    env.globals["is_staff"] = is_staff
     return env

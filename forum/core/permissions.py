@@ -43,10 +43,23 @@ def check_can_contribute(user: User | None, now: datetime) -> User:
     return user
 
 
+def is_staff(user: User | None) -> bool:
+    """Say whether `user` is a moderator or an admin, whichever discussions they moderate.
+
+    A banned account is nobody's staff. Whether someone moderates one discussion in
+    particular is check_moderates's question.
+    """
+    return (
+        user is not None
+        and user.role in (Role.MODERATOR, Role.ADMIN)
+        and user.state != UserState.BANNED
+    )
+
+
 def check_moderator(user: User | None) -> User:
     """Return the user if they are a moderator or an admin."""
     user = check_signed_in(user)
-    if user.state == UserState.BANNED or user.role not in (Role.MODERATOR, Role.ADMIN):
+    if not is_staff(user):
         raise PermissionDenied()
     return user
 

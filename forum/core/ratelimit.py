@@ -11,10 +11,21 @@ from sqlalchemy import Table, case, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum.core.errors import N_, DomainError
 from forum.models import RateLimitCounter
 from forum.models.types import UTCDateTime
 
 _TABLE: Table = RateLimitCounter.metadata.tables[str(RateLimitCounter.__tablename__)]
+
+
+class RateLimited(DomainError):
+    """Too many attempts; `retry_after` says in how many seconds to try again (429)."""
+
+    message = N_("Too many attempts. Please wait a few minutes and try again.")
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +83,15 @@ async def hit(
     return RateDecision(
         allowed=False, count=count, retry_after=_retry_after(window_start, window, now)
     )
+
+
+async def enforce(
+    session: AsyncSession, *, key: str, limit: int, window: timedelta, now: datetime
+) -> None:
+    """Count one attempt on `key`; raise RateLimited once it goes over `limit` per `window`."""
+    decision = await hit(session, key=key, limit=limit, window=window, now=now)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after)
 
 
 async def peek(

@@ -1,6 +1,9 @@
-"""The one place where Markdown becomes HTML and HTML is made safe."""
+"""What people write: the one test for unshowable characters, Markdown to HTML, safe HTML."""
 
 from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection
 
 import bleach
 from bleach.linkifier import Linker
@@ -12,6 +15,14 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {"a": ["href", "rel"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
+
+# Control characters (Cc) draw nothing or garble a page; a lone surrogate (Cs) is not even
+# text and cannot be stored as UTF-8. Format characters (Cf) are not refused: the zero-width
+# joiner builds emoji (a woman technologist is three code points) and bidi marks order
+# right-to-left names.
+_UNSHOWABLE = frozenset({"Cc", "Cs"})
+# The controls a multi-line text (a post, a summary) may hold: line breaks and tabs.
+MULTILINE = frozenset("\n\r\t")
 
 _markdown = MarkdownIt("commonmark", {"html": False, "breaks": False})
 _cleaner = bleach.Cleaner(
@@ -31,6 +42,11 @@ def _set_rel(
 
 
 _linker = Linker(callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
+
+
+def unshowable(text: str, *, allow: Collection[str] = frozenset()) -> bool:
+    """Say whether `text` holds a control character (except those in `allow`) or a surrogate."""
+    return any(unicodedata.category(ch) in _UNSHOWABLE and ch not in allow for ch in text)
 
 
 def clean_html(html: str) -> str:

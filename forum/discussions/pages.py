@@ -1,25 +1,23 @@
-"""What readers see of discussions: listings, a discussion page, a question, documents."""
+"""A discussion's page and a question's page: the weeks opened so far, moderators and tags."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
 from sqlmodel import col, select
 
 from forum.core.errors import NotFound
+from forum.core.localize import Localized, fallback_order, localize
+from forum.discussions.documents import DocumentLink, document_links
+from forum.discussions.listing import DiscussionCard, discussion_card, discussion_translations
 from forum.models import (
     Discussion,
     DiscussionModerator,
     DiscussionTag,
-    DiscussionTranslation,
-    Document,
     Question,
     QuestionSet,
     QuestionSetTranslation,
@@ -28,36 +26,6 @@ from forum.models import (
     TagTranslation,
     User,
 )
-from forum.models.types import DiscussionStatus
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Localized:
-    """A translated text and the language it is actually in (after any fallback)."""
-
-    text: str
-    language: str
-
-
-@dataclass(frozen=True, slots=True)
-class DiscussionCard:
-    id: int
-    slug: str
-    title: Localized
-    summary: Localized
-    opens_at: datetime
-    closes_at: datetime
-    timezone: str
-    status: DiscussionStatus
-
-
-@dataclass(frozen=True, slots=True)
-class DiscussionListing:
-    open: list[DiscussionCard]
-    upcoming: list[DiscussionCard]
-    past: list[DiscussionCard]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +39,6 @@ class TagLabel:
     slug: str
     kind: str
     label: Localized
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentLink:
-    id: int
-    title: str
-    filename: str
-    language: str
-    size_bytes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,89 +84,6 @@ class QuestionPage:
     next_number: int | None
 
 
-def discussion_status(discussion: Discussion, now: datetime) -> DiscussionStatus:
-    """Derive a discussion's status from its dates."""
-    if now < discussion.opens_at:
-        return DiscussionStatus.UPCOMING
-    if now < discussion.closes_at:
-        return DiscussionStatus.OPEN
-    return DiscussionStatus.CLOSED
-
-
-def pick(texts: dict[str, T], language: str, fallbacks: Sequence[str]) -> tuple[T, str]:
-    """Choose the text in `language`, else the first fallback that has one."""
-    for candidate in (language, *fallbacks):
-        if candidate in texts:
-            return texts[candidate], candidate
-    first = next(iter(texts))
-    return texts[first], first
-
-
-def _fallbacks(discussion: Discussion) -> list[str]:
-    return [*discussion.language_list[:1], "en", *discussion.language_list[1:]]
-
-
-def _localize(texts: dict[str, str], language: str, fallbacks: Sequence[str]) -> Localized:
-    if not texts:
-        return Localized("", language)
-    text, actual = pick(texts, language, fallbacks)
-    return Localized(text, actual)
-
-
-async def _translations(
-    session: AsyncSession, discussion_ids: Iterable[int]
-) -> dict[int, dict[str, DiscussionTranslation]]:
-    rows = await session.scalars(
-        select(DiscussionTranslation).where(
-            col(DiscussionTranslation.discussion_id).in_(list(discussion_ids))
-        )
-    )
-    grouped: dict[int, dict[str, DiscussionTranslation]] = defaultdict(dict)
-    for row in rows:
-        grouped[row.discussion_id][row.language] = row
-    return grouped
-
-
-def _card(
-    discussion: Discussion,
-    translations: dict[str, DiscussionTranslation],
-    language: str,
-    now: datetime,
-) -> DiscussionCard:
-    fallbacks = _fallbacks(discussion)
-    assert discussion.id is not None
-    return DiscussionCard(
-        id=discussion.id,
-        slug=discussion.slug,
-        title=_localize({k: t.title for k, t in translations.items()}, language, fallbacks),
-        summary=_localize({k: t.summary for k, t in translations.items()}, language, fallbacks),
-        opens_at=discussion.opens_at,
-        closes_at=discussion.closes_at,
-        timezone=discussion.timezone,
-        status=discussion_status(discussion, now),
-    )
-
-
-async def list_discussions(
-    session: AsyncSession, *, language: str, now: datetime
-) -> DiscussionListing:
-    """List discussions open now (closing soonest first), upcoming, and past (newest first)."""
-    discussions = list(await session.scalars(select(Discussion).order_by(col(Discussion.opens_at))))
-    translations = await _translations(session, [d.id for d in discussions if d.id is not None])
-    cards = [_card(d, translations[d.id or 0], language, now) for d in discussions]
-    return DiscussionListing(
-        open=sorted(
-            (c for c in cards if c.status is DiscussionStatus.OPEN), key=lambda c: c.closes_at
-        ),
-        upcoming=[c for c in cards if c.status is DiscussionStatus.UPCOMING],
-        past=sorted(
-            (c for c in cards if c.status is DiscussionStatus.CLOSED),
-            key=lambda c: c.closes_at,
-            reverse=True,
-        ),
-    )
-
-
 async def _discussion(session: AsyncSession, slug: str) -> Discussion:
     discussion = await session.scalar(select(Discussion).where(Discussion.slug == slug))
     if discussion is None:
@@ -215,11 +91,48 @@ async def _discussion(session: AsyncSession, slug: str) -> Discussion:
     return discussion
 
 
+async def _set_titles(session: AsyncSession, set_ids: list[int]) -> dict[int, dict[str, str]]:
+    titles: dict[int, dict[str, str]] = defaultdict(dict)
+    for row in await session.scalars(
+        select(QuestionSetTranslation).where(
+            col(QuestionSetTranslation.question_set_id).in_(set_ids)
+        )
+    ):
+        titles[row.question_set_id][row.language] = row.title
+    return titles
+
+
+async def _questions(
+    session: AsyncSession, set_ids: list[int], order: Sequence[str]
+) -> dict[int, list[QuestionItem]]:
+    """Load the questions of the sets, in number order, each in the best language of `order`."""
+    questions = list(
+        await session.scalars(
+            select(Question)
+            .where(col(Question.question_set_id).in_(set_ids))
+            .order_by(col(Question.number))
+        )
+    )
+    texts: dict[int, dict[str, str]] = defaultdict(dict)
+    for row in await session.scalars(
+        select(QuestionTranslation).where(
+            col(QuestionTranslation.question_id).in_([q.id for q in questions])
+        )
+    ):
+        texts[row.question_id][row.language] = row.text
+    by_set: dict[int, list[QuestionItem]] = defaultdict(list)
+    for q in questions:
+        by_set[q.question_set_id].append(
+            QuestionItem(q.id or 0, q.number, localize(texts[q.id or 0], order))
+        )
+    return by_set
+
+
 async def _weeks(
     session: AsyncSession, discussion: Discussion, language: str, now: datetime
 ) -> tuple[list[WeekView], datetime | None]:
     """Load the sets that have opened, with their questions; and when the next one opens."""
-    fallbacks = _fallbacks(discussion)
+    order = fallback_order(language, discussion.language_list)
     sets = list(
         await session.scalars(
             select(QuestionSet)
@@ -229,43 +142,32 @@ async def _weeks(
     )
     opened = [s for s in sets if s.opens_at <= now]
     upcoming = [s.opens_at for s in sets if s.opens_at > now]
-    opened_ids = [s.id for s in opened]
-    set_titles: dict[int, dict[str, str]] = defaultdict(dict)
-    for set_row in await session.scalars(
-        select(QuestionSetTranslation).where(
-            col(QuestionSetTranslation.question_set_id).in_(opened_ids)
-        )
-    ):
-        set_titles[set_row.question_set_id][set_row.language] = set_row.title
-    questions: dict[int, list[Question]] = defaultdict(list)
-    for question in await session.scalars(
-        select(Question)
-        .where(col(Question.question_set_id).in_(opened_ids))
-        .order_by(col(Question.number))
-    ):
-        questions[question.question_set_id].append(question)
-    question_ids = [q.id for group in questions.values() for q in group]
-    texts: dict[int, dict[str, str]] = defaultdict(dict)
-    for row in await session.scalars(
-        select(QuestionTranslation).where(col(QuestionTranslation.question_id).in_(question_ids))
-    ):
-        texts[row.question_id][row.language] = row.text
+    opened_ids = [s.id or 0 for s in opened]
+    titles = await _set_titles(session, opened_ids)
+    questions = await _questions(session, opened_ids, order)
     weeks = [
         WeekView(
             id=s.id or 0,
             position=s.position,
-            title=_localize(set_titles[s.id or 0], language, fallbacks),
+            title=localize(titles[s.id or 0], order),
             opens_at=s.opens_at,
             closes_at=s.closes_at,
             is_open=s.opens_at <= now < s.closes_at,
-            questions=[
-                QuestionItem(q.id or 0, q.number, _localize(texts[q.id or 0], language, fallbacks))
-                for q in questions[s.id or 0]
-            ],
+            questions=questions[s.id or 0],
         )
         for s in opened
     ]
     return weeks, min(upcoming, default=None)
+
+
+async def _moderators(session: AsyncSession, discussion_id: int) -> list[Person]:
+    rows = await session.execute(
+        select(col(User.display_name), col(User.organisation))
+        .join(DiscussionModerator, col(DiscussionModerator.user_id) == col(User.id))
+        .where(DiscussionModerator.discussion_id == discussion_id)
+        .order_by(col(DiscussionModerator.position))
+    )
+    return [Person(name, organisation) for name, organisation in rows.all()]
 
 
 async def get_discussion_page(
@@ -274,59 +176,29 @@ async def get_discussion_page(
     """Assemble a discussion page in `language`; raise NotFound for an unknown slug."""
     discussion = await _discussion(session, slug)
     assert discussion.id is not None
-    fallbacks = _fallbacks(discussion)
-    translations = (await _translations(session, [discussion.id]))[discussion.id]
-    moderators = (
-        await session.execute(
-            select(col(User.display_name), col(User.organisation))
-            .join(DiscussionModerator, col(DiscussionModerator.user_id) == col(User.id))
-            .where(DiscussionModerator.discussion_id == discussion.id)
-            .order_by(col(DiscussionModerator.position))
-        )
-    ).all()
-    tags = await discussion_tags(session, discussion.id, language, fallbacks)
-    documents = await session.scalars(
-        select(Document)
-        .options(defer(Document.content))  # type: ignore[arg-type]
-        .where(Document.discussion_id == discussion.id)
-        .order_by(col(Document.id))
-    )
+    order = fallback_order(language, discussion.language_list)
+    translations = (await discussion_translations(session, [discussion.id]))[discussion.id]
     weeks, next_opens = await _weeks(session, discussion, language, now)
-    chosen_documents = _documents_for(
-        [DocumentLink(d.id or 0, d.title, d.filename, d.language, d.size_bytes) for d in documents],
-        language,
-        fallbacks,
-    )
     return DiscussionPage(
-        card=_card(discussion, translations, language, now),
-        introduction_html=_localize(
-            {k: t.introduction_html for k, t in translations.items()}, language, fallbacks
+        card=discussion_card(discussion, translations, language, now),
+        introduction_html=localize(
+            {k: t.introduction_html for k, t in translations.items()}, order
         ),
         languages=discussion.language_list,
         moderation_mode=discussion.moderation_mode,
-        moderators=[Person(name, organisation) for name, organisation in moderators],
-        tags=tags,
-        documents=chosen_documents,
+        moderators=await _moderators(session, discussion.id),
+        tags=await discussion_tags(session, discussion.id, order),
+        documents=await document_links(session, discussion_id=discussion.id, order=order),
         weeks=weeks,
         next_week_opens_at=next_opens,
         general_comments=discussion.general_comments,
     )
 
 
-def _documents_for(
-    documents: list[DocumentLink], language: str, fallbacks: Sequence[str]
-) -> list[DocumentLink]:
-    """Keep the reader's language's documents, else those of the first fallback that has some."""
-    for candidate in (language, *fallbacks):
-        chosen = [d for d in documents if d.language == candidate]
-        if chosen:
-            return chosen
-    return documents
-
-
 async def discussion_tags(
-    session: AsyncSession, discussion_id: int, language: str, fallbacks: Sequence[str]
+    session: AsyncSession, discussion_id: int, order: Sequence[str]
 ) -> list[TagLabel]:
+    """Return a discussion's tags in order, each labelled in the best language of `order`."""
     rows = (
         await session.execute(
             select(
@@ -344,10 +216,7 @@ async def discussion_tags(
     labels: dict[tuple[str, str], dict[str, str]] = {}
     for slug, kind, tag_language, label in rows:
         labels.setdefault((slug, kind), {})[tag_language] = label
-    return [
-        TagLabel(slug, kind, _localize(texts, language, fallbacks))
-        for (slug, kind), texts in labels.items()
-    ]
+    return [TagLabel(slug, kind, localize(texts, order)) for (slug, kind), texts in labels.items()]
 
 
 async def get_question_page(
@@ -356,7 +225,7 @@ async def get_question_page(
     """Assemble one question's page; raise NotFound while its set has not opened."""
     discussion = await _discussion(session, slug)
     assert discussion.id is not None
-    translations = (await _translations(session, [discussion.id]))[discussion.id]
+    translations = (await discussion_translations(session, [discussion.id]))[discussion.id]
     weeks, _next = await _weeks(session, discussion, language, now)
     numbers = [q.number for week in weeks for q in week.questions]
     for week in weeks:
@@ -364,7 +233,7 @@ async def get_question_page(
             if question.number == number:
                 index = numbers.index(number)
                 return QuestionPage(
-                    discussion=_card(discussion, translations, language, now),
+                    discussion=discussion_card(discussion, translations, language, now),
                     languages=discussion.language_list,
                     general_comments=discussion.general_comments,
                     week=week,
@@ -373,35 +242,3 @@ async def get_question_page(
                     next_number=numbers[index + 1] if index + 1 < len(numbers) else None,
                 )
     raise NotFound(f"{slug}/questions/{number}")
-
-
-async def get_document(session: AsyncSession, *, slug: str, document_id: int) -> Document:
-    """Return a discussion's document with its content; raise NotFound otherwise."""
-    document = await session.scalar(
-        select(Document)
-        .join(Discussion, col(Discussion.id) == col(Document.discussion_id))
-        .where(Discussion.slug == slug, Document.id == document_id)
-    )
-    if document is None:
-        raise NotFound(f"{slug}/documents/{document_id}")
-    return document
-
-
-async def discussion_version(session: AsyncSession, *, slug: str) -> int | None:
-    """Return the version of what readers see of a discussion (None for an unknown slug)."""
-    version = await session.scalar(
-        select(col(Discussion.content_version)).where(Discussion.slug == slug)
-    )
-    return None if version is None else int(version)
-
-
-async def bump_content_version(session: AsyncSession, *, discussion_id: int) -> None:
-    """Tell page caches that readers would see the discussion differently now.
-
-    Counted in SQL in the caller's transaction, so concurrent changes all count.
-    """
-    await session.execute(
-        update(Discussion)
-        .where(col(Discussion.id) == discussion_id)
-        .values(content_version=col(Discussion.content_version) + 1)
-    )

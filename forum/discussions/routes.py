@@ -9,7 +9,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from forum.contributions.reading import discussion_view
-from forum.discussions.pages import get_document, list_discussions
+from forum.discussions.documents import get_document
+from forum.discussions.listing import list_discussions
 from forum.web.cache import cached_page
 from forum.web.request import database, now, page_i18n, render
 

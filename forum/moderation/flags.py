@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -14,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from forum.core.permissions import check_can_contribute, check_moderates
-from forum.discussions.pages import bump_content_version
+from forum.core.text import unshowable
 from forum.models import Discussion, ModerationAction, Post, Question, Report, User
 from forum.models.types import ModerationVerb, PostStatus
 
@@ -63,7 +63,7 @@ class ReportedPost:
 def _clean_note(note: str) -> str:
     """Return the note with plain line breaks; raise Invalid if it cannot be kept."""
     text = note.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch != "\n" for ch in text):
+    if unshowable(text, allow="\n"):
         raise Invalid(NOTE_UNSHOWABLE, field="note")
     if len(text) > MAX_NOTE_CHARS:
         raise Invalid(NOTE_TOO_LONG, field="note", max=MAX_NOTE_CHARS)

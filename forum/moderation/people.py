@@ -1,8 +1,7 @@
-"""Moderating people (trust, suspend, ban, reinstate) and what every moderation verb shares."""
+"""Moderating people: trust them, suspend, ban and reinstate them, each logged once."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection
 from datetime import datetime
 
@@ -11,71 +10,20 @@ from sqlmodel import col, select
 
 from forum.accounts.accounts import restrict_user
 from forum.core.errors import N_, Invalid, NotFound, PermissionDenied
-from forum.core.permissions import check_active, check_moderator
-from forum.models import DiscussionModerator, ModerationAction, Post, User
+from forum.models import Post, User
 from forum.models.types import ModerationVerb, Role, UserState
+from forum.moderation.actions import (
+    clean_note,
+    current_moderator,
+    log_action,
+    moderated_discussions,
+)
 
-MAX_NOTE_CHARS = 2_000
-
-NOTE_TOO_LONG = N_("This note is too long: at most %(limit)s characters.")
-NOTE_UNSHOWABLE = N_("This note contains characters that cannot be shown.")
 NOT_YOURSELF = N_("You cannot take moderation action on your own account.")
 NOT_AN_ADMIN = N_("Administrators cannot be moderated.")
 NOT_A_MODERATOR = N_("Only an administrator can take action on a moderator.")
 NOT_YOUR_DISCUSSIONS = N_("This person has not taken part in a discussion you moderate.")
 UNTIL_IN_PAST = N_("Choose a date and time in the future.")
-
-
-async def moderated_discussions(session: AsyncSession, *, user_id: int) -> set[int]:
-    """Return the ids of the discussions `user_id` is assigned to moderate."""
-    rows = await session.scalars(
-        select(DiscussionModerator.discussion_id).where(DiscussionModerator.user_id == user_id)
-    )
-    return set(rows)
-
-
-async def current_moderator(session: AsyncSession, actor: User, now: datetime) -> User:
-    """Return the actor's row in this session; raise PermissionDenied unless they moderate now."""
-    row = await session.get(User, actor.id) if actor.id is not None else None
-    if row is None:
-        raise PermissionDenied()
-    return check_moderator(check_active(row, now))
-
-
-def clean_note(note: str) -> str:
-    """Return a moderator's note as stored; raise Invalid (field "note") if it cannot be."""
-    text = note.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch != "\n" for ch in text):
-        raise Invalid(NOTE_UNSHOWABLE, field="note")
-    if len(text) > MAX_NOTE_CHARS:
-        raise Invalid(NOTE_TOO_LONG, field="note", limit=MAX_NOTE_CHARS)
-    return text
-
-
-def log_action(
-    session: AsyncSession,
-    *,
-    actor: User,
-    verb: ModerationVerb,
-    now: datetime,
-    post: Post | None = None,
-    user_id: int | None = None,
-    section: str = "",
-    note: str = "",
-) -> ModerationAction:
-    """Add one entry to the moderation log; a post's entry also names its author."""
-    action = ModerationAction(
-        actor_id=actor.id,
-        action=verb.value,
-        discussion_id=post.discussion_id if post is not None else None,
-        post_id=post.id if post is not None else None,
-        user_id=post.author_id if post is not None else user_id,
-        section=section,
-        note=note,
-        created_at=now,
-    )
-    session.add(action)
-    return action
 
 
 async def _posted_in(session: AsyncSession, user_id: int, discussions: Collection[int]) -> bool:

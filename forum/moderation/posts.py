@@ -12,46 +12,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.contributions.notifications import notify_reply
+from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, Invalid, NotFound
 from forum.core.permissions import check_moderates
-from forum.discussions.pages import bump_content_version, pick
+from forum.discussions.listing import discussion_title
 from forum.mail.compose import Postman
 from forum.models import (
     Discussion,
     DiscussionTag,
-    DiscussionTranslation,
     Post,
     PostTag,
     Tag,
     User,
 )
 from forum.models.types import ModerationVerb, PostStatus
-from forum.moderation.people import (
-    MAX_NOTE_CHARS,
-    ban_user,
+from forum.moderation.actions import (
     clean_note,
     current_moderator,
     log_action,
     moderated_discussions,
-    reinstate_user,
-    set_trusted,
-    suspend_user,
 )
-
-__all__ = [
-    "MAX_NOTE_CHARS",
-    "approve_post",
-    "ban_user",
-    "hide_post",
-    "mark_key_quote",
-    "moderated_discussions",
-    "reinstate_user",
-    "reject_post",
-    "restore_post",
-    "set_post_tags",
-    "set_trusted",
-    "suspend_user",
-]
 
 UNKNOWN_TAG = N_("Choose tags from this discussion's list.")
 UNKNOWN_SECTION = N_("Choose the section of the guidelines the post does not follow.")
@@ -145,14 +125,6 @@ async def _replace_tags(session: AsyncSession, post: Post, tag_ids: Collection[i
     await session.flush()
 
 
-async def _title(session: AsyncSession, discussion: Discussion, language: str) -> str:
-    rows = await session.scalars(
-        select(DiscussionTranslation).where(DiscussionTranslation.discussion_id == discussion.id)
-    )
-    titles = {row.language: row.title for row in rows}
-    return pick(titles, language, discussion.language_list)[0] if titles else discussion.slug
-
-
 async def _mail_author(
     session: AsyncSession,
     postman: Postman,
@@ -174,7 +146,9 @@ async def _mail_author(
         template=template,
         context={
             "name": author.display_name,
-            "title": await _title(session, target.discussion, author.preferred_language),
+            "title": await discussion_title(
+                session, discussion=target.discussion, language=author.preferred_language
+            ),
             "slug": target.discussion.slug,
             "post_id": target.post.id,
             **context,

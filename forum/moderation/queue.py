@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from forum.discussions.pages import pick
+from forum.core.localize import fallback_order, localize
 from forum.models import (
     Discussion,
     DiscussionTag,
@@ -100,7 +100,7 @@ async def moderation_queue(
 ) -> QueuePage:
     """Return one page of pending posts, oldest first, each with what a moderator needs."""
     joined = (
-        select(Post, Discussion.slug, Question.number, User)  # type: ignore[call-overload]
+        select(Post, Discussion, Question.number, User)  # type: ignore[call-overload]
         .join(Discussion, col(Discussion.id) == col(Post.discussion_id))
         .join(User, col(User.id) == col(Post.author_id))
         .outerjoin(Question, col(Question.id) == col(Post.question_id))
@@ -125,6 +125,7 @@ async def moderation_queue(
 async def _context(session: AsyncSession, rows: Sequence[Any], language: str) -> dict[str, Any]:
     """Load parents, authors' counts, question texts and tags for the posts on a page."""
     posts = [row[0] for row in rows]
+    orders = {row[1].id: fallback_order(language, row[1].language_list) for row in rows}
     parent = aliased(Post)
     parents = {
         post_id: (name, html)
@@ -151,33 +152,37 @@ async def _context(session: AsyncSession, rows: Sequence[Any], language: str) ->
             )
         ).all()
     }
+    return {
+        "parents": parents,
+        "counts": counts,
+        "texts": await _question_texts(session, [p.question_id for p in posts if p.question_id]),
+        "orders": orders,
+        "tags": await _tags(session, orders),
+    }
+
+
+async def _question_texts(
+    session: AsyncSession, question_ids: list[int]
+) -> dict[int, dict[str, str]]:
+    """Load the questions' texts in every language, by question id."""
     texts: dict[int, dict[str, str]] = defaultdict(dict)
-    for question_id, text_language, text in (
+    for question_id, language, text in (
         await session.execute(
             select(
                 col(QuestionTranslation.question_id),
                 col(QuestionTranslation.language),
                 col(QuestionTranslation.text),
-            ).where(
-                col(QuestionTranslation.question_id).in_(
-                    [p.question_id for p in posts if p.question_id]
-                )
-            )
+            ).where(col(QuestionTranslation.question_id).in_(question_ids))
         )
     ).all():
-        texts[question_id][text_language] = text
-    return {
-        "parents": parents,
-        "counts": counts,
-        "texts": texts,
-        "language": language,
-        "tags": await _tags(session, {p.discussion_id for p in posts}, language),
-    }
+        texts[question_id][language] = text
+    return texts
 
 
 async def _tags(
-    session: AsyncSession, discussion_ids: set[int], language: str
+    session: AsyncSession, orders: dict[int, tuple[str, ...]]
 ) -> dict[int, tuple[TagChoice, ...]]:
+    """Label each discussion's tags in the moderator's best language (`orders` by id)."""
     labels: dict[tuple[int, str, str], dict[str, str]] = {}
     for discussion_id, slug, kind, label_language, label in (
         await session.execute(
@@ -190,28 +195,29 @@ async def _tags(
             )
             .join(Tag, col(Tag.id) == col(DiscussionTag.tag_id))
             .join(TagTranslation, col(TagTranslation.tag_id) == col(Tag.id))
-            .where(col(DiscussionTag.discussion_id).in_(discussion_ids))
+            .where(col(DiscussionTag.discussion_id).in_(list(orders)))
             .order_by(col(DiscussionTag.position))
         )
     ).all():
         labels.setdefault((discussion_id, slug, kind), {})[label_language] = label
     tags: dict[int, list[TagChoice]] = defaultdict(list)
     for (discussion_id, slug, kind), texts in labels.items():
-        tags[discussion_id].append(TagChoice(slug, kind, pick(texts, language, ["en"])[0]))
+        label = localize(texts, orders[discussion_id]).text
+        tags[discussion_id].append(TagChoice(slug, kind, label))
     return {key: tuple(value) for key, value in tags.items()}
 
 
 def _item(row: Any, context: dict[str, Any]) -> QueueItem:
-    post, slug, number, author = row
+    post, discussion, number, author = row
     parent = context["parents"].get(post.parent_id)
     approved, rejected = context["counts"].get(post.author_id, (0, 0))
     texts = context["texts"].get(post.question_id, {})
     return QueueItem(
         post_id=post.id,
         discussion_id=post.discussion_id,
-        discussion_slug=slug,
+        discussion_slug=discussion.slug,
         question_number=number,
-        question_text=pick(texts, context["language"], ["en"])[0] if texts else "",
+        question_text=localize(texts, context["orders"][post.discussion_id]).text,
         parent_author=parent[0] if parent else None,
         parent_html=parent[1] if parent else None,
         author_id=author.id,

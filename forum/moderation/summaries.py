@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -15,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.contributions.posting import clean_source
+from forum.core.content import bump_content_version
 from forum.core.errors import N_, Invalid, NotFound
 from forum.core.permissions import check_moderates
-from forum.core.text import render_markdown
-from forum.discussions.pages import bump_content_version, pick
+from forum.core.text import MULTILINE, render_markdown, unshowable
 from forum.models import Discussion, QuestionSet, User, WeeklySummary
-from forum.moderation.people import current_moderator, moderated_discussions
+from forum.moderation.actions import current_moderator, moderated_discussions
 
 MAX_SUMMARY_CHARS = 20_000
 
@@ -28,15 +26,13 @@ SUMMARY_LANGUAGE = N_("Choose a language from the list.")
 SUMMARY_TOO_LONG = N_("This summary is too long: at most %(limit)s characters.")
 SUMMARY_UNSHOWABLE = N_("This contains characters that cannot be shown.")
 
-_ALLOWED_CONTROLS = frozenset("\n\t")
-
 
 def _clean_summary(source: str) -> str:
     """Return the summary as stored ("" to delete it); raise Invalid (field "source")."""
     text = clean_source(source)
     if not text.strip():
         return ""
-    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in _ALLOWED_CONTROLS for ch in text):
+    if unshowable(text, allow=MULTILINE):
         raise Invalid(SUMMARY_UNSHOWABLE, field="source")
     if len(text) > MAX_SUMMARY_CHARS:
         raise Invalid(SUMMARY_TOO_LONG, field="source", limit=MAX_SUMMARY_CHARS)
@@ -152,12 +148,3 @@ async def summaries_for(
     for row in rows:
         grouped[row.question_set_id][row.language] = row
     return dict(grouped)
-
-
-def pick_summary(
-    by_language: dict[str, WeeklySummary], language: str, fallbacks: Sequence[str]
-) -> WeeklySummary | None:
-    """Choose the summary in `language`, else in the first fallback that has one; None if none."""
-    if not by_language:
-        return None
-    return pick(by_language, language, fallbacks)[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
@@ -13,7 +13,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from forum.discussions.pages import pick
+from forum.core.localize import fallback_order, localize, pick
 from forum.models import (
     Discussion,
     DiscussionTranslation,
@@ -115,14 +115,6 @@ def excerpt(html: str, limit: int = EXCERPT_CHARS) -> str:
     if space > limit * 2 // 3:
         cut = cut[:space]
     return cut.rstrip(" ,;:.-–—") + "…"
-
-
-def localize(texts: dict[str, str], language: str, languages: Sequence[str]) -> str:
-    """Choose the text in `language`, else English, else the discussion's languages in order."""
-    if not texts:
-        return ""
-    text, _actual = pick(texts, language, ["en", *languages])
-    return text
 
 
 async def load_discussions(
@@ -242,10 +234,11 @@ def _links(base_url: str, language: str, slug: str) -> str:
 
 def discussion_context(info: DiscussionInfo, language: str, base_url: str) -> dict[str, Any]:
     """Describe a discussion for a reader of `language`."""
+    order = fallback_order(language, info.languages)
     return {
         "discussion": {
-            "title": localize(info.titles, language, info.languages),
-            "summary": localize(info.summaries, language, info.languages),
+            "title": localize(info.titles, order).text,
+            "summary": localize(info.summaries, order).text,
             "opens_at": info.opens_at,
             "closes_at": info.closes_at,
             "timezone": info.timezone,
@@ -259,16 +252,17 @@ def set_context(
 ) -> dict[str, Any]:
     """Describe a newly opened question set, its questions linked, for a reader."""
     url = _links(base_url, language, info.slug)
+    order = fallback_order(language, info.languages)
     return discussion_context(info, language, base_url) | {
         "week": {
             "number": week.position,
-            "title": localize(week.titles, language, info.languages),
+            "title": localize(week.titles, order).text,
             "closes_at": week.closes_at,
         },
         "questions": [
             {
                 "number": q.number,
-                "text": localize(q.texts, language, info.languages),
+                "text": localize(q.texts, order).text,
                 "url": f"{url}/questions/{q.number}",
             }
             for q in week.questions
@@ -285,10 +279,6 @@ def digest_context(
 ) -> dict[str, Any]:
     """Describe a digest for a reader: the summary first, then posts grouped by question."""
     url = _links(base_url, language, info.slug)
-    summary = None
-    if material.summaries:
-        chosen, actual = pick(material.summaries, language, ["en", *info.languages])
-        summary = {"html": Markup(chosen.html), "text": chosen.source, "language": actual}
     groups: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for post in material.posts:
         groups[post.question_id].append(
@@ -312,10 +302,21 @@ def digest_context(
     return discussion_context(info, language, base_url) | {
         "period_start": period[0],
         "period_end": period[1],
-        "summary": summary,
+        "summary": _summary(material, language, info),
         "sections": sections,
         "post_count": len(material.posts),
     }
+
+
+def _summary(
+    material: DigestMaterial, language: str, info: DiscussionInfo
+) -> dict[str, Any] | None:
+    """Show the week's summary in the reader's best language, if the moderators wrote one."""
+    found = pick(material.summaries, fallback_order(language, info.languages))
+    if found is None:
+        return None
+    chosen, actual = found
+    return {"html": Markup(chosen.html), "text": chosen.source, "language": actual}
 
 
 def _question_section(
@@ -323,6 +324,6 @@ def _question_section(
 ) -> dict[str, Any]:
     return {
         "number": question.number,
-        "text": localize(question.texts, language, info.languages),
+        "text": localize(question.texts, fallback_order(language, info.languages)).text,
         "url": f"{url}/questions/{question.number}",
     }

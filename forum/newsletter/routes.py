@@ -9,11 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from forum.accounts.accounts import RateLimited
-from forum.accounts.profiles import FormInvalid
-from forum.core.errors import Conflict, Invalid
+from forum.core.errors import Conflict, FormInvalid, Invalid
 from forum.core.i18n import I18n
-from forum.discussions.pages import list_discussions
+from forum.core.ratelimit import RateLimited
+from forum.discussions.listing import list_discussions
 from forum.newsletter import subscriptions as newsletter
 from forum.web.forms import FormState, failed_form, see_other
 from forum.web.request import (

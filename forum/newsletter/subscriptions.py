@@ -14,7 +14,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from forum.accounts.accounts import RateLimited
 from forum.accounts.profiles import normalise_email
 from forum.core import ratelimit
 from forum.core.errors import N_, Conflict, Invalid, NotFound
@@ -227,9 +226,8 @@ async def subscribe(
     The answer is the same either way, so that nobody learns which addresses subscribed; an
     already confirmed subscription keeps its choices until its owner changes them.
     """
-    decision = await _hit(session, f"newsletter:ip:{ip}", SUBSCRIBE_LIMIT, now)
-    if not decision.allowed:
-        raise RateLimited(decision.retry_after)
+    limit, window = SUBSCRIBE_LIMIT
+    await ratelimit.enforce(session, key=f"newsletter:ip:{ip}", limit=limit, window=window, now=now)
     address = _valid_email(email)
     _check_language(language, languages)
     chosen = await _valid_discussions(session, discussion_ids)

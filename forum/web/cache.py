@@ -9,7 +9,7 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from forum.discussions.pages import discussion_version
+from forum.core.content import discussion_version
 from forum.web.request import database, now, viewer
 
 CacheKey = tuple[str, str, int, str]

@@ -10,9 +10,10 @@ from babel import Locale
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from forum.accounts.accounts import RateLimited
-from forum.accounts.profiles import FormInvalid, country_codes
+from forum.accounts.profiles import country_codes
+from forum.core.errors import FormInvalid
 from forum.core.i18n import I18n
+from forum.core.ratelimit import RateLimited
 from forum.models.types import StakeholderGroup
 
 

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-from forum.accounts.profiles import FormInvalid
 from forum.contributions.posting import (
     MAX_DEPTH,
     Draft,
@@ -23,7 +22,7 @@ from forum.contributions.posting import (
     revisions,
 )
 from forum.core.clock import FixedClock
-from forum.core.errors import DomainError, NotFound, PermissionDenied
+from forum.core.errors import DomainError, FormInvalid, NotFound, PermissionDenied
 from forum.db import Database
 from forum.models import Discussion, Post, PostRevision, User
 from forum.models.types import PostStatus, Role, UserState

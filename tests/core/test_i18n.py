@@ -13,7 +13,8 @@ import pytest
 from babel.messages.pofile import read_po
 from jinja2 import Environment
 
-from forum.core.i18n import LOCALE_DIR, load_catalogs, negotiate_language
+from forum.core.i18n import LOCALE_DIR, build_templates, load_catalogs, negotiate_language
+from forum.models import User
 from tests.paths import ROOT
 
 TEMPLATES = ROOT / "templates"
@@ -138,3 +139,16 @@ def test_language_names() -> None:
     catalogs = load_catalogs(("en", "es", "fr"))
     assert catalogs["fr"].language_name("es") == "español"
     assert catalogs["es"].language_label("en") == "inglés"
+
+
+def test_templates_show_staff_links_to_moderators_only() -> None:
+    env = build_templates(TEMPLATES)
+    page = env.from_string("{% if is_staff(user) %}Moderation{% else %}-{% endif %}")
+    people = {
+        role: User(email=f"{role}@example.org", display_name=role, role=role)
+        for role in ("contributor", "moderator", "admin")
+    }
+    assert page.render(user=None) == "-"
+    assert page.render(user=people["contributor"]) == "-"
+    assert page.render(user=people["moderator"]) == "Moderation"
+    assert page.render(user=people["admin"]) == "Moderation"

@@ -14,6 +14,7 @@ from forum.core.permissions import (
     check_can_contribute,
     check_moderator,
     check_signed_in,
+    is_staff,
 )
 from forum.models import User
 from forum.models.types import Role, UserState
@@ -94,3 +95,22 @@ def test_roles(role: str, state: str, moderate: bool, administer: bool) -> None:
         else:
             with pytest.raises(PermissionDenied):
                 check(user)
+
+
+@pytest.mark.parametrize(
+    ("role", "state", "staff"),
+    [
+        ("contributor", "active", False),
+        ("moderator", "active", True),
+        ("moderator", "suspended", True),
+        ("admin", "active", True),
+        ("moderator", "banned", False),
+        ("admin", "banned", False),
+    ],
+)
+def test_is_staff_says_who_moderates_or_administers(role: str, state: str, staff: bool) -> None:
+    assert is_staff(person(role=role, state=state)) is staff
+
+
+def test_is_staff_of_nobody_is_false() -> None:
+    assert is_staff(None) is False

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.core.clock import FixedClock
-from forum.core.ratelimit import RateDecision, hit, peek, prune, reset
+from forum.core.ratelimit import RateDecision, RateLimited, enforce, hit, peek, prune, reset
 from forum.db import Database
 from forum.models import RateLimitCounter
 
@@ -42,6 +42,20 @@ async def test_limit_then_refusal(db: Database, clock: FixedClock) -> None:
     assert refused.count == LIMIT + 1
     assert 1 <= refused.retry_after <= 600
     assert refused.retry_after == 600 - 5 * LIMIT
+
+
+async def test_enforce_over_the_limit_raises_rate_limited_with_the_wait(
+    db: Database, clock: FixedClock
+) -> None:
+    for _ in range(LIMIT):
+        async with db.transaction() as session:
+            await enforce(session, key=KEY, limit=LIMIT, window=WINDOW, now=clock.now())
+    clock.advance(timedelta(seconds=30))
+    with pytest.raises(RateLimited) as refused:
+        async with db.transaction() as session:
+            await enforce(session, key=KEY, limit=LIMIT, window=WINDOW, now=clock.now())
+    assert refused.value.retry_after == 600 - 30
+    assert refused.value.message == "Too many attempts. Please wait a few minutes and try again."
 
 
 async def test_retry_after_is_at_least_one_second(db: Database, clock: FixedClock) -> None:

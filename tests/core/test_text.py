@@ -1,11 +1,20 @@
-"""The one Markdown renderer: allowed markup only, safe links, every hostile input."""
+"""The unshowable-character test, and the one Markdown renderer: allowed markup only, safe
+links, every hostile input."""
 
 from __future__ import annotations
 
 import html5lib
 import pytest
 
-from forum.core.text import ALLOWED_PROTOCOLS, ALLOWED_TAGS, LINK_REL, clean_html, render_markdown
+from forum.core.text import (
+    ALLOWED_PROTOCOLS,
+    ALLOWED_TAGS,
+    LINK_REL,
+    MULTILINE,
+    clean_html,
+    render_markdown,
+    unshowable,
+)
 from tests.conftest import IN_CI
 from tests.paths import CORPORA
 
@@ -71,3 +80,38 @@ def test_every_corpus_line_comes_out_safe(corpus: str) -> None:
         html = render_markdown(line)
         _check_safe(html)
         assert clean_html(html) == html, line  # what is stored is already clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hola\x00 aprendices",  # NUL
+        "Bonjour\x1b[31m rouge",  # a terminal escape
+        "bell\x07",
+        "next line\x85here",  # C1 control
+        "half a pair \ud83d",  # a lone surrogate
+    ],
+)
+def test_unshowable_finds_controls_and_surrogates(text: str) -> None:
+    assert unshowable(text)
+    assert unshowable(text, allow=MULTILINE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "María Ñúñez, Formation & Emploi",
+        "👩\u200d💻 a technologist, 👨\u200d👩\u200d👧 a family",  # zero-width joiners
+        "\u200fשלום\u200e and RTL marks",
+        "日本語のテキスト",
+    ],
+)
+def test_unshowable_keeps_what_people_write(text: str) -> None:
+    assert not unshowable(text)
+
+
+def test_unshowable_allows_only_the_controls_the_field_allows() -> None:
+    assert unshowable("line one\nline two")  # a one-line field refuses a line break
+    assert not unshowable("line one\nline two", allow="\n")
+    assert unshowable("col\tumn", allow="\n")  # a note allows line breaks only
+    assert not unshowable("para\r\n\n\tcode", allow=MULTILINE)

@@ -30,21 +30,18 @@ from forum.models import (
     UserSession,
 )
 from forum.models.types import ModerationVerb, PostStatus, Role, UserState
+from forum.moderation.actions import moderated_discussions
+from forum.moderation.people import ban_user, reinstate_user, set_trusted, suspend_user
 from forum.moderation.posts import (
     ALREADY_QUOTED,
     NOT_QUOTED,
     STATUS_CONFLICTS,
     approve_post,
-    ban_user,
     hide_post,
     mark_key_quote,
-    moderated_discussions,
-    reinstate_user,
     reject_post,
     restore_post,
     set_post_tags,
-    set_trusted,
-    suspend_user,
 )
 from tests.conftest import NOW
 from tests.factories import LANGUAGES, add_discussion, discussion_data, three

@@ -96,3 +96,30 @@ async def test_queue_costs_the_same_statements_for_any_size(db: Database) -> Non
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     assert sizes[0] == sizes[1] <= 8
+
+
+async def test_queue_falls_back_to_the_discussions_own_language_before_english(
+    db: Database,
+) -> None:
+    data = discussion_data(
+        slug="spanish-first", start=NOW - timedelta(days=1), languages=("es", "en")
+    )
+    async with db.transaction() as session:
+        await add_discussion(session, data, now=NOW)
+    author = await make_user(db)
+    async with db.transaction() as session:
+        await create_post(
+            session,
+            author=author,
+            discussion_slug="spanish-first",
+            question_number=2,
+            parent_id=None,
+            draft=Draft(*TEXTS[0], "by_name"),
+            limits=PostLimits(),
+            now=NOW,
+        )
+    async with db.session() as session:
+        page = await moderation_queue(session, queue=QueueFilter(None), language="fr")
+    item = page.items[0]
+    assert item.question_text.startswith("Pregunta 2")
+    assert [t.label for t in item.tags] == ["Acceso a la formación", "Aprendizaje"]

@@ -20,7 +20,6 @@ from forum.moderation.summaries import (
     SUMMARY_LANGUAGE,
     SUMMARY_TOO_LONG,
     SUMMARY_UNSHOWABLE,
-    pick_summary,
     save_summary,
     summaries_for,
 )
@@ -280,19 +279,3 @@ async def test_summaries_for_groups_by_week_and_language_in_one_query(
     assert set(grouped) == {first, second}
     assert {language: s.source for language, s in grouped[first].items()} == {"es": ES, "fr": FR}
     assert {language: s.source for language, s in grouped[second].items()} == {"en": EN}
-
-
-def summary(language: str, source: str) -> WeeklySummary:
-    return WeeklySummary(
-        question_set_id=1, language=language, source=source, html=source, updated_at=NOW
-    )
-
-
-def test_pick_summary_falls_back_in_order() -> None:
-    es, fr = summary("es", ES), summary("fr", FR)
-    by_language = {"fr": fr, "es": es}
-
-    assert pick_summary(by_language, "fr", ["en", "es"]) is fr
-    assert pick_summary(by_language, "en", ["en", "es", "fr"]) is es
-    assert pick_summary(by_language, "en", ["fr", "es"]) is fr
-    assert pick_summary({}, "en", ["en", "es", "fr"]) is None

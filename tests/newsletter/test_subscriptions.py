@@ -13,10 +13,10 @@ from sqlalchemy import event
 from sqlmodel import col, select
 
 import forum.app
-from forum.accounts.accounts import RateLimited
 from forum.core.clock import FixedClock
 from forum.core.errors import Conflict, Invalid, NotFound
 from forum.core.i18n import build_templates, load_catalogs
+from forum.core.ratelimit import RateLimited
 from forum.db import Database
 from forum.mail.backends import build_email
 from forum.mail.compose import Postman

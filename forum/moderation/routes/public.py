@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from forum.core.permissions import check_signed_in
 from forum.moderation import flags as reports
-from forum.moderation import records
+from forum.moderation import transparency as figures
 from forum.web.forms import see_other
 from forum.web.request import database, now, page_i18n, render, settings_of, url, viewer
 
@@ -37,7 +37,7 @@ async def report(request: Request) -> Response:
 async def transparency(request: Request) -> Response:
     i18n = page_i18n(request)
     async with database(request).session() as session:
-        totals = await records.transparency(session, discussion_slug=request.path_params["slug"])
+        totals = await figures.transparency(session, discussion_slug=request.path_params["slug"])
     return render(
         request,
         "discussions/transparency.html",

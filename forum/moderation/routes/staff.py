@@ -10,16 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from forum.accounts.profiles import FormInvalid
 from forum.contributions.reading import discussion_view
-from forum.core.errors import N_, Invalid, NotFound
+from forum.core.errors import N_, FormInvalid, Invalid, NotFound
 from forum.core.i18n import I18n
 from forum.core.permissions import check_moderator
 from forum.models import User
 from forum.models.types import Role
 from forum.moderation import flags as reports
+from forum.moderation import people
 from forum.moderation import posts as moderation
-from forum.moderation import records
+from forum.moderation.actions import moderated_discussions
+from forum.moderation.log import moderation_log
 from forum.moderation.queue import QueueFilter, moderation_queue
 from forum.moderation.summaries import save_summary, summaries_for
 from forum.web.forms import FormState, read_form, see_other
@@ -48,7 +49,7 @@ async def _scope(request: Request) -> tuple[User, set[int], set[int] | None]:
     user = check_moderator(viewer(request))
     assert user.id is not None
     async with database(request).session() as session:
-        moderated = await moderation.moderated_discussions(session, user_id=user.id)
+        moderated = await moderated_discussions(session, user_id=user.id)
     return user, moderated, None if user.role == Role.ADMIN else moderated
 
 
@@ -185,11 +186,11 @@ async def person(request: Request) -> Response:
     async def verb(session: AsyncSession, user: User, user_id: int, f: dict[str, Any]) -> object:
         do = f.get("do", "")
         if do in ("trust", "distrust"):
-            return await moderation.set_trusted(
+            return await people.set_trusted(
                 session, actor=user, user_id=user_id, trusted=do == "trust", now=now(request)
             )
         if do == "suspend":
-            return await moderation.suspend_user(
+            return await people.suspend_user(
                 session,
                 actor=user,
                 user_id=user_id,
@@ -198,11 +199,11 @@ async def person(request: Request) -> Response:
                 now=now(request),
             )
         if do == "ban":
-            return await moderation.ban_user(
+            return await people.ban_user(
                 session, actor=user, user_id=user_id, note=f.get("note", ""), now=now(request)
             )
         if do == "reinstate":
-            return await moderation.reinstate_user(
+            return await people.reinstate_user(
                 session, actor=user, user_id=user_id, now=now(request)
             )
         raise Invalid(N_("Choose what to do."), field="do")
@@ -248,7 +249,7 @@ async def log(request: Request) -> Response:
     _user, _moderated, scope = await _scope(request)
     query = request.query_params
     async with database(request).session() as session:
-        entries, total = await records.moderation_log(
+        entries, total = await moderation_log(
             session,
             discussion_ids=scope,
             action=query.get("action") or None,

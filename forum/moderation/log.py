@@ -1,4 +1,4 @@
-"""Public and moderators' records: the moderation log and a discussion's transparency figures."""
+"""The moderation log: who did what, where and to whom, newest first, a page at a time."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from forum.core.errors import NotFound
-from forum.models import Discussion, ModerationAction, Post, Report, User
-from forum.models.types import PostStatus
+from forum.models import Discussion, ModerationAction, User
 
 _Actor = aliased(User, name="actor")
 _Subject = aliased(User, name="subject")
@@ -50,20 +48,6 @@ class LogEntry:
     subject_name: str | None  # the person acted upon, if any
     section: str
     note: str
-
-
-@dataclass(frozen=True, slots=True)
-class Transparency:
-    received: int  # every post ever sent to the discussion, whatever became of it
-    approved: int
-    pending: int
-    rejected_by_section: list[tuple[str, int]]  # by guidelines section ("" if none was cited)
-    hidden: int
-    reports_received: int
-
-    @property
-    def rejected(self) -> int:
-        return sum(count for _, count in self.rejected_by_section)
 
 
 def _log_filters(
@@ -123,37 +107,3 @@ async def moderation_log(
         .offset((page - 1) * per_page)
     )
     return [_entry(row) for row in rows.all()], total
-
-
-async def transparency(session: AsyncSession, *, discussion_slug: str) -> Transparency:
-    """Count what became of the posts sent to a discussion, and the reports readers made."""
-    discussion_id = await session.scalar(
-        select(col(Discussion.id)).where(col(Discussion.slug) == discussion_slug)
-    )
-    if discussion_id is None:
-        raise NotFound(discussion_slug)
-    rows = await session.execute(
-        select(col(Post.status), col(Post.rejection_section), func.count())
-        .where(col(Post.discussion_id) == discussion_id)
-        .group_by(col(Post.status), col(Post.rejection_section))
-    )
-    by_status: dict[str, int] = {}
-    rejected: list[tuple[str, int]] = []
-    for status, section, count in rows.all():
-        by_status[status] = by_status.get(status, 0) + int(count)
-        if status == PostStatus.REJECTED.value:
-            rejected.append((section, int(count)))
-    reports = await session.scalar(
-        select(func.count())
-        .select_from(Report)
-        .join(Post, col(Post.id) == col(Report.post_id))
-        .where(col(Post.discussion_id) == discussion_id)
-    )
-    return Transparency(
-        received=sum(by_status.values()),
-        approved=by_status.get(PostStatus.APPROVED.value, 0),
-        pending=by_status.get(PostStatus.PENDING.value, 0),
-        rejected_by_section=sorted(rejected),
-        hidden=by_status.get(PostStatus.HIDDEN.value, 0),
-        reports_received=int(reports or 0),
-    )

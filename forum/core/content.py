@@ -1,0 +1,29 @@
+"""The content version of a discussion: what page caches compare to know a page is stale."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from forum.models import Discussion
+
+
+async def discussion_version(session: AsyncSession, *, slug: str) -> int | None:
+    """Return the version of what readers see of a discussion (None for an unknown slug)."""
+    version = await session.scalar(
+        select(col(Discussion.content_version)).where(Discussion.slug == slug)
+    )
+    return None if version is None else int(version)
+
+
+async def bump_content_version(session: AsyncSession, *, discussion_id: int) -> None:
+    """Tell page caches that readers would see the discussion differently now.
+
+    Counted in SQL in the caller's transaction, so concurrent changes all count.
+    """
+    await session.execute(
+        update(Discussion)
+        .where(col(Discussion.id) == discussion_id)
+        .values(content_version=col(Discussion.content_version) + 1)
+    )
