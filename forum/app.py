@@ -33,7 +33,7 @@ from forum.settings import Settings
 from forum.web import errors, front
 from forum.web.cache import PageCache
 from forum.web.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
-from forum.web.urls import LanguageMount
+from forum.web.urls import LanguageMount, mail_links
 from forum.web.viewer import ViewerMiddleware
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,6 +123,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         catalogs=app.state.catalogs,
         base_url=settings.base_url,
         default_language=settings.default_language,
+        links=mail_links(app.router, settings.base_url),
     )
     app.state.static_version = _static_version()
     return app

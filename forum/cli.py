@@ -15,7 +15,6 @@ from forum.core.errors import FormInvalid, ImportRefused
 from forum.db import Database
 from forum.discussions.demo import demo_specs, load_demo_discussion
 from forum.discussions.importing import import_discussion, read_discussion_file
-from forum.mail.compose import Postman
 from forum.mail.worker import run_worker
 from forum.newsletter.due import DueReport, queue_due
 from forum.settings import Settings, SettingsError
@@ -100,20 +99,14 @@ def _progress_bar(done: int, total: int) -> None:
 
 
 async def _newsletter_send_due(settings: Settings) -> DueReport:
-    from forum.app import TEMPLATES
-    from forum.core.i18n import build_templates, load_catalogs
+    from forum.app import create_app
 
+    app = create_app(settings)  # the mails link to the app's named pages
     db = Database(settings.database_url)
     try:
-        postman = Postman(
-            templates=build_templates(TEMPLATES),
-            catalogs=load_catalogs(settings.languages),
-            base_url=settings.base_url,
-            default_language=settings.default_language,
-        )
         return await queue_due(
             db,
-            postman=postman,
+            postman=app.state.postman,
             secret=settings.secret_key,
             now=SystemClock().now(),
             progress=_progress_bar,

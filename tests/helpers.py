@@ -12,14 +12,17 @@ import httpx
 from sqlalchemy import event
 from sqlmodel import col, select
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
 from forum.accounts.passwords import hash_password
 from forum.accounts.sessions import SessionPolicy, start_session
+from forum.core.links import Links
 from forum.db import Database
 from forum.models import OutboxMessage, User
 from forum.models.types import Role, UserState
+from forum.settings import SUPPORTED_LANGUAGES
+from forum.web.urls import LanguageMount, mail_links
 from tests.conftest import NOW, StatementCounter
 
 PASSWORD = "a quiet lake at dawn"
@@ -146,3 +149,11 @@ def counting(db: Database) -> Iterator[StatementCounter]:
 
 def selects(counter: StatementCounter) -> int:
     return sum(sql.lstrip().startswith("SELECT") for sql in counter.statements)
+
+
+def site_links(base_url: str) -> Links:
+    """The app's own absolute link builder for mail, on its real route table."""
+    from forum.app import localised_routes
+
+    router = Router([LanguageMount(SUPPORTED_LANGUAGES, localised_routes())])
+    return mail_links(router, base_url)

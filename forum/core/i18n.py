@@ -25,7 +25,7 @@ from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup
 
-from forum.core.permissions import is_staff
+from forum.core.permissions import is_admin, is_staff
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
@@ -206,4 +206,5 @@ def build_templates(directory: Path) -> Environment:
     env.filters["filesize"] = pass_context(_filesize)
     env.globals["Markup"] = Markup
     env.globals["is_staff"] = is_staff
+    env.globals["is_admin"] = is_admin
     return env

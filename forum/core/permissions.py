@@ -64,10 +64,15 @@ def check_moderator(user: User | None) -> User:
     return user
 
 
+def is_admin(user: User | None) -> bool:
+    """Say whether `user` is an admin (a banned account is not)."""
+    return user is not None and user.role == Role.ADMIN and user.state != UserState.BANNED
+
+
 def check_admin(user: User | None) -> User:
     """Return the user if they are an admin."""
     user = check_signed_in(user)
-    if user.state == UserState.BANNED or user.role != Role.ADMIN:
+    if not is_admin(user):
         raise PermissionDenied()
     return user
 

@@ -11,6 +11,7 @@ from jinja2 import Environment
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.core.i18n import I18n
+from forum.core.links import Links, UrlFor
 from forum.mail.outbox import header_text, queue_message
 
 
@@ -64,6 +65,11 @@ class Postman:
     catalogs: dict[str, I18n]
     base_url: str
     default_language: str
+    links: Links
+
+    def url(self, language: str) -> UrlFor:
+        """Return the builder of absolute links in `language` (or the default language)."""
+        return self.links(self.language_for(language))
 
     def language_for(self, language: str) -> str:
         """Return `language` if mail can be written in it, else the default language."""
@@ -92,7 +98,7 @@ class Postman:
             self.templates,
             self.catalogs[language],
             template,
-            {**context, "base_url": self.base_url, "lang": language},
+            {**context, "base_url": self.base_url, "url": self.url(language), "lang": language},
         )
         queued = await queue_message(
             session,

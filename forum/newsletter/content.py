@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from forum.core.links import UrlFor
 from forum.core.localize import fallback_order, localize, pick
 from forum.models import (
     Discussion,
@@ -228,11 +229,7 @@ async def _week_summaries(
     return {row.language: row for row in rows}
 
 
-def _links(base_url: str, language: str, slug: str) -> str:
-    return f"{base_url}/{language}/discussions/{slug}"
-
-
-def discussion_context(info: DiscussionInfo, language: str, base_url: str) -> dict[str, Any]:
+def discussion_context(info: DiscussionInfo, language: str, url: UrlFor) -> dict[str, Any]:
     """Describe a discussion for a reader of `language`."""
     order = fallback_order(language, info.languages)
     return {
@@ -242,18 +239,15 @@ def discussion_context(info: DiscussionInfo, language: str, base_url: str) -> di
             "opens_at": info.opens_at,
             "closes_at": info.closes_at,
             "timezone": info.timezone,
-            "url": _links(base_url, language, info.slug),
+            "url": url("discussion", slug=info.slug),
         }
     }
 
 
-def set_context(
-    info: DiscussionInfo, week: SetInfo, language: str, base_url: str
-) -> dict[str, Any]:
+def set_context(info: DiscussionInfo, week: SetInfo, language: str, url: UrlFor) -> dict[str, Any]:
     """Describe a newly opened question set, its questions linked, for a reader."""
-    url = _links(base_url, language, info.slug)
     order = fallback_order(language, info.languages)
-    return discussion_context(info, language, base_url) | {
+    return discussion_context(info, language, url) | {
         "week": {
             "number": week.position,
             "title": localize(week.titles, order).text,
@@ -263,7 +257,7 @@ def set_context(
             {
                 "number": q.number,
                 "text": localize(q.texts, order).text,
-                "url": f"{url}/questions/{q.number}",
+                "url": url("question", slug=info.slug, number=q.number),
             }
             for q in week.questions
         ],
@@ -275,10 +269,10 @@ def digest_context(
     material: DigestMaterial,
     period: tuple[datetime, datetime],
     language: str,
-    base_url: str,
+    url: UrlFor,
 ) -> dict[str, Any]:
     """Describe a digest for a reader: the summary first, then posts grouped by question."""
-    url = _links(base_url, language, info.slug)
+    discussion_url = url("discussion", slug=info.slug)
     groups: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for post in material.posts:
         groups[post.question_id].append(
@@ -287,7 +281,7 @@ def digest_context(
                 "excerpt": post.excerpt,
                 "language": post.language,
                 "foreign": post.language != language,
-                "url": f"{url}/posts/{post.id}",
+                "url": url("post", slug=info.slug, id=post.id),
             }
         )
     ordered = sorted(
@@ -298,8 +292,8 @@ def digest_context(
         for key in ordered
     ]
     if None in groups:
-        sections.append({"number": None, "text": "", "url": url, "posts": groups[None]})
-    return discussion_context(info, language, base_url) | {
+        sections.append({"number": None, "text": "", "url": discussion_url, "posts": groups[None]})
+    return discussion_context(info, language, url) | {
         "period_start": period[0],
         "period_end": period[1],
         "summary": _summary(material, language, info),
@@ -320,10 +314,10 @@ def _summary(
 
 
 def _question_section(
-    question: QuestionInfo, language: str, info: DiscussionInfo, url: str
+    question: QuestionInfo, language: str, info: DiscussionInfo, url: UrlFor
 ) -> dict[str, Any]:
     return {
         "number": question.number,
         "text": localize(question.texts, fallback_order(language, info.languages)).text,
-        "url": f"{url}/questions/{question.number}",
+        "url": url("question", slug=info.slug, number=question.number),
     }

@@ -84,10 +84,6 @@ class _Mailing:
     secret: str
     now: datetime
 
-    @property
-    def base_url(self) -> str:
-        return self.postman.base_url.rstrip("/")
-
     async def queue(
         self,
         session: AsyncSession,
@@ -103,7 +99,8 @@ class _Mailing:
         assert subscriber.id is not None
         language = self.postman.language_for(subscriber.language)
         token = manage_token(self.secret, subscriber.id)
-        manage_url = f"{self.base_url}/{language}/newsletter/manage/{token}"
+        url = self.postman.url(language)
+        manage_url = url("newsletter_manage", token=token)
         try:
             return await self.postman.post(
                 session,
@@ -113,7 +110,7 @@ class _Mailing:
                 template=template,
                 context=context_for(language) | {"manage_url": manage_url},
                 now=self.now,
-                headers=list_headers(self.base_url, language, token),
+                headers=list_headers(url, token),
                 dedupe_key=dedupe_key,
             )
         except BadAddress:  # found before any SQL runs: the transaction goes on
@@ -232,7 +229,7 @@ async def _announce_set(
             mailing,
             readers,
             "set_open",
-            lambda language: set_context(info, week, language, mailing.base_url),
+            lambda language: set_context(info, week, language, mailing.postman.url(language)),
             f"set-open:{week.id}",
         )
 
@@ -248,7 +245,7 @@ async def _announce_discussion(
             mailing,
             readers,
             "discussion_open",
-            lambda language: discussion_context(info, language, mailing.base_url),
+            lambda language: discussion_context(info, language, mailing.postman.url(language)),
             f"discussion-open:{discussion_id}",
         )
 
@@ -290,7 +287,9 @@ async def _send_digest(
             mailing,
             readers,
             "digest",
-            lambda language: digest_context(info, material, period, language, mailing.base_url),
+            lambda language: digest_context(
+                info, material, period, language, mailing.postman.url(language)
+            ),
             f"digest:{run_id}",
         )
 

@@ -78,7 +78,6 @@ async def subscribe(request: Request) -> Response:
                 ip=client_ip(request),
                 postman=postman(request),
                 secret=settings.secret_key,
-                base_url=settings.base_url,
                 now=now(request),
             )
     except Invalid as error:

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from forum.accounts.profiles import normalise_email
 from forum.core import ratelimit
 from forum.core.errors import N_, Conflict, Invalid, NotFound
+from forum.core.links import UrlFor
 from forum.mail.compose import Postman
 from forum.mail.outbox import clean_address
 from forum.models import Discussion, SubscribedDiscussion, Subscriber
@@ -50,16 +51,12 @@ def manage_token(secret: str, subscriber_id: int) -> str:
     return URLSafeSerializer(secret, salt=MANAGE_SALT).dumps(subscriber_id)
 
 
-def list_headers(base_url: str, language: str, token: str) -> dict[str, str]:
+def list_headers(url: UrlFor, token: str) -> dict[str, str]:
     """Return the RFC 8058 one-click unsubscribe headers for a mail to the holder of `token`."""
-    if not base_url.startswith(("https://", "http://")):
-        raise ValueError(f"{base_url!r} is not an http(s) address")
-    link = _link(base_url, language, "unsubscribe", token)
+    link = url("newsletter_unsubscribe", token=token)
+    if not link.startswith(("https://", "http://")):
+        raise ValueError(f"{link!r} is not an http(s) address")
     return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-
-
-def _link(base_url: str, language: str, action: str, token: str) -> str:
-    return f"{base_url.rstrip('/')}/{language}/newsletter/{action}/{token}"
 
 
 def _loads(secret: str, salt: str, token: str) -> Any:
@@ -218,7 +215,6 @@ async def subscribe(
     ip: str,
     postman: Postman,
     secret: str,
-    base_url: str,
     now: datetime,
 ) -> None:
     """Ask an address to confirm a subscription, or remind it that it is already subscribed.
@@ -236,7 +232,9 @@ async def subscribe(
     if subscriber.status == SubscriberStatus.CONFIRMED:
         context = {
             "already": True,
-            "link": _link(base_url, language, "manage", manage_token(secret, subscriber.id)),
+            "link": postman.url(language)(
+                "newsletter_manage", token=manage_token(secret, subscriber.id)
+            ),
         }
     else:
         subscriber.status = SubscriberStatus.PENDING.value
@@ -244,7 +242,8 @@ async def subscribe(
         subscriber.confirmed_at = subscriber.unsubscribed_at = None
         await _set_choices(session, subscriber, chosen)
         token = confirm_token(secret, subscriber.id, address, now=now)
-        context = {"already": False, "link": _link(base_url, language, "confirm", token)}
+        link = postman.url(language)("newsletter_confirm", token=token)
+        context = {"already": False, "link": link}
     await _mail(session, postman, address, language, context, now)
 
 

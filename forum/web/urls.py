@@ -9,14 +9,14 @@ from typing import Any
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection, Request
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from forum.core.i18n import I18n
+from forum.core.links import Links, UrlFor
 
 # Routes outside the language mount: a link to them never carries a language.
 UNLOCALISED = frozenset({"root", "healthz", "static"})
-UrlFor = Callable[..., str]
 
 
 class IdConvertor(Convertor[int]):
@@ -86,15 +86,18 @@ def url_builder(connection: HTTPConnection) -> UrlFor:
     return url
 
 
-def absolute_builder(router: Any, base_url: str, language: str) -> UrlFor:
-    """Give mails `url(name, **params)`: absolute, in the recipient's language."""
+def mail_links(router: Router, base_url: str) -> Links:
+    """Give mails `url(name, **params)`: absolute links, in the recipient's language."""
 
-    def url(name: str, /, **params: Any) -> str:
-        if name not in UNLOCALISED:
-            params.setdefault("lang", language)
-        return base_url.rstrip("/") + str(router.url_path_for(name, **params))
+    def links(language: str) -> UrlFor:
+        def url(name: str, /, **params: Any) -> str:
+            if name not in UNLOCALISED:
+                params.setdefault("lang", language)
+            return base_url.rstrip("/") + str(router.url_path_for(name, **params))
 
-    return url
+        return url
+
+    return links
 
 
 def _screen(request: Request) -> tuple[str, dict[str, Any], str] | None:

@@ -21,7 +21,7 @@ from forum.models.types import PostStatus, UserState
 from forum.moderation.posts import approve_post
 from tests.conftest import NOW
 from tests.factories import LANGUAGES, add_discussion, discussion_data
-from tests.helpers import make_user, outbox, user_row
+from tests.helpers import make_user, outbox, site_links, user_row
 
 SLUG = "remote-apprenticeships"
 START = NOW - timedelta(days=2)
@@ -46,6 +46,7 @@ def postman() -> Postman:
         catalogs=load_catalogs(LANGUAGES),
         base_url=BASE,
         default_language="en",
+        links=site_links(BASE),
     )
 
 

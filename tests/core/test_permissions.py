@@ -14,6 +14,7 @@ from forum.core.permissions import (
     check_can_contribute,
     check_moderator,
     check_signed_in,
+    is_admin,
     is_staff,
 )
 from forum.models import User
@@ -114,3 +115,17 @@ def test_is_staff_says_who_moderates_or_administers(role: str, state: str, staff
 
 def test_is_staff_of_nobody_is_false() -> None:
     assert is_staff(None) is False
+
+
+@pytest.mark.parametrize(
+    ("role", "state", "admin"),
+    [
+        (Role.ADMIN.value, UserState.ACTIVE.value, True),
+        (Role.ADMIN.value, UserState.BANNED.value, False),
+        (Role.MODERATOR.value, UserState.ACTIVE.value, False),
+        (Role.CONTRIBUTOR.value, UserState.ACTIVE.value, False),
+    ],
+)
+def test_is_admin_says_who_administers(role: str, state: str, admin: bool) -> None:
+    assert is_admin(person(role=role, state=state)) is admin
+    assert is_admin(None) is False

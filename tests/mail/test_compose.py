@@ -21,7 +21,7 @@ from forum.newsletter.due import queue_due
 from forum.settings import Settings
 from tests.conftest import SECRET
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user, outbox
+from tests.helpers import make_user, outbox, site_links
 from tests.paths import TEMPLATES, TEST_TEMPLATES
 from tests.smtp import Inbox
 
@@ -38,7 +38,9 @@ EXAMPLE = {
 @pytest.fixture
 def example_postman() -> Postman:
     """A composer for the test template, offering English and Spanish."""
-    return Postman(build_templates(TEST_TEMPLATES), load_catalogs(["en", "es"]), BASE, "en")
+    return Postman(
+        build_templates(TEST_TEMPLATES), load_catalogs(["en", "es"]), BASE, "en", site_links(BASE)
+    )
 
 
 async def post_example(db: Database, postman: Postman, clock: FixedClock, **fields: Any) -> bool:
@@ -133,7 +135,9 @@ async def test_account_and_newsletter_mail_share_the_composer_and_only_newslette
         return rendered[-1][1]
 
     monkeypatch.setattr(compose, "render_mail", spy)
-    postman = Postman(build_templates(TEMPLATES), load_catalogs(("en", "es", "fr")), BASE, "en")
+    postman = Postman(
+        build_templates(TEMPLATES), load_catalogs(("en", "es", "fr")), BASE, "en", site_links(BASE)
+    )
     await make_user(db, email="maria@example.org", language="es")
     async with db.transaction() as session:
         await add_discussion(session, discussion_data(start=clock.now()), now=clock.now())

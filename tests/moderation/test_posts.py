@@ -45,7 +45,7 @@ from forum.moderation.posts import (
 )
 from tests.conftest import NOW
 from tests.factories import LANGUAGES, add_discussion, discussion_data, three
-from tests.helpers import make_user, outbox, user_row
+from tests.helpers import make_user, outbox, site_links, user_row
 
 SLUG = "remote-apprenticeships"
 OTHER = "green-skills"
@@ -84,6 +84,7 @@ def postman() -> Postman:
         catalogs=load_catalogs(LANGUAGES),
         base_url=BASE,
         default_language="en",
+        links=site_links(BASE),
     )
 
 

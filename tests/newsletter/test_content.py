@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from forum.newsletter.content import DiscussionInfo, QuestionInfo, SetInfo, set_context
 from tests.conftest import NOW
+from tests.helpers import site_links
 
 BASE = "https://forum.example.org"
 
@@ -32,14 +33,14 @@ def week() -> SetInfo:
 
 
 def test_set_context_speaks_the_readers_language_when_it_can() -> None:
-    context = set_context(spanish_first(), week(), "en", BASE)
+    context = set_context(spanish_first(), week(), "en", site_links(BASE)("en"))
     assert context["discussion"]["title"] == "Apprenticeships at a distance"
     assert context["week"]["title"] == "Week 2"
     assert [q["text"] for q in context["questions"]] == ["What worked?"]
 
 
 def test_set_context_falls_back_to_the_discussions_own_language_before_english() -> None:
-    context = set_context(spanish_first(), week(), "fr", BASE)
+    context = set_context(spanish_first(), week(), "fr", site_links(BASE)("fr"))
     assert context["discussion"]["title"] == "Aprendizaje a distancia"
     assert context["discussion"]["summary"] == "Cómo siguió la formación."
     assert context["week"]["title"] == "Semana 2"

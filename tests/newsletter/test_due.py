@@ -37,7 +37,7 @@ from forum.newsletter.subscriptions import manage_token
 from forum.settings import Settings
 from tests.conftest import SECRET, StatementCounter
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user, outbox
+from tests.helpers import make_user, outbox, site_links
 from tests.smtp import free_port, smtp_server
 
 SLUG = "remote-apprenticeships"
@@ -50,7 +50,7 @@ PIERRE = "pierre@example.org"  # French, follows only OTHER
 TEMPLATES_ENV = build_templates(TEMPLATES)
 CATALOGS = load_catalogs(("en", "es", "fr"))
 ES = CATALOGS["es"]
-POSTMAN = Postman(TEMPLATES_ENV, CATALOGS, BASE, default_language="en")
+POSTMAN = Postman(TEMPLATES_ENV, CATALOGS, BASE, default_language="en", links=site_links(BASE))
 
 EN_POST = (
     "Our **small firm** paired each apprentice with a retired technician who phoned twice a "

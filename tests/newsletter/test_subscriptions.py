@@ -27,7 +27,7 @@ from forum.models.types import SubscriberStatus
 from forum.newsletter import subscriptions as newsletter
 from forum.settings import Settings
 from tests.conftest import NOW, SECRET, StatementCounter
-from tests.helpers import link_in, outbox
+from tests.helpers import link_in, outbox, site_links
 from tests.smtp import free_port, smtp_server
 
 BASE = "http://127.0.0.1:8000"
@@ -42,6 +42,7 @@ def postman() -> Postman:
         catalogs=load_catalogs(LANGUAGES),
         base_url=BASE,
         default_language="en",
+        links=site_links(BASE),
     )
 
 
@@ -74,7 +75,6 @@ async def subscribe(db: Database, postman: Postman, clock: FixedClock, **overrid
         "ip": "192.0.2.1",
         "postman": postman,
         "secret": SECRET,
-        "base_url": BASE,
         "now": clock.now(),
     }
     async with db.transaction() as session:
@@ -477,18 +477,18 @@ async def test_unsubscribe_twice_is_fine_and_subscribing_again_asks_again(
 
 
 def test_list_headers_offer_one_click_unsubscribe() -> None:
-    headers = newsletter.list_headers("https://forum.example.org/", "fr", "abc.def")
+    headers = newsletter.list_headers(site_links("https://forum.example.org/")("fr"), "abc.def")
 
     assert headers == {
         "List-Unsubscribe": "<https://forum.example.org/fr/newsletter/unsubscribe/abc.def>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
-    assert newsletter.list_headers(BASE, "es", "t")["List-Unsubscribe"] == (
+    assert newsletter.list_headers(site_links(BASE)("es"), "t")["List-Unsubscribe"] == (
         f"<{BASE}/es/newsletter/unsubscribe/t>"
     )
     for base in ("mailto:list@example.org", "forum.example.org", ""):
         with pytest.raises(ValueError):
-            newsletter.list_headers(base, "en", "t")
+            newsletter.list_headers(site_links(base)("en"), "t")
 
 
 async def test_list_headers_reach_the_built_mail(db: Database, clock: FixedClock) -> None:
@@ -503,7 +503,7 @@ async def test_list_headers_reach_the_built_mail(db: Database, clock: FixedClock
             text_body="Hola\n",
             html_body="<p>Hola</p>",
             now=clock.now(),
-            extra_headers=newsletter.list_headers(BASE, "es", token),
+            extra_headers=newsletter.list_headers(site_links(BASE)("es"), token),
         )
     assert message is not None
 

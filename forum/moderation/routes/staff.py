@@ -13,9 +13,8 @@ from starlette.responses import Response
 from forum.contributions.reading import discussion_view
 from forum.core.errors import N_, FormInvalid, Invalid, NotFound
 from forum.core.i18n import I18n
-from forum.core.permissions import check_moderator
+from forum.core.permissions import check_moderator, is_admin
 from forum.models import User
-from forum.models.types import Role
 from forum.moderation import flags as reports
 from forum.moderation import people
 from forum.moderation import posts as moderation
@@ -50,7 +49,7 @@ async def _scope(request: Request) -> tuple[User, set[int], set[int] | None]:
     assert user.id is not None
     async with database(request).session() as session:
         moderated = await moderated_discussions(session, user_id=user.id)
-    return user, moderated, None if user.role == Role.ADMIN else moderated
+    return user, moderated, None if is_admin(user) else moderated
 
 
 def _number(text: str | None) -> int | None:
