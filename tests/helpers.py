@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 from sqlalchemy import event
@@ -17,13 +18,16 @@ from starlette.staticfiles import StaticFiles
 
 from forum.accounts.passwords import hash_password
 from forum.accounts.sessions import SessionPolicy, start_session
+from forum.core.i18n import build_templates, load_catalogs
 from forum.core.links import Links
 from forum.db import Database
+from forum.mail.compose import Postman
 from forum.models import OutboxMessage, User
 from forum.models.types import Role, UserState
 from forum.settings import SUPPORTED_LANGUAGES
 from forum.web.urls import LanguageMount, mail_links
 from tests.conftest import NOW, StatementCounter
+from tests.paths import TEMPLATES
 
 PASSWORD = "a quiet lake at dawn"
 _hash_cache: dict[str, str] = {}
@@ -157,3 +161,17 @@ def site_links(base_url: str) -> Links:
 
     router = Router([LanguageMount(SUPPORTED_LANGUAGES, localised_routes())])
     return mail_links(router, base_url)
+
+
+MAIL_BASE = "http://127.0.0.1:8000"
+
+
+def make_postman(base_url: str = MAIL_BASE, templates: Path = TEMPLATES) -> Postman:
+    """The app's mail composer on the shipped templates, in every offered language."""
+    return Postman(
+        templates=build_templates(templates),
+        catalogs=load_catalogs(SUPPORTED_LANGUAGES),
+        base_url=base_url,
+        default_language="en",
+        links=site_links(base_url),
+    )

@@ -10,18 +10,16 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
-from forum.app import TEMPLATES
 from forum.contributions.notifications import notify_reply
 from forum.contributions.posting import Draft, PostLimits, create_post
-from forum.core.i18n import build_templates, load_catalogs
 from forum.db import Database
 from forum.mail.compose import Postman
 from forum.models import OutboxMessage, Post, User
 from forum.models.types import PostStatus, UserState
 from forum.moderation.posts import approve_post
 from tests.conftest import NOW
-from tests.factories import LANGUAGES, add_discussion, discussion_data
-from tests.helpers import make_user, outbox, site_links, user_row
+from tests.factories import add_discussion, discussion_data
+from tests.helpers import make_postman, make_user, outbox, user_row
 
 SLUG = "remote-apprenticeships"
 START = NOW - timedelta(days=2)
@@ -41,13 +39,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def postman() -> Postman:
-    return Postman(
-        templates=build_templates(TEMPLATES),
-        catalogs=load_catalogs(LANGUAGES),
-        base_url=BASE,
-        default_language="en",
-        links=site_links(BASE),
-    )
+    return make_postman(BASE)
 
 
 async def setup(db: Database, moderation: str = "post") -> World:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -24,9 +21,9 @@ from forum.core.errors import NotFound
 from forum.db import Database
 from forum.models import Discussion, Post, Question, User
 from forum.models.types import PostStatus
-from tests.conftest import NOW, StatementCounter
+from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user
+from tests.helpers import counting, make_user
 
 SLUG = "remote-apprenticeships"
 APPROVED = PostStatus.APPROVED
@@ -117,17 +114,6 @@ async def threads_of(
 
 def ids(page: ThreadPage) -> list[list[int]]:
     return [[post.id for post in thread] for thread in page.threads]
-
-
-@contextmanager
-def counting(db: Database) -> Iterator[StatementCounter]:
-    counter = StatementCounter()
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        yield counter
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
 
 
 async def test_threads_go_depth_first_with_siblings_oldest_first(db: Database) -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from forum.contributions.posting import Draft, PostLimits, create_post
@@ -28,9 +26,9 @@ from forum.moderation.flags import (
     report_post,
     resolve_reports,
 )
-from tests.conftest import NOW, StatementCounter
+from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user, user_row
+from tests.helpers import counting, make_user, user_row
 
 SLUG = "remote-apprenticeships"
 OTHER = "green-workplaces"
@@ -199,17 +197,6 @@ async def reported_three_times(forum: Forum, clock: FixedClock) -> int:
         clock.advance(timedelta(minutes=5))
         await report(forum, reader, post_id, clock, note=note)
     return post_id
-
-
-@contextmanager
-def counting(db: Database) -> Iterator[StatementCounter]:
-    counter = StatementCounter()
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        yield counter
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
 
 
 # --- reporting -----------------------------------------------------------------------------

@@ -13,10 +13,8 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from forum.accounts.sessions import SessionPolicy, start_session
-from forum.app import TEMPLATES
 from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from forum.core.i18n import build_templates, load_catalogs
 from forum.db import Database
 from forum.mail.compose import Postman
 from forum.models import (
@@ -44,8 +42,8 @@ from forum.moderation.posts import (
     set_post_tags,
 )
 from tests.conftest import NOW
-from tests.factories import LANGUAGES, add_discussion, discussion_data, three
-from tests.helpers import make_user, outbox, site_links, user_row
+from tests.factories import add_discussion, discussion_data, three
+from tests.helpers import make_postman, make_user, outbox, user_row
 
 SLUG = "remote-apprenticeships"
 OTHER = "green-skills"
@@ -79,13 +77,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def postman() -> Postman:
-    return Postman(
-        templates=build_templates(TEMPLATES),
-        catalogs=load_catalogs(LANGUAGES),
-        base_url=BASE,
-        default_language="en",
-        links=site_links(BASE),
-    )
+    return make_postman(BASE)
 
 
 async def write(db: Database, author: User, text: str = ES, language: str = "es") -> Post:

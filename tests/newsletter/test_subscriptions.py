@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import col, select
 
-import forum.app
 from forum.core.clock import FixedClock
 from forum.core.errors import Conflict, Invalid, NotFound
-from forum.core.i18n import build_templates, load_catalogs
 from forum.core.ratelimit import RateLimited
 from forum.db import Database
 from forum.mail.backends import build_email
@@ -26,8 +21,8 @@ from forum.models import Discussion, OutboxMessage, SubscribedDiscussion, Subscr
 from forum.models.types import SubscriberStatus
 from forum.newsletter import subscriptions as newsletter
 from forum.settings import Settings
-from tests.conftest import NOW, SECRET, StatementCounter
-from tests.helpers import link_in, outbox, site_links
+from tests.conftest import NOW, SECRET
+from tests.helpers import counting, link_in, make_postman, outbox, site_links
 from tests.smtp import free_port, smtp_server
 
 BASE = "http://127.0.0.1:8000"
@@ -37,13 +32,7 @@ READER = "lectora@example.org"
 
 @pytest.fixture(scope="module")
 def postman() -> Postman:
-    return Postman(
-        templates=build_templates(forum.app.TEMPLATES),
-        catalogs=load_catalogs(LANGUAGES),
-        base_url=BASE,
-        default_language="en",
-        links=site_links(BASE),
-    )
+    return make_postman(BASE)
 
 
 @pytest.fixture
@@ -395,17 +384,6 @@ async def test_update_choices_through_manage_link(
                 languages=LANGUAGES,
                 now=clock.now(),
             )
-
-
-@contextmanager
-def counting(db: Database) -> Iterator[StatementCounter]:
-    counter = StatementCounter()
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        yield counter
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
 
 
 async def test_recipients_follow_choices_and_status(
