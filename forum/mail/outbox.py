@@ -30,6 +30,9 @@ _HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,75}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,4})?$")
 # Categories that could end a header line or hide in it: controls and Unicode line breaks.
 _BREAKING = frozenset({"Cc", "Zl", "Zp"})
+# What starts an RFC 2047 encoded word. The email package decodes encoded words whenever it
+# reads a header value, our own included, and writes what they hide (line breaks too) as is.
+_ENCODED_WORD = "=?"
 
 
 class BadAddress(ValueError):
@@ -37,9 +40,13 @@ class BadAddress(ValueError):
 
 
 def header_text(value: str, limit: int | None = None) -> str:
-    """Return `value` on one line: control characters and line breaks become single spaces."""
+    """Return `value` on one line, safe in a header: no control character, no encoded word.
+
+    Control characters and line breaks become single spaces, and a space parts every "=?", so
+    that no text of a person's can be read as an encoded word hiding a line break.
+    """
     spaced = "".join(" " if unicodedata.category(ch) in _BREAKING else ch for ch in value)
-    single = " ".join(spaced.split())
+    single = " ".join(spaced.split()).replace(_ENCODED_WORD, "= ?")
     return single if limit is None else single[:limit].rstrip()
 
 

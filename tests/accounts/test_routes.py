@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
+from email.message import EmailMessage
 
 import httpx
 import pytest
 
 from forum.accounts.accounts import restrict_user
+from forum.app import create_app
 from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.models.types import UserState
+from forum.settings import Settings
 from tests.helpers import (
     PASSWORD,
     csrf_token,
@@ -21,6 +25,7 @@ from tests.helpers import (
     sign_in_as,
     user_row,
 )
+from tests.smtp import free_port, smtp_server
 
 REGISTRATION = {
     "email": "Lucia.Gomez@Example.org",
@@ -335,3 +340,34 @@ async def test_profile_sets_notification_preferences(
     assert response.status_code == 303
     row = await user_row(db, "maria@example.org")
     assert row is not None and row.notify_replies is False and row.notify_moderation is True
+
+
+async def test_register_with_encoded_word_name_sends_confirmation_with_clean_headers(
+    settings: Settings, clock: FixedClock, db: Database
+) -> None:
+    name = "=?utf-8?q?Jo=0d=0aReply-To:_x@example.org=0d=0a=0d=0aText?="
+    port = free_port()
+    smtp = dataclasses.replace(settings, mail_backend="smtp", smtp_host="127.0.0.1", smtp_port=port)
+    app = create_app(smtp, clock=clock)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        with smtp_server(port) as inbox:
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+                response = await post_form(
+                    http, "/en/account/register", {**REGISTRATION, "display_name": name}
+                )
+            [envelope] = inbox.envelopes
+            [mail] = inbox.messages()
+    finally:
+        await app.state.db.dispose()
+    assert response.status_code == 200 and "Check your inbox" in response.text
+    assert envelope.rcpt_tos == ["lucia.gomez@example.org"]
+    assert b"\nReply-To:" not in envelope.original_content
+    assert "Reply-To" not in mail and len(mail.get_all("To") or []) == 1
+    assert [a.addr_spec for a in mail["To"].addresses] == ["lucia.gomez@example.org"]
+    assert "\n" not in mail["To"].addresses[0].display_name
+    assert mail["Subject"] == "Confirme su dirección de correo electrónico"
+    body = mail.get_body(("plain",))
+    assert isinstance(body, EmailMessage)
+    assert "/es/account/confirm/" in body.get_content()
+    assert (await user_row(db, "lucia.gomez@example.org")).display_name == name  # type: ignore[union-attr]

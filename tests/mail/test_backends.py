@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
@@ -96,3 +99,69 @@ async def test_build_email_keeps_every_header_on_one_line(clock: FixedClock) -> 
     assert b"\nX-Injected" not in raw
     assert email["Message-ID"].endswith("@forum.example.org>")
     assert str(email["From"]) == "Forum <forum@forum.example.org>"
+
+
+INJECTED = "Jo\r\nReply-To: x@example.org\r\n\r\nText"
+# RFC 2047 encoded words that the email package decodes back into line breaks when it reads
+# a header value, then writes out unfolded: each would add a Reply-To and end the headers.
+ENCODED_WORD_NAMES = [
+    "=?utf-8?q?Jo=0d=0aReply-To:_x@example.org=0d=0a=0d=0aText?=",
+    "Begoña =?utf-8?q?Jo=0d=0aReply-To:_x@example.org=0d=0a=0d=0aText?=",
+    "=?utf-8?b?" + base64.b64encode(INJECTED.encode()).decode() + "?=",
+    '"=?iso-8859-1?Q?Jo=0AReply-To:_x@example.org=0A=0AText?=" ' + "palabra " * 12,
+    "Jo=?utf-8?q?=0d=0aReply-To:_x@example.org?=",
+]
+NAME_IDS = ["q", "after-a-word", "base64", "quoted-and-folded", "inside-a-word"]
+
+
+def assert_clean(raw: bytes, body: str) -> EmailMessage:
+    """Parse `raw` as a mail client would: one To, no Reply-To, the body as it was written."""
+    received = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(received, EmailMessage)
+    assert len(received.get_all("To") or []) == 1
+    assert [a.addr_spec for a in received["To"].addresses] == [READER]
+    assert "Reply-To" not in received and b"\nReply-To:" not in raw
+    for name in ("To", "Subject", "List-Id"):
+        assert not any(ch in str(received[name]) for ch in "\r\n"), name
+    plain = received.get_body(("plain",))
+    assert isinstance(plain, EmailMessage)
+    assert plain.get_content().replace("\r\n", "\n") == body
+    return received
+
+
+@pytest.mark.parametrize("name", ENCODED_WORD_NAMES, ids=NAME_IDS)
+def test_build_email_with_encoded_word_name_keeps_one_recipient_and_the_body(
+    clock: FixedClock, name: str
+) -> None:
+    row = OutboxMessage(
+        to_address=READER,
+        to_name=name,
+        language="es",
+        subject=f"Respuesta de {name} en «Formación dual»",
+        text_body=TEXT_ES,
+        html_body=HTML_FR,
+        extra_headers=json.dumps({"List-Id": f"{name} <dual.example.org>"}),
+        next_attempt_at=clock.now(),
+        created_at=clock.now(),
+    )
+
+    received = assert_clean(build_email(row, "Forum <forum@forum.example.org>").as_bytes(), TEXT_ES)
+
+    # What the person typed stays visible as text, never decoded.
+    assert "= ?" in received["To"].addresses[0].display_name
+    assert str(received["Subject"]).startswith("Respuesta de ")
+    assert "= ?" in str(received["Subject"]) and "= ?" in str(received["List-Id"])
+
+
+@pytest.mark.parametrize("name", ENCODED_WORD_NAMES, ids=NAME_IDS)
+async def test_send_due_with_encoded_word_name_delivers_one_clean_mail(
+    db: Database, clock: FixedClock, smtp_settings: Settings, inbox: Inbox, name: str
+) -> None:
+    await queue(db, clock, to_name=name, subject=f"Hola {name}")
+
+    report = await send_due(db, smtp_settings, now=clock.now())
+
+    assert report.sent == 1
+    [envelope] = inbox.envelopes
+    assert envelope.rcpt_tos == [READER]
+    assert_clean(envelope.original_content, TEXT_ES)
