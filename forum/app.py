@@ -11,6 +11,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -32,6 +33,7 @@ from forum.newsletter import routes as newsletter
 from forum.settings import Settings
 from forum.web import errors, front
 from forum.web.cache import PageCache
+from forum.web.methods import HeadAsGetMiddleware
 from forum.web.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
 from forum.web.urls import LanguageMount, mail_links
 from forum.web.viewer import ViewerMiddleware
@@ -84,6 +86,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     clock = clock or SystemClock()
     middleware = [
         Middleware(SecurityHeadersMiddleware, https=settings.https),
+        Middleware(HeadAsGetMiddleware),
         Middleware(
             BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, too_large=errors.too_large
         ),
@@ -92,6 +95,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             secret_key=settings.secret_key,
             https=settings.https,
             reject=errors.csrf_failed,
+            unreadable=errors.unreadable,
             exempt=newsletter.one_click_unsubscribe,  # RFC 8058: the URL's token is the proof
         ),
         Middleware(ViewerMiddleware, db=db, settings=settings, clock=clock),
@@ -106,6 +110,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             Conflict: errors.conflict,
             Invalid: errors.invalid,
             HTTPException: errors.http_error,
+            MultiPartException: errors.unreadable_form,
             500: errors.server_error,
         },
     )

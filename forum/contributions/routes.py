@@ -27,7 +27,7 @@ from forum.core.i18n import I18n
 from forum.core.permissions import check_signed_in
 from forum.guidelines.screening import GuidelineRefused
 from forum.web.cache import cached_page
-from forum.web.forms import FormState, read_form, see_other
+from forum.web.forms import FormState, read_form, see_other, whole_number
 from forum.web.request import (
     database,
     now,
@@ -42,6 +42,7 @@ from forum.web.request import (
 from forum.web.urls import Action
 
 DRAFT_FIELDS = ("source", "language", "quote_consent", "action")
+MAX_PAGE = 99_999  # a page of threads further than any discussion reaches
 
 
 def limits(request: Request) -> PostLimits:
@@ -52,11 +53,10 @@ def limits(request: Request) -> PostLimits:
 def listing_options(request: Request) -> dict[str, Any]:
     """Read ?language=, ?order= and ?page= as the reader left them."""
     query = request.query_params
-    page = query.get("page", "1")
     return {
         "only_language": query.get("language") or None,
         "order": "newest" if query.get("order") == "newest" else "oldest",
-        "page": int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+        "page": whole_number(query.get("page"), MAX_PAGE) or 1,
     }
 
 

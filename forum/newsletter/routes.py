@@ -14,7 +14,7 @@ from forum.core.i18n import I18n
 from forum.core.ratelimit import RateLimited
 from forum.discussions.listing import list_discussions
 from forum.newsletter import subscriptions as newsletter
-from forum.web.forms import FormState, failed_form, see_other
+from forum.web.forms import FormState, failed_form, see_other, whole_number
 from forum.web.request import (
     client_ip,
     database,
@@ -48,7 +48,8 @@ async def _choices(request: Request, i18n: I18n) -> dict[str, Any]:
 async def _read(request: Request) -> tuple[dict[str, str], list[int] | None]:
     async with request.form() as form:
         values = {name: str(form.get(name) or "") for name in ("email", "language", "follow")}
-        chosen = [int(v) for v in form.getlist("discussions") if isinstance(v, str) and v.isdigit()]
+        numbers = [whole_number(v) for v in form.getlist("discussions") if isinstance(v, str)]
+        chosen = [number for number in numbers if number is not None]
     return values, (None if values["follow"] != "chosen" else chosen)
 
 

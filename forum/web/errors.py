@@ -18,6 +18,8 @@ from forum.web.urls import path_for, screen_path
 CSRF_EXPIRED = N_("This form has expired. Go back, reload the page and try again.")
 TOO_LARGE = N_("What you sent is too large.")
 FORM_ONLY = N_("This address only receives forms. Open the page itself to read it.")
+NOT_ACCEPTED = N_("This address does not accept this kind of request.")
+UNREADABLE = N_("What you sent cannot be read as a form. Go back, reload the page and try again.")
 
 
 def error_page(
@@ -49,8 +51,17 @@ async def http_error(request: Request, exc: Exception) -> Response:
         return await not_found(request, exc)
     reason = None
     if exc.status_code == 405:
-        reason = fallback_i18n(request).gettext(FORM_ONLY)
+        # A GET of a POST-only address is someone who followed a link; other methods are not.
+        wrong = FORM_ONLY if request.method == "GET" else NOT_ACCEPTED
+        reason = fallback_i18n(request).gettext(wrong)
+    elif exc.status_code == 400:  # Starlette's word for a form it cannot read
+        reason = fallback_i18n(request).gettext(UNREADABLE)
     return error_page(request, exc.status_code, reason, headers=dict(exc.headers or {}))
+
+
+async def unreadable_form(request: Request, exc: Exception) -> Response:
+    """Answer a body that claims to be a form but cannot be read as one (too many fields...)."""
+    return error_page(request, 400, fallback_i18n(request).gettext(UNREADABLE))
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -88,6 +99,13 @@ async def csrf_failed(scope: Scope, receive: Receive, send: Send) -> None:
     """Answer a form sent without a valid token (it expired, or another site sent it)."""
     request = Request(scope, receive)
     response = error_page(request, 403, fallback_i18n(request).gettext(CSRF_EXPIRED))
+    await response(scope, receive, send)
+
+
+async def unreadable(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer a form whose CSRF token could not be looked for: its body is not a form."""
+    request = Request(scope, receive)
+    response = error_page(request, 400, fallback_i18n(request).gettext(UNREADABLE))
     await response(scope, receive, send)
 
 

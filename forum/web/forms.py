@@ -40,6 +40,21 @@ async def read_form(request: Request, names: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
+# The largest number a query or form may carry: nine digits, like the ids in paths.
+MAX_WHOLE_NUMBER = 999_999_999
+
+
+def whole_number(text: str | None, maximum: int = MAX_WHOLE_NUMBER) -> int | None:
+    """Return `text` as a number if it is ASCII digits only, at most `maximum`; else None.
+
+    Not str.isdigit(): it accepts "²" or "١", which int() refuses or reads as another number.
+    """
+    if not text or not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if number <= maximum else None
+
+
 def failed_form(
     values: dict[str, str], error: FormInvalid | RateLimited, *, secret: tuple[str, ...] = ()
 ) -> tuple[FormState, int, dict[str, str]]:

@@ -14,9 +14,12 @@ from starlette.requests import HTTPConnection, cookie_parser
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from forum.web.forms import whole_number
+
 CSRF_SALT = "forum-csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
+MAX_FIELDS = 1000  # as many fields as Starlette reads in a form
 # Every other method changes something, so it must prove it came from our own pages.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 HSTS = "max-age=63072000; includeSubDomains"
@@ -32,6 +35,10 @@ STATIC_HEADERS = (
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 )
+
+
+# A Content-Length longer than this is not believed; the streamed count still applies.
+MAX_DECLARED = 2**53
 
 
 def _state(scope: Scope) -> dict[str, Any]:
@@ -102,8 +109,8 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        declared = whole_number(Headers(scope=scope).get("content-length"), MAX_DECLARED)
+        if declared is not None and declared > self.max_bytes:
             await self.too_large(scope, _no_body(), send)
             return
         await self._guarded(scope, receive, send)
@@ -142,6 +149,10 @@ class BodySizeLimitMiddleware:
                 raise
         if exceeded and not started:
             await self.too_large(scope, _no_body(), send)
+
+
+class _Unreadable(Exception):
+    """The body says it is a form but cannot be read as one."""
 
 
 def _signer(secret_key: str) -> Signer:
@@ -200,13 +211,13 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _form_token(headers: Headers, body: bytes) -> str | None:
-    """Find the csrf_token field in a urlencoded or multipart body."""
+    """Find the csrf_token field in a urlencoded or multipart body; raise _Unreadable."""
     content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type == "application/x-www-form-urlencoded":
         try:
-            fields = parse_qs(body.decode("latin-1"), max_num_fields=1000)
-        except ValueError:
-            return None
+            fields = parse_qs(body.decode("latin-1"), max_num_fields=MAX_FIELDS)
+        except ValueError as error:
+            raise _Unreadable from error
         values = fields.get(CSRF_FIELD)
         return values[0] if values else None
     if content_type == "multipart/form-data":
@@ -219,9 +230,9 @@ async def _multipart_token(headers: Headers, body: bytes) -> str | None:
         yield body
 
     try:
-        form = await MultiPartParser(headers, stream()).parse()
-    except MultiPartException:
-        return None
+        form = await MultiPartParser(headers, stream(), max_fields=MAX_FIELDS).parse()
+    except (MultiPartException, ValueError) as error:  # python-multipart's are ValueErrors
+        raise _Unreadable from error
     try:
         value = form.get(CSRF_FIELD)
         return value if isinstance(value, str) else None
@@ -239,6 +250,7 @@ class CSRFMiddleware:
         secret_key: str,
         https: bool,
         reject: ASGIApp,
+        unreadable: ASGIApp | None = None,
         exempt: Callable[[str], bool] = lambda path: False,
     ) -> None:
         self.app = app
@@ -246,6 +258,9 @@ class CSRFMiddleware:
         self.https = https
         self.cookie_name = csrf_cookie_name(https)
         self.reject = reject
+        self.unreadable: ASGIApp = unreadable or PlainTextResponse(
+            "Unreadable form", status_code=400
+        )
         self.exempt = exempt
 
     def _cookie_token(self, headers: Headers) -> str | None:
@@ -276,7 +291,11 @@ class CSRFMiddleware:
             if body is None:
                 return
             receive = _replay(body, receive)
-            submitted = await _form_token(headers, body)
+            try:
+                submitted = await _form_token(headers, body)
+            except _Unreadable:
+                await self.unreadable(scope, receive, send)
+                return
         if _same(submitted, cookie_token):
             await self.app(scope, receive, send)
         else:

@@ -96,6 +96,17 @@ async def test_confirm_link_shows_button_then_works_once(
     assert again.status_code == 409 and "Este enlace ya se ha utilizado." in again.text
 
 
+async def test_head_of_confirm_link_confirms_nothing(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await post_form(client, "/en/account/register", REGISTRATION)
+    link = link_in((await outbox(db))[0].text_body, "/account/confirm/")
+    head = await client.head(link)  # what some link checkers send
+    assert head.status_code == 200 and head.content == b""
+    assert (await user_row(db, "lucia.gomez@example.org")).email_confirmed_at is None  # type: ignore[union-attr]
+    assert (await client.get(link)).status_code == 200  # the link still works
+
+
 async def test_confirm_link_expires(
     client: httpx.AsyncClient, db: Database, clock: FixedClock
 ) -> None:

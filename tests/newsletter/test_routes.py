@@ -84,6 +84,32 @@ async def test_subscribe_confirm_manage_and_one_click_unsubscribe(
     await stranger.aclose()
 
 
+async def _subscribed(client: httpx.AsyncClient, db: Database) -> tuple[str, str]:
+    """Subscribe and confirm lectora@example.org; return the confirm link and manage token."""
+    await post_form(
+        client,
+        "/es/newsletter",
+        {"email": "lectora@example.org", "language": "es", "follow": "all"},
+    )
+    link = link_in((await outbox(db, "lectora@example.org"))[0].text_body, "/newsletter/confirm/")
+    head = await client.head(link)  # some link checkers send HEAD: it must change nothing
+    assert head.status_code == 200 and head.content == b""
+    assert (await _subscriber(db)).status == "pending"
+    confirmed = await post_form(client, link, {})
+    found = re.search(r'href="/es/newsletter/manage/([^"]+)"', confirmed.text)
+    assert found
+    return link, found.group(1)
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_head_of_mail_links_changes_nothing(client: httpx.AsyncClient, db: Database) -> None:
+    _link, token = await _subscribed(client, db)
+    assert (await _subscriber(db)).status == "confirmed"
+    head = await client.head(f"/es/newsletter/unsubscribe/{token}")
+    assert head.status_code == 200 and head.content == b""
+    assert (await _subscriber(db)).status == "confirmed"
+
+
 @pytest.mark.usefixtures("discussion")
 async def test_known_address_answers_the_same(client: httpx.AsyncClient, db: Database) -> None:
     first = await post_form(

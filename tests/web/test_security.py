@@ -65,7 +65,9 @@ async def swallow(request: Request) -> Response:
     return PlainTextResponse("read")
 
 
-def build(*, https: bool = False, too_large: ASGIApp | None = None) -> Starlette:
+def build(
+    *, https: bool = False, too_large: ASGIApp | None = None, max_bytes: int = LIMIT
+) -> Starlette:
     """Make a small app behind the three middlewares, in the order create_app should use."""
     routes = [
         Route("/", page),
@@ -79,7 +81,7 @@ def build(*, https: bool = False, too_large: ASGIApp | None = None) -> Starlette
         routes=routes,
         middleware=[
             Middleware(SecurityHeadersMiddleware, https=https),
-            Middleware(BodySizeLimitMiddleware, max_bytes=LIMIT, too_large=too_large),
+            Middleware(BodySizeLimitMiddleware, max_bytes=max_bytes, too_large=too_large),
             Middleware(
                 CSRFMiddleware,
                 secret_key=SECRET,
@@ -259,14 +261,49 @@ async def test_post_multipart_with_token_accepted(client: httpx.AsyncClient) -> 
     assert response.json() == {"text": TEXT, "file": "fichier ✓"}
 
 
-async def test_post_broken_multipart_rejected(client: httpx.AsyncClient) -> None:
+async def test_post_broken_multipart_refused_as_unreadable(client: httpx.AsyncClient) -> None:
     token = await visit(client)
     response = await client.post(
         "/submit",
         content=f"csrf_token={token}".encode(),
         headers={"Content-Type": "multipart/form-data"},
     )
-    assert response.status_code == 403
+    assert (response.status_code, response.text) == (400, "Unreadable form")
+
+
+async def test_post_with_too_many_fields_refused_as_unreadable() -> None:
+    async with client_for(build(max_bytes=100_000)) as client:
+        token = await visit(client)
+        fields = "&".join(f"f{index}=x" for index in range(1001))
+        response = await client.post(
+            "/submit", content=f"{fields}&csrf_token={token}".encode(), headers=FORM
+        )
+    assert (response.status_code, response.text) == (400, "Unreadable form")
+
+
+# Header values are read as Latin-1, where "²", "³" and "¹" pass str.isdigit().
+@pytest.mark.parametrize("declared", [b"\xb2", b"1\xb9", b"9" * 40])
+async def test_odd_content_length_is_not_believed(declared: bytes) -> None:
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"text=x", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/hooks/ping",
+        "headers": [
+            (b"content-length", declared),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+        ],
+        "query_string": b"",
+    }
+    await build()(scope, receive, send)
+    assert sent[0]["status"] == 200
 
 
 async def test_post_with_header_token_accepted(client: httpx.AsyncClient) -> None:

@@ -94,6 +94,37 @@ async def test_every_get_page_renders_in_each_language(
     assert walked >= 15
 
 
+async def test_every_page_answers_head_like_get_without_a_body(
+    app: Starlette, client: httpx.AsyncClient, db: Database
+) -> None:
+    values = {**await _seed(db), "lang": "es"}
+    author = await user_row(db, "admin@example.org")
+    assert author is not None
+    await sign_in_as(client, db, author)
+    walked = 0
+    for path, route in walk_routes(app):
+        if "GET" not in (route.methods or ()) or route.name in TOKEN_PAGES | NOT_HTML:
+            continue
+        concrete = _concrete(
+            path, {**values, "id": values["author"]} if route.name == "person" else values
+        )
+        response = await client.head(concrete)
+        assert response.status_code == 200, (concrete, response.status_code)
+        assert response.content == b"", concrete
+        assert response.headers["content-language"] == "es", concrete
+        walked += 1
+    assert walked >= 15
+
+
+@pytest.mark.parametrize("path", ["/es/", "/es/account/sign-in", "/es/account/sign-out"])
+async def test_options_is_a_translated_405(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.options(path)
+    assert response.status_code == 405
+    assert "Esta dirección no acepta este tipo de petición." in response.text
+    assert "solo recibe formularios" not in response.text
+    assert "OPTIONS" not in response.headers["allow"]
+
+
 async def test_every_post_only_route_answers_405_to_get_with_a_translated_page(
     app: Starlette, client: httpx.AsyncClient, db: Database
 ) -> None:

@@ -22,7 +22,7 @@ from forum.moderation.actions import moderated_discussions
 from forum.moderation.log import moderation_log
 from forum.moderation.queue import QueueFilter, moderation_queue
 from forum.moderation.summaries import save_summary, summaries_for
-from forum.web.forms import FormState, read_form, see_other
+from forum.web.forms import FormState, read_form, see_other, whole_number
 from forum.web.request import (
     database,
     now,
@@ -53,7 +53,7 @@ async def _scope(request: Request) -> tuple[User, set[int], set[int] | None]:
 
 
 def _number(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) < 6 else None
+    return whole_number(text)
 
 
 async def queue(request: Request) -> Response:
