@@ -13,6 +13,7 @@ from forum.core.errors import Conflict, FormInvalid, Invalid
 from forum.core.i18n import I18n
 from forum.core.ratelimit import RateLimited
 from forum.discussions.listing import list_discussions
+from forum.models.types import SubscriberStatus
 from forum.newsletter import subscriptions as newsletter
 from forum.web.forms import FormState, failed_form, see_other, whole_number
 from forum.web.request import (
@@ -159,6 +160,7 @@ async def manage(request: Request) -> Response:
             {
                 "form": form,
                 "subscriber": subscriber,
+                "ended": subscriber.status == SubscriberStatus.UNSUBSCRIBED,
                 "chosen": chosen,
                 "token": token,
                 "done": request.query_params.get("done", ""),

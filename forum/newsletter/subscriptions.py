@@ -282,6 +282,8 @@ async def update_choices(
 ) -> Subscriber:
     """Change the language and the discussions (None for all) a manage link's subscriber follows."""
     subscriber = await subscriber_for_manage(session, token=token, secret=secret)
+    if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
+        raise Conflict(UNSUBSCRIBED_SINCE)
     _check_language(language, languages)
     chosen = await _valid_discussions(session, discussion_ids)
     subscriber.language = language

@@ -111,6 +111,26 @@ async def test_head_of_mail_links_changes_nothing(client: httpx.AsyncClient, db:
 
 
 @pytest.mark.usefixtures("discussion")
+async def test_manage_page_after_unsubscribing_hides_the_address(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    _link, token = await _subscribed(client, db)
+    manage = f"/es/newsletter/manage/{token}"
+    assert "lectora@example.org" in (await client.get(manage)).text
+    gone = await post_form(client, f"/es/newsletter/unsubscribe/{token}", {}, form_page=manage)
+    assert gone.status_code == 200
+    page = await client.get(manage)
+    assert page.status_code == 200
+    assert "lectora@example.org" not in page.text
+    assert "Se ha dado de baja" in page.text and 'name="follow"' not in page.text
+    saved = await post_form(
+        client, manage, {"language": "fr", "follow": "all"}, form_page="/es/newsletter"
+    )
+    assert saved.status_code == 409 and "lectora@example.org" not in saved.text
+    assert (await _subscriber(db)).language == "es"
+
+
+@pytest.mark.usefixtures("discussion")
 async def test_known_address_answers_the_same(client: httpx.AsyncClient, db: Database) -> None:
     first = await post_form(
         client, "/en/newsletter", {"email": "reader@example.org", "language": "en", "follow": "all"}
