@@ -34,6 +34,7 @@ from forum.settings import Settings
 from forum.web import errors, front
 from forum.web.cache import PageCache
 from forum.web.methods import HeadAsGetMiddleware
+from forum.web.requestid import RequestIdMiddleware
 from forum.web.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
 from forum.web.urls import LanguageMount, mail_links
 from forum.web.viewer import ViewerMiddleware
@@ -86,6 +87,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     clock = clock or SystemClock()
     middleware = [
         Middleware(SecurityHeadersMiddleware, https=settings.https),
+        # Inside the security headers: the 500 page it sends carries them like any page.
+        Middleware(RequestIdMiddleware, server_error=errors.server_error),
         Middleware(HeadAsGetMiddleware),
         Middleware(
             BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, too_large=errors.too_large
@@ -111,7 +114,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             Invalid: errors.invalid,
             HTTPException: errors.http_error,
             MultiPartException: errors.unreadable_form,
-            500: errors.server_error,
         },
     )
     app.state.settings = settings

@@ -64,8 +64,10 @@ async def unreadable_form(request: Request, exc: Exception) -> Response:
     return error_page(request, 400, fallback_i18n(request).gettext(UNREADABLE))
 
 
-async def server_error(request: Request, exc: Exception) -> Response:
-    return error_page(request, 500)
+async def server_error(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer a request that failed (RequestIdMiddleware logged why, under the request id)."""
+    request = Request(scope, receive)
+    await error_page(request, 500)(scope, receive, send)
 
 
 def explain(i18n: I18n, error: DomainError) -> str:

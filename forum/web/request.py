@@ -108,6 +108,7 @@ def render(
             "user": viewer(request),
             "csrf_token": getattr(request.state, "csrf_token", ""),
             "csp_nonce": getattr(request.state, "csp_nonce", ""),
+            "request_id": getattr(request.state, "request_id", ""),
             **context,
         }
     )
