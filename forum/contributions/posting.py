@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.contributions.language import detect_language
+from forum.core import ratelimit
 from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, FormInvalid, NotFound, PermissionDenied
 from forum.core.permissions import check_can_contribute, is_staff
@@ -23,6 +24,7 @@ from forum.models import Discussion, Post, PostRevision, Question, QuestionSet, 
 from forum.models.types import DiscussionStatus, ModerationMode, PostStatus, QuoteConsent
 
 MAX_DEPTH = 3
+PREVIEW_LIMIT = (30, timedelta(minutes=10))  # previews per person: one every 20 s on average
 
 NOT_OPEN_YET = N_("This discussion is not open yet.")
 DISCUSSION_CLOSED = N_("This discussion is closed.")
@@ -125,6 +127,14 @@ def preview_draft(
     source = _check_draft(draft, languages, limits)
     language = draft.language or detect_language(source, languages) or fallback
     return Preview(html=render_markdown(source), language=language)
+
+
+async def count_preview(session: AsyncSession, *, author: User, now: datetime) -> None:
+    """Count one preview against the author's limit (it costs as much as a post); raise past it."""
+    most, window = PREVIEW_LIMIT
+    await ratelimit.enforce(
+        session, key=f"preview:user:{author.id}", limit=most, window=window, now=now
+    )
 
 
 def _privileged(user: User) -> bool:

@@ -25,9 +25,10 @@ from forum.contributions.threads import find_post
 from forum.core.errors import Conflict, FormInvalid
 from forum.core.i18n import I18n
 from forum.core.permissions import check_signed_in
+from forum.core.ratelimit import RateLimited
 from forum.guidelines.screening import GuidelineRefused
 from forum.web.cache import cached_page
-from forum.web.forms import FormState, read_form, see_other, whole_number
+from forum.web.forms import FormState, failed_form, read_form, see_other, whole_number
 from forum.web.request import (
     database,
     now,
@@ -189,6 +190,7 @@ async def _compose(
     form: FormState,
     preview: posting.Preview | None = None,
     status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """Show the page for writing: context, an optional preview, the form as typed."""
     i18n = page_i18n(request)
@@ -208,6 +210,7 @@ async def _compose(
         },
         i18n=i18n,
         status=status,
+        headers=headers,
     )
 
 
@@ -251,9 +254,9 @@ async def _publish(
                     rules=request.app.state.rules,
                 )
                 await notify_reply(session, reply=post, postman=postman(request), now=now(request))
-    except FormInvalid as error:
-        form = FormState(values, error.errors, error.message)
-        return await _compose(request, where, form=form, status=422)
+    except (FormInvalid, RateLimited) as error:
+        form, status, headers = failed_form(values, error)
+        return await _compose(request, where, form=form, status=status, headers=headers)
     except GuidelineRefused as error:
         form = FormState(values, {}, error.message, guideline=error.section)
         return await _compose(request, where, form=form, status=422)
@@ -271,6 +274,10 @@ async def _preview(
     request: Request, draft: Draft, values: dict[str, str], where: Where
 ) -> Response:
     context = await _context(request, where)
+    async with database(request).transaction() as session:
+        await posting.count_preview(
+            session, author=check_signed_in(viewer(request)), now=now(request)
+        )
     shown = posting.preview_draft(
         draft,
         languages=context.languages,

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.core.errors import DomainError
+from forum.core.ratelimit import RateLimited
 from forum.guidelines.rules import (
+    MESSAGES,
+    REFUSE,
     AuthorHistory,
     Finding,
     RuleBook,
@@ -31,6 +37,26 @@ class GuidelineRefused(DomainError):
         super().__init__(findings[0].message)
         self.findings = findings
         self.section = findings[0].section
+
+
+class PostingTooFast(RateLimited):
+    """A refusing "too-fast" rule: like every limit, a 429 saying when to try again."""
+
+    message = MESSAGES["too-fast"]
+
+
+def posting_wait(rules: RuleBook, history: AuthorHistory, now: datetime) -> int:
+    """Return the seconds until the refusing too-fast rules let the author post (0: now)."""
+    wait = 0.0
+    for rule in rules.rules:
+        if rule.kind != "too-fast" or rule.action != REFUSE:
+            continue
+        param = cast(Mapping[str, int], rule.params)  # numbers, checked when the rules loaded
+        most, window = param["max_posts"], timedelta(seconds=param["window_seconds"])
+        recent = sorted(t for t in history.recent_post_times if t > now - window)
+        if len(recent) >= most:  # free again once all but most - 1 of them are out of the window
+            wait = max(wait, (recent[len(recent) - most] + window - now).total_seconds())
+    return max(1, math.ceil(wait)) if wait > 0 else 0
 
 
 async def author_history(
@@ -74,10 +100,13 @@ async def screen_post(
     now: datetime,
     editing: int | None = None,
 ) -> list[Finding]:
-    """Raise GuidelineRefused for a refusing rule; return the rules that hold the post."""
+    """Raise PostingTooFast or GuidelineRefused for a refusing rule; return those that hold."""
     if rules is None or author.id is None:
         return []
     history = await author_history(session, author_id=author.id, now=now, editing=editing)
+    wait = posting_wait(rules, history, now)
+    if wait:
+        raise PostingTooFast(wait)
     findings = guideline_findings(rules, text=text, language=language, history=history, now=now)
     refused = refusals(findings)
     if refused:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlmodel import func, select
 
+from forum.contributions.posting import PREVIEW_LIMIT
 from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.models import Post, PostRevision
@@ -89,6 +90,23 @@ async def test_preview_shows_exactly_what_will_be_published_and_keeps_text(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text  # typed text kept, escaped
     assert '<option value="en" selected>' in response.text  # detected language pre-selected
     assert await _count(db) == 0
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_previews_past_the_limit_are_a_429_with_retry_after_and_text_kept(
+    client: httpx.AsyncClient, db: Database, clock: FixedClock
+) -> None:
+    await sign_in_as(client, db, await make_user(db))
+    most, window = PREVIEW_LIMIT
+    for _ in range(most):
+        assert (await _answer(client, SPANISH, action="preview")).status_code == 200
+    response = await _answer(client, SPANISH, action="preview")
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == str(int(window.total_seconds()))
+    assert "Demasiados intentos" in response.text and SPANISH in response.text
+    assert await _count(db) == 0
+    clock.advance(window)
+    assert (await _answer(client, SPANISH, action="preview")).status_code == 200
 
 
 @pytest.mark.usefixtures("discussion")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlmodel import func, select
 
+from forum.core.clock import FixedClock
 from forum.db import Database
+from forum.guidelines.rules import AuthorHistory, load_rules
+from forum.guidelines.screening import posting_wait
 from forum.models import Post
 from forum.models.types import Role
 from tests.conftest import NOW
@@ -99,3 +103,48 @@ async def test_moderators_posts_are_not_held(client: httpx.AsyncClient, db: Data
     ).status_code == 303
     [post] = await _posts(db)
     assert post.status == "approved" and post.held_for == "first-posts"
+
+
+@pytest.mark.usefixtures("open_discussion")
+async def test_sixth_post_in_ten_minutes_is_a_429_with_retry_after_and_text_kept(
+    client: httpx.AsyncClient, db: Database, clock: FixedClock
+) -> None:
+    await sign_in_as(client, db, await make_user(db))
+    topics = ("radio lessons", "lent tablets", "evening classes", "small groups", "phone tutors")
+    for topic in topics:
+        answer = f"In our valley the apprentices kept learning thanks to {topic} this spring."
+        assert (await _send(client, answer)).status_code == 303
+        clock.advance(timedelta(minutes=1))
+    sixth = "One more idea: the chambers of commerce could share the cost of the tutors."
+    response = await _send(client, sixth, lang="es")
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "300"  # when the first of the five is ten minutes old
+    assert "Está publicando muy seguido" in response.text
+    assert sixth in response.text
+    assert len(await _posts(db)) == 5
+    clock.advance(timedelta(minutes=5))
+    assert (await _send(client, sixth)).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("seconds_ago", "action", "wait"),
+    [
+        ((60, 120, 180, 240, 300), "refuse", 300),  # until the post of 300 s ago is 600 s old
+        ((1, 60, 120, 180, 240, 300, 400), "refuse", 360),  # three must leave: 240 s ago last
+        ((60, 120, 180, 240), "refuse", 0),
+        ((60, 120, 180, 240, 300), "hold", 0),  # a holding rule never makes anyone wait
+    ],
+)
+def test_posting_wait_says_when_the_window_lets_one_more_post_in(
+    tmp_path: Path, seconds_ago: tuple[int, ...], action: str, wait: int
+) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(
+        '[[rule]]\nid = "fast"\nkind = "too-fast"\nsection = "respect"\n'
+        f'action = "{action}"\nmax_posts = 5\nwindow_seconds = 600\n',
+        encoding="utf-8",
+    )
+    rules = load_rules(path, ["respect"])
+    times = [NOW - timedelta(seconds=seconds) for seconds in seconds_ago]
+    history = AuthorHistory(recent_texts=(), recent_post_times=times, approved_count=9)
+    assert posting_wait(rules, history, NOW) == wait
