@@ -202,6 +202,7 @@ async def sign_out(request: Request) -> Response:
     if raw:
         async with database(request).transaction() as session:
             await end_session(session, raw_token=raw)
+    rotate_csrf(request)  # the next person at this browser gets a token of their own
     response = see_other(url(request, "sign_in") + "?done=signed-out")
     response.delete_cookie(
         settings.session_cookie, path="/", secure=settings.https, httponly=True, samesite="lax"

@@ -318,6 +318,22 @@ async def test_csrf_token_changes_after_sign_in(client: httpx.AsyncClient, db: D
     assert stale.status_code == 403
 
 
+async def test_sign_out_rotates_the_csrf_cookie(client: httpx.AsyncClient, db: Database) -> None:
+    await make_user(db)
+    await sign_in_as(client, db, await make_user(db, email="other@example.org"))
+    before = await csrf_token(client, "/en/account/profile")
+    out = await client.post("/en/account/sign-out", data={"csrf_token": before})
+    assert out.status_code == 303
+    assert any(h.startswith("csrf=") for h in out.headers.get_list("set-cookie"))
+    after = await csrf_token(client, "/en/account/sign-in")
+    assert after != before
+    stale = await client.post(
+        "/en/account/sign-in",
+        data={"email": "maria@example.org", "password": PASSWORD, "csrf_token": before},
+    )
+    assert stale.status_code == 403
+
+
 async def test_register_with_address_mail_cannot_reach_is_refused(
     client: httpx.AsyncClient, db: Database
 ) -> None:
