@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,7 @@ from forum.web.urls import Action
 
 DRAFT_FIELDS = ("source", "language", "quote_consent", "action")
 MAX_PAGE = 99_999  # a page of threads further than any discussion reaches
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})?")
 
 
 def limits(request: Request) -> PostLimits:
@@ -54,8 +56,9 @@ def limits(request: Request) -> PostLimits:
 def listing_options(request: Request) -> dict[str, Any]:
     """Read ?language=, ?order= and ?page= as the reader left them."""
     query = request.query_params
+    language = query.get("language", "")
     return {
-        "only_language": query.get("language") or None,
+        "only_language": language if _LANGUAGE_TAG.fullmatch(language) else None,
         "order": "newest" if query.get("order") == "newest" else "oldest",
         "page": whole_number(query.get("page"), MAX_PAGE) or 1,
     }

@@ -16,7 +16,7 @@ from forum.mail.compose import Postman
 from forum.mail.worker import send_due
 from forum.models import User
 from forum.settings import Settings
-from forum.web.urls import path_for, switcher, url_builder
+from forum.web.urls import path_for, switcher, this_page, url_builder
 
 
 def settings_of(request: Request) -> Settings:
@@ -103,6 +103,7 @@ def render(
             "i18n": i18n,
             "lang": i18n.language,
             "switcher": switcher(request, i18n),
+            "this_page": this_page(request),
             "url": url_builder(request),
             "static_version": request.app.state.static_version,
             "user": viewer(request),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.middleware import Middleware
@@ -17,6 +18,12 @@ from forum.core.links import Links, UrlFor
 
 # Routes outside the language mount: a link to them never carries a language.
 UNLOCALISED = frozenset({"root", "healthz", "static"})
+# What a screen passes on from its query to its own links (the switcher, a form's way back):
+# its filters and its page, each short, so that no query a visitor makes up is written into
+# the page again and again.
+KEPT_QUERY = ("discussion", "question", "language", "rule", "action", "actor", "order", "page")
+KEPT_QUERY += ("next",)
+MAX_KEPT_VALUE = 200
 
 
 class IdConvertor(Convertor[int]):
@@ -110,8 +117,23 @@ def _screen(request: Request) -> tuple[str, dict[str, Any], str] | None:
     if isinstance(route, Action):
         wanted = _params_of(request, route.screen)
         return route.screen, {k: v for k, v in params.items() if k in wanted}, ""
-    query = request.url.query if request.method == "GET" else ""
+    query = kept_query(request) if request.method == "GET" else ""
     return name, params, query
+
+
+def kept_query(request: Request) -> str:
+    """The part of this request's query its links keep: known names, short values, once each."""
+    kept: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
+        if name in KEPT_QUERY and name not in kept and 0 < len(value) <= MAX_KEPT_VALUE:
+            kept[name] = value
+    return urlencode(kept)
+
+
+def this_page(request: Request) -> str:
+    """This page's path with the query its links keep: where a form on it comes back to."""
+    query = kept_query(request)
+    return request.url.path + (f"?{query}" if query else "")
 
 
 def _params_of(request: Request, name: str) -> set[str]:

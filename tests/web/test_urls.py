@@ -172,6 +172,48 @@ async def test_switcher_keeps_the_page_and_its_query(
     assert f'href="/es/discussions/{SLUG}/questions/1?order=newest"' in response.text
 
 
+async def test_a_long_query_is_echoed_at_most_once_per_page(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await _seed(db)
+    writer = await make_user(db, email="writer@example.org")
+    async with db.transaction() as session:
+        await create_post(
+            session,
+            author=writer,
+            discussion_slug=SLUG,
+            question_number=1,
+            parent_id=None,
+            draft=Draft("Una respuesta que espera a la moderación en la cola.", "es", "by_name"),
+            limits=PostLimits(),
+            now=NOW,
+        )
+    mark = "Zq7" * 700
+    anonymous = [
+        f"/es/?junk={mark}",
+        f"/es/discussions/{SLUG}/questions/1?order=newest&junk={mark}",
+        f"/es/discussions/{SLUG}/questions/1?language={mark}&page=1",
+        f"/es/account/sign-in?next=/es/{mark}",
+        f"/es/guidelines?{mark}",
+    ]
+    staff = [f"/es/moderation/?question=1&junk={mark}", f"/es/moderation/?discussion={mark}"]
+    for path in anonymous + ["sign in", *staff]:
+        if path == "sign in":
+            admin = await user_row(db, "admin@example.org")
+            assert admin is not None
+            await sign_in_as(client, db, admin)
+            continue
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert response.text.count(mark) <= 1, (path, response.text.count(mark))
+    queue = await client.get(f"/es/moderation/?question=1&junk={mark}")
+    assert 'name="back" value="/es/moderation/?question=1"' in queue.text
+    assert (
+        f'href="/fr/discussions/{SLUG}/questions/1?order=newest"'
+        in (await client.get(f"/es/discussions/{SLUG}/questions/1?order=newest&junk={mark}")).text
+    )
+
+
 async def test_language_not_offered_is_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/de/guidelines")
     assert response.status_code == 404
