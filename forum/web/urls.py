@@ -21,8 +21,9 @@ UNLOCALISED = frozenset({"root", "healthz", "static"})
 # What a screen passes on from its query to its own links (the switcher, a form's way back):
 # its filters and its page, each short, so that no query a visitor makes up is written into
 # the page again and again.
-KEPT_QUERY = ("discussion", "question", "language", "rule", "action", "actor", "order", "page")
-KEPT_QUERY += ("next",)
+KEPT_QUERY = frozenset(
+    {"discussion", "question", "language", "rule", "action", "actor", "order", "page", "next"}
+)
 MAX_KEPT_VALUE = 200
 
 
