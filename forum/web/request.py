@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,8 @@ from forum.mail.worker import send_due
 from forum.models import User
 from forum.settings import Settings
 from forum.web.urls import path_for, switcher, this_page, url_builder
+
+logger = logging.getLogger(__name__)
 
 
 def settings_of(request: Request) -> Settings:
@@ -44,10 +47,18 @@ def postman(request: Request) -> Postman:
     return courier
 
 
+async def _send_queued(db: Database, settings: Settings, now: datetime) -> None:
+    """Send what is due; a failure is logged and left in the outbox for `forum worker`."""
+    try:
+        await send_due(db, settings, now=now)
+    except Exception:  # the response is sent: nothing may escape to the server now
+        logger.exception("sending mail after the response failed; the worker will retry it")
+
+
 def send_mail_after_response(request: Request) -> BackgroundTask:
     """Send what the request queued once its transaction has committed."""
     return BackgroundTask(
-        send_due, database(request), settings_of(request), now=request.app.state.clock.now()
+        _send_queued, database(request), settings_of(request), request.app.state.clock.now()
     )
 
 
