@@ -206,12 +206,15 @@ async def resend_confirmation(
 async def sign_in(
     session: AsyncSession, *, email: str, password: str, ip: str, now: datetime
 ) -> SignInResult:
-    """Check a sign-in; count it against the IP and the account whatever the result.
+    """Check a sign-in; only failures count against the IP and the account.
 
-    Returns rather than raises on a wrong password, so that the counters are committed.
+    Every attempt is counted first (the counter's row lock makes concurrent ones wait their
+    turn), and a success takes its count back. Returns rather than raises on a wrong password,
+    so that the counters are committed.
     """
     address = normalise_email(email) or email.strip().lower()[:320]
-    await _limit(session, f"sign-in:ip:{ip}", SIGN_IN_LIMIT, now)
+    by_ip = f"sign-in:ip:{ip}"
+    await _limit(session, by_ip, SIGN_IN_LIMIT, now)
     await _limit(session, f"sign-in:account:{address}", SIGN_IN_LIMIT, now)
     user = await user_by_email(session, address)
     # Verify against a real hash even for unknown addresses, so timing tells nothing.
@@ -223,6 +226,8 @@ async def sign_in(
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     await ratelimit.reset(session, key=f"sign-in:account:{address}")
+    # Not a reset: signing in to one's own account must not wipe out guesses at others.
+    await ratelimit.forgive(session, key=by_ip)
     return SignInResult(user)
 
 

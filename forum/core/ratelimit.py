@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, case, delete, literal, select
+from sqlalchemy import Table, case, delete, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,6 +115,14 @@ async def peek(
 async def reset(session: AsyncSession, *, key: str) -> None:
     """Forget every attempt counted on `key` (e.g. after a successful sign-in)."""
     await session.execute(delete(_TABLE).where(_TABLE.c.key == key))
+
+
+async def forgive(session: AsyncSession, *, key: str) -> None:
+    """Take back one attempt counted on `key`: it turned out well (a right password, say)."""
+    column = _TABLE.c
+    await session.execute(
+        update(_TABLE).where(column.key == key, column.count > 0).values(count=column.count - 1)
+    )
 
 
 async def prune(session: AsyncSession, *, older_than: datetime) -> int:

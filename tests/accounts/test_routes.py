@@ -177,6 +177,43 @@ async def test_sign_in_is_rate_limited_per_account_until_the_window_passes(
     assert ok.status_code == 303
 
 
+async def test_successful_sign_ins_from_one_address_all_succeed(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    token = await csrf_token(client, "/en/account/sign-in")
+    for number in range(11):  # a workshop of colleagues behind one address
+        await make_user(db, email=f"colleague{number}@example.org")
+        response = await client.post(
+            "/en/account/sign-in",
+            data={
+                "email": f"colleague{number}@example.org",
+                "password": PASSWORD,
+                "next": "/en/",
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 303, number
+        client.cookies.delete("forum_session")
+        token = await csrf_token(client, "/en/account/sign-in")
+
+
+async def test_failed_sign_ins_from_one_address_are_limited_between_successes(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await make_user(db)
+    right = {"email": "maria@example.org", "password": PASSWORD, "next": "/en/"}
+    for number in range(10):  # guesses at ten addresses, the own sign-in halfway
+        wrong = {**right, "email": f"guess{number}@example.org", "password": "guess"}
+        assert (await post_form(client, "/en/account/sign-in", wrong)).status_code == 400
+        if number == 4:
+            assert (await post_form(client, "/en/account/sign-in", right)).status_code == 303
+            client.cookies.delete("forum_session")
+    limited = await post_form(client, "/en/account/sign-in", right)
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["retry-after"]) <= 600
+    assert "Too many attempts" in limited.text
+
+
 async def test_password_reset_signs_out_everywhere_and_link_works_once(
     client: httpx.AsyncClient, db: Database, app: object
 ) -> None:

@@ -9,7 +9,16 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.core.clock import FixedClock
-from forum.core.ratelimit import RateDecision, RateLimited, enforce, hit, peek, prune, reset
+from forum.core.ratelimit import (
+    RateDecision,
+    RateLimited,
+    enforce,
+    forgive,
+    hit,
+    peek,
+    prune,
+    reset,
+)
 from forum.db import Database
 from forum.models import RateLimitCounter
 
@@ -98,6 +107,16 @@ async def test_reset_clears_the_counter(db: Database, clock: FixedClock) -> None
     assert (await _hit(db, clock, "other")).count == 2
     async with db.transaction() as session:
         await reset(session, key="never-seen")
+
+
+async def test_forgive_takes_back_one_attempt(db: Database, clock: FixedClock) -> None:
+    for _ in range(3):
+        await _hit(db, clock)
+    async with db.transaction() as session:
+        await forgive(session, key=KEY)
+        await forgive(session, key="never-counted")
+    assert (await _peek(db, clock)).count == 2
+    assert (await _hit(db, clock)).count == 3
 
 
 async def test_peek_does_not_count(db: Database, clock: FixedClock) -> None:
