@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from forum.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
-from forum.accounts.profiles import ProfileData, cleaned, normalise_email
+from forum.accounts.profiles import (
+    ProfileData,
+    check_name_is_nobody_elses,
+    cleaned,
+    normalise_email,
+)
 from forum.accounts.profiles import profile_errors as _profile_errors
 from forum.accounts.sessions import end_all_sessions, hash_token
 from forum.core import ratelimit
@@ -124,6 +129,8 @@ async def register(
     """
     await _limit(session, f"register:ip:{ip}", REGISTER_LIMIT, now)
     errors = registration_errors(data, languages)
+    name = data.profile.display_name.strip()
+    await check_name_is_nobody_elses(session, errors, name=name, user_id=None)
     if errors:
         raise FormInvalid(errors)
     email = normalise_email(data.email)

@@ -8,11 +8,15 @@ from functools import cache
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from forum.core.errors import N_, FormInvalid, NotFound
-from forum.core.text import unshowable
+from forum.core.text import looks_alike, unshowable
 from forum.models import User
-from forum.models.types import StakeholderGroup
+from forum.models.types import Role, StakeholderGroup
+
+HIDDEN_IN_NAME = N_("This name holds characters that are invisible or turn the text around.")
+LIKE_STAFF = N_("This name looks too much like the name of a moderator. Please choose another.")
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,31 @@ def text_problem(value: str, *, required: bool, maximum: int) -> str | None:
     return None
 
 
+def name_problem(name: str) -> str | None:
+    """Return why a display name is refused, or None; a name is a one-line text, and more."""
+    problem = text_problem(name, required=True, maximum=120)
+    if problem is None and unshowable(name, invisible=True):
+        return HIDDEN_IN_NAME
+    return problem
+
+
+async def staff_lookalike(session: AsyncSession, *, name: str, user_id: int | None) -> bool:
+    """Say whether `name` looks like the name of a moderator or admin other than `user_id`."""
+    staff = select(col(User.id), col(User.display_name)).where(
+        col(User.role).in_([Role.MODERATOR.value, Role.ADMIN.value])
+    )
+    rows = (await session.execute(staff)).all()
+    return any(looks_alike(name, shown) for person, shown in rows if person != user_id)
+
+
+async def check_name_is_nobody_elses(
+    session: AsyncSession, errors: dict[str, str], *, name: str, user_id: int | None
+) -> None:
+    """Add a refusal to `errors` if the display name passes for a staff member's."""
+    if "display_name" not in errors and await staff_lookalike(session, name=name, user_id=user_id):
+        errors["display_name"] = LIKE_STAFF
+
+
 def normalise_email(value: str) -> str | None:
     """Return the address lower-cased and normalised, or None if it is not one."""
     if len(value) > 254 or unshowable(value):
@@ -66,8 +95,10 @@ def normalise_email(value: str) -> str | None:
 def profile_errors(data: ProfileData, languages: tuple[str, ...]) -> dict[str, str]:
     """Check every profile field; return a message per refused field."""
     errors: dict[str, str] = {}
-    for name, required, maximum in (("display_name", True, 120), ("organisation", False, 200)):
-        problem = text_problem(getattr(data, name), required=required, maximum=maximum)
+    for name, problem in (
+        ("display_name", name_problem(data.display_name)),
+        ("organisation", text_problem(data.organisation, required=False, maximum=200)),
+    ):
         if problem:
             errors[name] = problem
     if data.country and data.country not in country_codes():
@@ -102,6 +133,7 @@ async def update_profile(
     """Save a person's profile; raise FormInvalid naming every refused field."""
     data = cleaned(data)
     errors = profile_errors(data, languages)
+    await check_name_is_nobody_elses(session, errors, name=data.display_name, user_id=user_id)
     if errors:
         raise FormInvalid(errors)
     user = await session.get(User, user_id)

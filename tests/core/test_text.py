@@ -12,6 +12,7 @@ from forum.core.text import (
     LINK_REL,
     MULTILINE,
     clean_html,
+    looks_alike,
     render_markdown,
     unshowable,
 )
@@ -108,6 +109,67 @@ def test_unshowable_finds_controls_and_surrogates(text: str) -> None:
 )
 def test_unshowable_keeps_what_people_write(text: str) -> None:
     assert not unshowable(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ana\u200bPérez",  # zero-width space
+        "\u202eAna Pérez",  # right-to-left override
+        "Ana \u2067Pérez\u2069",  # right-to-left isolate
+        "\u200fAna",  # right-to-left mark
+        "Ana\u200dPérez",  # a joiner between Latin letters joins nothing
+        "\ufeffAna",  # byte order mark
+        "Ana\u00adPérez",  # soft hyphen
+        "Ana\u2060Pérez",  # word joiner
+        "\u3164",  # Hangul filler: a letter that draws nothing
+        "Ana \u2800",  # braille blank
+    ],
+)
+def test_unshowable_with_invisible_finds_hidden_and_direction_characters(text: str) -> None:
+    assert unshowable(text, invisible=True)
+    assert not unshowable(text)  # the other callers' test is unchanged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "María Ñúñez",
+        "Ana 👩\u200d💻",  # an emoji sequence joined by a zero-width joiner
+        "Ana ❤\ufe0f",  # a variation selector picks the emoji form
+        "مهرداد رضایی",  # Persian, right to left without any control
+        "نسرین\u200cدخت",  # the zero-width non-joiner Persian spelling needs
+        "क्\u200dष",  # a joiner after a virama (Devanagari)
+        "日本語",
+    ],
+)
+def test_unshowable_with_invisible_keeps_real_names(text: str) -> None:
+    assert not unshowable(text, invisible=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "other"),
+    [
+        ("Ana Moderadora", "ana moderadora"),
+        ("Ana Moderadora", "ANA  MODERADORA"),
+        ("Ana Moderadora", "Αna Μoderadora"),  # Greek capital alpha and mu
+        ("Ana Moderadora", "Ana Moderadorа"),  # Cyrillic a
+        ("Ana Moderadora", "Ａｎａ Ｍｏｄｅｒａｄｏｒａ"),  # fullwidth
+        ("Bill Olmo", "BiII 0lmo"),  # capital i for l, zero for o
+        ("Bill Olmo", "BILL OLMO"),
+        ("Martín", "rnartín"),  # r and n side by side look like m
+    ],
+)
+def test_looks_alike_folds_names_that_look_the_same(name: str, other: str) -> None:
+    assert looks_alike(name, other) and looks_alike(other, name)
+
+
+@pytest.mark.parametrize(
+    ("name", "other"),
+    [("Ana Moderadora", "Ana Morales"), ("Martín", "Martina"), ("Jose", "José")],
+)
+def test_looks_alike_keeps_different_names_apart(name: str, other: str) -> None:
+    assert not looks_alike(name, other)
 
 
 def test_unshowable_allows_only_the_controls_the_field_allows() -> None:
