@@ -11,7 +11,6 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -113,7 +112,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             Conflict: errors.conflict,
             Invalid: errors.invalid,
             HTTPException: errors.http_error,
-            MultiPartException: errors.unreadable_form,
         },
     )
     app.state.settings = settings

@@ -54,14 +54,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
         # A GET of a POST-only address is someone who followed a link; other methods are not.
         wrong = FORM_ONLY if request.method == "GET" else NOT_ACCEPTED
         reason = fallback_i18n(request).gettext(wrong)
-    elif exc.status_code == 400:  # Starlette's word for a form it cannot read
+    elif exc.status_code == 400:  # how Starlette refuses a form it cannot read
         reason = fallback_i18n(request).gettext(UNREADABLE)
     return error_page(request, exc.status_code, reason, headers=dict(exc.headers or {}))
-
-
-async def unreadable_form(request: Request, exc: Exception) -> Response:
-    """Answer a body that claims to be a form but cannot be read as one (too many fields...)."""
-    return error_page(request, 400, fallback_i18n(request).gettext(UNREADABLE))
 
 
 async def server_error(scope: Scope, receive: Receive, send: Send) -> None:

@@ -20,6 +20,7 @@ CSRF_SALT = "forum-csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 MAX_FIELDS = 1000  # as many fields as Starlette reads in a form
+MAX_DECLARED = 2**53  # a larger Content-Length is not believed; the streamed count still applies
 # Every other method changes something, so it must prove it came from our own pages.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 HSTS = "max-age=63072000; includeSubDomains"
@@ -35,10 +36,6 @@ STATIC_HEADERS = (
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 )
-
-
-# A Content-Length longer than this is not believed; the streamed count still applies.
-MAX_DECLARED = 2**53
 
 
 def _state(scope: Scope) -> dict[str, Any]:
