@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -16,6 +16,7 @@ from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, Invalid, NotFound
 from forum.core.permissions import check_moderates
 from forum.discussions.listing import discussion_title
+from forum.guidelines.text import Guidelines
 from forum.mail.compose import Postman
 from forum.models import (
     Discussion,
@@ -131,13 +132,24 @@ async def _mail_author(
     target: _Target,
     template: str,
     now: datetime,
+    cited: tuple[Mapping[str, Guidelines], str] | None = None,
     **context: Any,
 ) -> None:
-    """Mail the post's author, in their language, about what a moderator did to it."""
+    """Mail the post's author, in their language, about what a moderator did to it.
+
+    `cited` (the guidelines by language, a section id) puts that section, as the author
+    reads it, in the mail's context as `section`.
+    """
     author = await session.get(User, target.post.author_id)
     assert author is not None  # the foreign key guarantees it
     if not author.notify_moderation:
         return
+    if cited is not None:
+        books, section_id = cited
+        language = postman.language_for(author.preferred_language)
+        book = books.get(language) or books.get(postman.default_language)
+        book = book or next(iter(books.values()))
+        context["section"] = book.section(section_id)
     await postman.post(
         session,
         to_address=author.email,
@@ -162,21 +174,25 @@ async def approve_post(
     *,
     actor: User,
     post_id: int,
-    tag_slugs: Sequence[str],
+    tag_slugs: Sequence[str] | None,
     postman: Postman,
     now: datetime,
 ) -> Post:
-    """Publish a pending post with the discussion's tags given, and tell its author.
+    """Publish a pending post filed under the discussion's tags given, and tell its author.
 
-    Raise PermissionDenied, NotFound, Invalid (field "tags") or Conflict (not pending).
+    `tag_slugs` None keeps the topics the post has (an edited post keeps those it was
+    approved with). Raise PermissionDenied, NotFound, Invalid (field "tags") or Conflict.
     """
     target = await _moderated_post(session, actor, post_id, now)
-    tags = await _discussion_tag_ids(session, target.post.discussion_id, tag_slugs)
+    tags = None
+    if tag_slugs is not None:
+        tags = await _discussion_tag_ids(session, target.post.discussion_id, tag_slugs)
     approved = {"status": PostStatus.APPROVED.value, "approved_at": now}
     if not await _claim(session, target.post, [PostStatus.PENDING], approved):
         raise _status_conflict(target.post)
-    await _replace_tags(session, target.post, tags.values())
-    note = ", ".join(tags)
+    if tags is not None:
+        await _replace_tags(session, target.post, tags.values())
+    note = ", ".join(tags or ())
     log_action(
         session,
         actor=target.actor,
@@ -199,16 +215,17 @@ async def reject_post(
     post_id: int,
     section: str,
     note: str,
-    sections: Collection[str],
+    guidelines: Mapping[str, Guidelines],
     postman: Postman,
     now: datetime,
 ) -> Post:
-    """Refuse a pending post, citing a guidelines section, and tell its author why.
+    """Refuse a pending post, citing a section of the `guidelines` (by language), and tell
+    its author why, the section numbered and titled in their language.
 
     Raise PermissionDenied, NotFound, Invalid (field "section" or "note") or Conflict.
     """
     target = await _moderated_post(session, actor, post_id, now)
-    if section not in sections:
+    if not section or any(book.section(section) is None for book in guidelines.values()):
         raise Invalid(UNKNOWN_SECTION, field="section")
     text = clean_note(note)
     rejected = {
@@ -227,7 +244,9 @@ async def reject_post(
         note=text,
         now=now,
     )
-    await _mail_author(session, postman, target, "post_rejected", now, section=section, note=text)
+    await _mail_author(
+        session, postman, target, "post_rejected", now, cited=(guidelines, section), note=text
+    )
     await session.flush()
     return target.post
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -14,12 +15,14 @@ from forum.contributions.reading import discussion_view
 from forum.core.errors import N_, FormInvalid, Invalid, NotFound
 from forum.core.i18n import I18n
 from forum.core.permissions import check_moderator, is_admin
+from forum.guidelines.text import Section
 from forum.models import User
 from forum.moderation import flags as reports
 from forum.moderation import people
 from forum.moderation import posts as moderation
 from forum.moderation.actions import moderated_discussions
 from forum.moderation.log import moderation_log
+from forum.moderation.places import discussion_places
 from forum.moderation.queue import QueueFilter, moderation_queue
 from forum.moderation.summaries import save_summary, summaries_for
 from forum.web.forms import FormState, read_form, see_other
@@ -36,11 +39,18 @@ from forum.web.request import (
 
 DATE_FORMAT = N_("Give the date as shown, for example 2026-12-31.")
 Verb = Callable[[AsyncSession, User, int, dict[str, Any]], Awaitable[object]]
+QUEUE_FILTERS = ("discussion", "question", "language", "held", "page")
 
 
-def _sections(request: Request) -> list[str]:
-    settings = request.app.state.settings
-    return [s.id for s in request.app.state.guidelines[settings.default_language].sections]
+def _rule_sections(request: Request) -> dict[str, str]:
+    """Which guideline section each machine rule cites, by rule id."""
+    return {rule.id: rule.section for rule in request.app.state.rules.rules}
+
+
+def _held_choices(request: Request, i18n: I18n) -> list[Section]:
+    """The guideline sections that rules holding posts for a moderator cite, in order."""
+    cited = {rule.section for rule in request.app.state.rules.rules if rule.action == "hold"}
+    return [s for s in request.app.state.guidelines[i18n.language].sections if s.id in cited]
 
 
 async def _scope(request: Request) -> tuple[User, set[int], set[int] | None]:
@@ -57,50 +67,84 @@ def _number(text: str | None) -> int | None:
 
 
 async def queue(request: Request) -> Response:
+    return await _queue_page(request, dict(request.query_params))
+
+
+async def _queue_page(
+    request: Request,
+    query: dict[str, str],
+    *,
+    failed: dict[int, FormState] | None = None,
+    status: int = 200,
+) -> Response:
+    """Show the queue as `query` filters it; `failed` holds a refused form, by post id."""
     i18n = page_i18n(request)
     _user, _moderated, scope = await _scope(request)
-    query = request.query_params
     wanted = QueueFilter(
         scope,
         discussion_slug=query.get("discussion") or None,
         question_number=_number(query.get("question")),
         language=query.get("language") or None,
-        rule=query.get("rule") or None,
+        held=query.get("held") or None,
+        rule_sections=_rule_sections(request),
     )
     async with database(request).session() as session:
         page = await moderation_queue(
             session, queue=wanted, language=i18n.language, page=_number(query.get("page")) or 1
         )
+        places = await discussion_places(session, scope, i18n.language)
+    shown = {k: v for k, v in query.items() if v and k in QUEUE_FILTERS}
     return render(
         request,
         "moderation/queue.html",
         {
             "page": page,
             "wanted": wanted,
+            "here": url(request, "moderation") + (f"?{urlencode(shown)}" if shown else ""),
+            "filters": shown,
+            "places": sorted(places.values(), key=lambda place: place.title.text.casefold()),
             "done": query.get("done", ""),
+            "failed": failed or {},
             "guidelines": request.app.state.guidelines[i18n.language],
-            "rules": {rule.id: rule.section for rule in request.app.state.rules.rules},
+            "held_choices": _held_choices(request, i18n),
         },
         i18n=i18n,
+        status=status,
     )
 
 
-async def _act(request: Request, verb: Verb, done: str, target: str = "post") -> Response:
+async def _fields(request: Request) -> dict[str, Any]:
+    """Read a moderation form: its text fields, and the topics ticked as a list."""
+    async with request.form() as form:
+        return {
+            **{k: v for k, v in form.items() if isinstance(v, str) and k != "tags"},
+            "tags": [v for v in form.getlist("tags") if isinstance(v, str)],
+        }
+
+
+def _back_to(request: Request, back: str, done: str, target: str) -> str:
+    """Return where the moderator acted from (within the site only), saying what was done."""
+    home = url(request, "home")
+    allowed = tuple(f"{home}{area}" for area in ("moderation", "discussions/", "people/"))
+    safe = back.startswith(allowed) and "//" not in back and "\\" not in back
+    path, _, query = (back if safe else url(request, "moderation")).partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query.partition("#")[0]) if k != "done"]
+    return f"{path}?{urlencode([*kept, ('done', done)])}#{target}"
+
+
+async def _act(
+    request: Request,
+    verb: Verb,
+    done: str,
+    target: str = "post",
+    fields: dict[str, Any] | None = None,
+) -> Response:
     """Run one moderation verb in a transaction and go back to where the moderator was."""
     user = check_moderator(viewer(request))
-    async with request.form() as form:
-        fields: dict[str, Any] = {
-            "tags": [v for v in form.getlist("tags") if isinstance(v, str)],
-            **{k: v for k, v in form.items() if isinstance(v, str) and k != "tags"},
-        }
+    fields = fields if fields is not None else await _fields(request)
     async with database(request).transaction() as session:
         await verb(session, user, request.path_params["id"], fields)
-    back = fields.get("back", "")
-    home = url(request, "home")  # the moderator may only be sent back within the site
-    allowed = tuple(f"{home}{area}" for area in ("moderation", "discussions/", "people/"))
-    place = back if back.startswith(allowed) and "//" not in back else url(request, "moderation")
-    joiner = "&" if "?" in place else "?"
-    response = see_other(f"{place}{joiner}done={done}#{target}")
+    response = see_other(_back_to(request, fields.get("back", ""), done, target))
     response.background = send_mail_after_response(request)
     return response
 
@@ -121,7 +165,8 @@ async def approve(request: Request) -> Response:
             session,
             actor=user,
             post_id=post_id,
-            tag_slugs=f["tags"],
+            # the queue's form sends the topics ticked and "topics"; sent neither, they stay
+            tag_slugs=f["tags"] if f["tags"] or "topics" in f else None,
             postman=postman(request),
             now=now(request),
         )
@@ -130,6 +175,8 @@ async def approve(request: Request) -> Response:
 
 
 async def reject(request: Request) -> Response:
+    """Reject citing a section; a refused form is shown again in the queue, as typed (422)."""
+
     async def verb(session: AsyncSession, user: User, post_id: int, f: dict[str, Any]) -> object:
         return await moderation.reject_post(
             session,
@@ -137,12 +184,20 @@ async def reject(request: Request) -> Response:
             post_id=post_id,
             section=f.get("section", ""),
             note=f.get("note", ""),
-            sections=_sections(request),
+            guidelines=request.app.state.guidelines,
             postman=postman(request),
             now=now(request),
         )
 
-    return await _act(request, verb, "rejected")
+    fields = await _fields(request)
+    try:
+        return await _act(request, verb, "rejected", fields=fields)
+    except Invalid as error:
+        typed = {name: fields.get(name, "") for name in ("section", "note")}
+        form = FormState(typed, {error.field: error.message}, error.message)
+        back = fields.get("back", "").partition("?")[2].partition("#")[0]
+        failed = {request.path_params["id"]: form}
+        return await _queue_page(request, dict(parse_qsl(back)), failed=failed, status=422)
 
 
 async def hide(request: Request) -> Response:

@@ -1,0 +1,299 @@
+"""The moderators' pages as a moderator reads them: the queue, its forms, the log, the reports."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from forum.contributions.posting import Draft, PostLimits, create_post, edit_post
+from forum.db import Database
+from forum.models import Post, User
+from forum.models.types import PostStatus
+from tests.conftest import NOW
+from tests.factories import add_discussion, discussion_data
+from tests.helpers import make_user, outbox, post_form, sign_in_as, user_row
+
+SLUG = "remote-apprenticeships"
+ANSWER = "Nuestro centro llevó la formación práctica a pequeños talleres de barrio."
+EDITED = "Nuestro centro llevó la formación práctica a talleres de barrio, con tutores."
+
+
+@pytest.fixture
+async def author(db: Database, app: Starlette) -> User:
+    """María, who answered question 1 of a pre-moderated discussion; it waits in the queue."""
+    async with db.transaction() as session:
+        await add_discussion(session, discussion_data(start=NOW - timedelta(days=1)), now=NOW)
+    maria = await make_user(db)
+    await answer(db, app, maria, ANSWER)
+    return maria
+
+
+async def answer(
+    db: Database, app: Starlette, who: User, text: str, consent: str = "by_name"
+) -> int:
+    async with db.transaction() as session:
+        post = await create_post(
+            session,
+            author=who,
+            discussion_slug=SLUG,
+            question_number=1,
+            parent_id=None,
+            draft=Draft(text, "es", consent),
+            limits=PostLimits(),
+            now=NOW,
+            rules=app.state.rules,
+        )
+    assert post.id is not None
+    return post.id
+
+
+async def edit(db: Database, app: Starlette, who: User, post_id: int, text: str) -> None:
+    async with db.transaction() as session:
+        await edit_post(
+            session,
+            editor=who,
+            post_id=post_id,
+            draft=Draft(text, "es", "by_name"),
+            limits=PostLimits(),
+            now=NOW,
+            rules=app.state.rules,
+        )
+
+
+async def moderator(client: httpx.AsyncClient, db: Database) -> User:
+    ana = await user_row(db, "ana@example.org")  # imported as the discussion's moderator
+    assert ana is not None
+    await sign_in_as(client, db, ana)
+    return ana
+
+
+def item_html(page: str, post_id: int) -> str:
+    """The queue's card of one post."""
+    match = re.search(
+        rf'<article class="queue-item" id="post-{post_id}">(.*?)</article>', page, re.S
+    )
+    assert match, f"post {post_id} is not in the queue"
+    return match.group(1)
+
+
+def checked_tags(page: str, post_id: int) -> list[str]:
+    """The topics a browser would send with the card's Approve button."""
+    approve = item_html(page, post_id).split('class="reject"')[0]
+    return re.findall(r'name="tags" value="([^"]+)" checked', approve)
+
+
+async def status_of(db: Database, post_id: int) -> Post:
+    async with db.session() as session:
+        post = await session.get(Post, post_id)
+        assert post is not None
+        return post
+
+
+# --- item 2: topics survive a second approval ----------------------------------------------
+
+
+async def test_reapprove_edited_post_keeps_its_topics(
+    client: httpx.AsyncClient, db: Database, app: Starlette, author: User
+) -> None:
+    await moderator(client, db)
+    post_id = 1
+    first = await client.get("/en/moderation/")
+    assert checked_tags(first.text, post_id) == []
+    await post_form(
+        client,
+        f"/en/moderation/posts/{post_id}/approve",
+        {"tags": "access-to-training", "topics": "shown"},
+        form_page="/en/moderation/",
+    )
+    await edit(db, app, author, post_id, EDITED)
+    assert (await status_of(db, post_id)).status == PostStatus.PENDING
+    queue = (await client.get("/en/moderation/")).text
+    assert checked_tags(queue, post_id) == ["access-to-training"]
+    sent = {"tags": checked_tags(queue, post_id)[0], "topics": "shown"}
+    approved = await post_form(
+        client, f"/en/moderation/posts/{post_id}/approve", sent, form_page="/en/moderation/"
+    )
+    assert approved.status_code == 303
+    page = (await client.get(f"/en/discussions/{SLUG}/posts/{post_id}")).text
+    assert EDITED in page and '<li class="tag">Access to training</li>' in page
+
+
+async def test_approve_without_the_topics_field_keeps_the_topics(
+    client: httpx.AsyncClient, db: Database, app: Starlette, author: User
+) -> None:
+    await moderator(client, db)
+    await post_form(
+        client,
+        "/en/moderation/posts/1/tags",
+        {"tags": "apprenticeships"},
+        form_page="/en/moderation/",
+    )
+    approved = await post_form(
+        client, "/en/moderation/posts/1/approve", {}, form_page="/en/moderation/"
+    )
+    assert approved.status_code == 303
+    page = (await client.get(f"/en/discussions/{SLUG}/posts/1")).text
+    assert '<li class="tag">Apprenticeships</li>' in page
+
+
+async def test_unchecking_every_topic_on_approval_removes_them(
+    client: httpx.AsyncClient, db: Database, app: Starlette, author: User
+) -> None:
+    await moderator(client, db)
+    await post_form(
+        client,
+        "/en/moderation/posts/1/tags",
+        {"tags": "apprenticeships"},
+        form_page="/en/moderation/",
+    )
+    approved = await post_form(
+        client, "/en/moderation/posts/1/approve", {"topics": "shown"}, form_page="/en/moderation/"
+    )
+    assert approved.status_code == 303
+    page = (await client.get(f"/en/discussions/{SLUG}/posts/1")).text
+    assert '<li class="tag">' not in page
+
+
+# --- the queue: what each card says --------------------------------------------------------
+
+
+async def test_queue_shows_title_consent_and_held_section_in_spanish(
+    client: httpx.AsyncClient, db: Database, app: Starlette, author: User
+) -> None:
+    refused = await answer(db, app, author, EDITED, consent="not_at_all")
+    await moderator(client, db)
+    queue = (await client.get("/es/moderation/")).text
+    card = item_html(queue, refused)
+    assert "Aprendizaje a distancia" in card and f">{SLUG}<" not in queue
+    assert "Consentimiento para ser citado en la síntesis: no." in card
+    assert "Consentimiento para ser citado en la síntesis: sí, con su nombre." in item_html(
+        queue, 1
+    )
+    assert "Retenida según la sección 8 de las normas: Cómo funciona la moderación" in card
+    assert "first-posts" not in queue  # a rule's id is no word for people
+
+
+async def test_queue_shows_no_badge_when_no_rule_held_the_post(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    maria = await make_user(db)
+    async with db.transaction() as session:  # pre-moderated: every post waits, no rule needed
+        await add_discussion(session, discussion_data(start=NOW - timedelta(days=1)), now=NOW)
+        await create_post(
+            session,
+            author=maria,
+            discussion_slug=SLUG,
+            question_number=1,
+            parent_id=None,
+            draft=Draft(ANSWER, "es", "by_name"),
+            limits=PostLimits(),
+            now=NOW,
+        )
+    await moderator(client, db)
+    card = item_html((await client.get("/en/moderation/")).text, 1)
+    assert "badge" not in card and "Held" not in card
+
+
+async def test_queue_shows_times_in_the_discussions_zone(
+    client: httpx.AsyncClient, db: Database, author: User
+) -> None:
+    await moderator(client, db)
+    card = item_html((await client.get("/en/moderation/")).text, 1)
+    # 12:00 UTC is 13:00 in Madrid, the discussion's zone, and says so
+    assert "March 4, 2026, 1:00\u202fPM GMT+01:00" in card
+
+
+async def test_queue_filters_by_discussion_title_and_held_section(
+    client: httpx.AsyncClient, db: Database, app: Starlette, author: User
+) -> None:
+    held = await answer(db, app, author, ANSWER + " Escríbanos a taller@example.org.")
+    await moderator(client, db)
+    page = (await client.get("/fr/moderation/")).text
+    assert f'<option value="{SLUG}">L&#39;apprentissage à distance</option>' in page
+    assert '<option value="personal-data">3. Protégez les données personnelles</option>' in page
+    only = (await client.get(f"/fr/moderation/?discussion={SLUG}&held=personal-data")).text
+    assert f'id="post-{held}"' in only and 'id="post-1"' not in only
+
+
+# --- rejecting from the queue --------------------------------------------------------------
+
+
+async def test_reject_form_preselects_no_section(
+    client: httpx.AsyncClient, db: Database, author: User
+) -> None:
+    await moderator(client, db)
+    card = item_html((await client.get("/en/moderation/")).text, 1)
+    select = card.split('name="section"')[1].split("</select>")[0]
+    assert re.findall(r"<option[^>]*>", select)[0] == '<option value="">'
+    assert "selected" not in select
+
+
+async def test_reject_without_a_section_is_refused_and_keeps_the_note(
+    client: httpx.AsyncClient, db: Database, author: User
+) -> None:
+    await moderator(client, db)
+    response = await post_form(
+        client,
+        "/es/moderation/posts/1/reject",
+        {"section": "", "note": "Falta citar la fuente.", "back": "/es/moderation/?language=es"},
+        form_page="/es/moderation/",
+    )
+    assert response.status_code == 422
+    assert "Elija la sección de las normas que la contribución no respeta." in response.text
+    card = item_html(response.text, 1)
+    assert ">Falta citar la fuente.</textarea>" in card and 'aria-invalid="true"' in card
+    assert 'name="back" value="/es/moderation/?language=es"' in card
+    assert (await status_of(db, 1)).status == PostStatus.PENDING
+    assert await outbox(db) == []
+
+
+# --- the author's record -------------------------------------------------------------------
+
+
+async def test_author_record_keeps_a_rejection_after_the_post_is_edited_and_approved(
+    client: httpx.AsyncClient, db: Database, app: Starlette, author: User
+) -> None:
+    later = await answer(db, app, author, EDITED + " Y otra idea más.")
+    await moderator(client, db)
+    await post_form(
+        client,
+        "/en/moderation/posts/1/reject",
+        {"section": "on-topic"},
+        form_page="/en/moderation/",
+    )
+    await edit(db, app, author, 1, EDITED)
+    approved = await post_form(
+        client, "/en/moderation/posts/1/approve", {}, form_page="/en/moderation/"
+    )
+    assert approved.status_code == 303
+    card = item_html((await client.get("/en/moderation/")).text, later)
+    assert "1 published, 1 rejected" in card
+
+
+# --- where the moderator goes back to ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("back", "location"),
+    [
+        ("/en/moderation/", "/en/moderation/?done=approved#post"),
+        ("/en/moderation/?", "/en/moderation/?done=approved#post"),
+        (
+            "/en/moderation/?language=es&done=rejected",
+            "/en/moderation/?language=es&done=approved#post",
+        ),
+        ("https://elsewhere.example/en/moderation/", "/en/moderation/?done=approved#post"),
+    ],
+)
+async def test_approve_goes_back_without_a_stray_ampersand(
+    client: httpx.AsyncClient, db: Database, author: User, back: str, location: str
+) -> None:
+    await moderator(client, db)
+    response = await post_form(
+        client, "/en/moderation/posts/1/approve", {"back": back}, form_page="/en/moderation/"
+    )
+    assert response.status_code == 303 and response.headers["location"] == location
