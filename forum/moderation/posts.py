@@ -26,7 +26,7 @@ from forum.models import (
     Tag,
     User,
 )
-from forum.models.types import ModerationVerb, PostStatus
+from forum.models.types import ModerationVerb, PostStatus, QuoteConsent
 from forum.moderation.actions import (
     clean_note,
     current_moderator,
@@ -38,6 +38,7 @@ UNKNOWN_TAG = N_("Choose tags from this discussion's list.")
 UNKNOWN_SECTION = N_("Choose the section of the guidelines the post does not follow.")
 ALREADY_QUOTED = N_("This post is already marked as a key quote.")
 NOT_QUOTED = N_("This post is not marked as a key quote.")
+NO_QUOTING = N_("Its author did not agree to this post being quoted.")
 # Why a post could not be changed, by the status another moderator (or its author) left it in.
 STATUS_CONFLICTS = {
     PostStatus.PENDING.value: N_("This post is waiting for a moderator."),
@@ -317,16 +318,21 @@ async def mark_key_quote(
 ) -> Post:
     """Mark an approved post as a key quote for the synthesis, or unmark it.
 
-    Raise PermissionDenied, NotFound, or Conflict (not approved, or already so marked).
+    Raise PermissionDenied, NotFound, or Conflict (not approved, already so marked, or its
+    author refused to be quoted: the consent is checked in the same UPDATE).
     """
     target = await _moderated_post(session, actor, post_id, now)
-    changes = col(Post.key_quote) != quoted
+    changes = [col(Post.key_quote) != quoted]
+    if quoted:
+        changes.append(col(Post.quote_consent) != QuoteConsent.NOT_AT_ALL.value)
     if not await _claim(
-        session, target.post, [PostStatus.APPROVED], {"key_quote": quoted}, changes
+        session, target.post, [PostStatus.APPROVED], {"key_quote": quoted}, *changes
     ):
-        if target.post.status == PostStatus.APPROVED:
-            raise Conflict(ALREADY_QUOTED if quoted else NOT_QUOTED)
-        raise _status_conflict(target.post)
+        if target.post.status != PostStatus.APPROVED:
+            raise _status_conflict(target.post)
+        if quoted and target.post.quote_consent == QuoteConsent.NOT_AT_ALL:
+            raise Conflict(NO_QUOTING)
+        raise Conflict(ALREADY_QUOTED if quoted else NOT_QUOTED)
     verb = ModerationVerb.KEY_QUOTE if quoted else ModerationVerb.UNQUOTE
     log_action(session, actor=target.actor, verb=verb, post=target.post, now=now)
     await bump_content_version(session, discussion_id=target.discussion.id or 0)

@@ -33,6 +33,7 @@ from forum.moderation.actions import moderated_discussions
 from forum.moderation.people import ban_user, reinstate_user, set_trusted, suspend_user
 from forum.moderation.posts import (
     ALREADY_QUOTED,
+    NO_QUOTING,
     NOT_QUOTED,
     STATUS_CONFLICTS,
     approve_post,
@@ -507,6 +508,28 @@ async def test_key_quotes(db: Database, world: World, postman: Postman) -> None:
     actions = [entry.action for entry in await log(db)]
     assert actions == ["approve", "key_quote", "unquote", "hide"]
     assert await version(db) == 4
+
+
+async def test_key_quote_refused_when_the_author_refused_quoting(
+    db: Database, world: World, postman: Postman
+) -> None:
+    async with db.transaction() as session:
+        post = await create_post(
+            session,
+            author=world.maria,
+            discussion_slug=SLUG,
+            question_number=1,
+            parent_id=None,
+            draft=Draft(source=EN, language="en", quote_consent="not_at_all"),
+            limits=PostLimits(),
+            now=NOW,
+        )
+    await approve(db, world.ana, post, postman)
+    with pytest.raises(Conflict) as caught:
+        await act(db, mark_key_quote, actor=world.ana, post_id=post.id, quoted=True)
+    assert caught.value.message == NO_QUOTING
+    assert (await stored(db, post)).key_quote is False
+    assert [entry.action for entry in await log(db)] == ["approve"]
 
 
 async def test_set_post_tags(db: Database, world: World, postman: Postman) -> None:

@@ -297,3 +297,31 @@ async def test_approve_goes_back_without_a_stray_ampersand(
         client, "/en/moderation/posts/1/approve", {"back": back}, form_page="/en/moderation/"
     )
     assert response.status_code == 303 and response.headers["location"] == location
+
+
+# --- key quotes and the author's consent ---------------------------------------------------
+
+
+async def test_mark_key_quote_without_consent_is_refused_in_the_readers_language(
+    client: httpx.AsyncClient, db: Database, app: Starlette, author: User
+) -> None:
+    refused = await answer(db, app, author, EDITED, consent="not_at_all")
+    await moderator(client, db)
+    for post_id in (1, refused):
+        await post_form(
+            client, f"/es/moderation/posts/{post_id}/approve", {}, form_page="/es/moderation/"
+        )
+    page_url = f"/es/discussions/{SLUG}/posts/{refused}"
+    page = (await client.get(page_url)).text
+    assert "Consentimiento para ser citado en la síntesis: no." in page
+    assert "Marcar como cita clave" not in page.split(f'id="post-{refused}"')[1]
+    response = await post_form(
+        client,
+        f"/es/moderation/posts/{refused}/key-quote",
+        {"quoted": "yes", "back": page_url},
+        form_page=page_url,
+    )
+    assert response.status_code == 409
+    assert "Su autor no aceptó que se citara esta contribución." in response.text
+    assert (await status_of(db, refused)).key_quote is False
+    assert "Cita clave" not in (await client.get(page_url)).text
