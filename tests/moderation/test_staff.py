@@ -325,3 +325,59 @@ async def test_mark_key_quote_without_consent_is_refused_in_the_readers_language
     assert "Su autor no aceptó que se citara esta contribución." in response.text
     assert (await status_of(db, refused)).key_quote is False
     assert "Cita clave" not in (await client.get(page_url)).text
+
+
+# --- the log -------------------------------------------------------------------------------
+
+
+def visible_text(page: str) -> str:
+    """What a person reads: the page without its markup (links and values left out)."""
+    return re.sub(r"<[^>]+>", " ", page)
+
+
+async def test_log_in_spanish_names_sections_topics_and_discussions(
+    client: httpx.AsyncClient, db: Database, app: Starlette, author: User
+) -> None:
+    other = await answer(db, app, author, EDITED)
+    await moderator(client, db)
+    await post_form(
+        client,
+        "/es/moderation/posts/1/approve",
+        {"tags": "access-to-training"},
+        form_page="/es/moderation/",
+    )
+    await post_form(
+        client,
+        f"/es/moderation/posts/{other}/reject",
+        {"section": "personal-data", "note": "Quite el teléfono."},
+        form_page="/es/moderation/",
+    )
+    page = (await client.get("/es/moderation/log")).text
+    text = visible_text(page)
+    assert "Normas de la comunidad, sección 3: Proteja los datos personales" in text
+    assert "Temas: Acceso a la formación" in text and "Quite el teléfono." in text
+    assert "Aprendizaje a distancia" in text
+    for raw in ("personal-data", "access-to-training", SLUG):
+        assert raw not in text
+    # the discussion's time zone, with its offset, as on the discussion's pages
+    assert "4 de marzo de 2026, 13:00 GMT+01:00" in text and "12:00" not in text
+
+
+async def test_log_lets_a_moderator_find_their_own_person_actions(
+    client: httpx.AsyncClient, db: Database, author: User
+) -> None:
+    ana = await moderator(client, db)
+    trusted = await post_form(
+        client,
+        f"/en/moderation/people/{author.id}",
+        {"do": "trust", "back": "/en/moderation/log"},
+        form_page="/en/moderation/",
+    )
+    assert trusted.status_code == 303
+    assert trusted.headers["location"] == "/en/moderation/log?done=person#people"
+    log = (await client.get("/en/moderation/log")).text
+    assert f'<option value="{ana.id}">Ana Ortiz (you)</option>' in log
+    mine = (await client.get(f"/en/moderation/log?actor={ana.id}")).text
+    assert "1 entry" in mine and ">trusted<" in mine and "María Pérez" in mine
+    assert "1 entry" in (await client.get(f"/en/moderation/log?actor={ana.id}&action=trust")).text
+    assert "0 entries" in (await client.get("/en/moderation/log?action=ban")).text

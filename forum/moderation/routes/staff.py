@@ -21,7 +21,7 @@ from forum.moderation import flags as reports
 from forum.moderation import people
 from forum.moderation import posts as moderation
 from forum.moderation.actions import moderated_discussions
-from forum.moderation.log import moderation_log
+from forum.moderation.log import LogScope, log_actors, moderation_log
 from forum.moderation.places import discussion_places
 from forum.moderation.queue import QueueFilter, moderation_queue
 from forum.moderation.summaries import save_summary, summaries_for
@@ -300,23 +300,32 @@ async def resolve(request: Request) -> Response:
 
 async def log(request: Request) -> Response:
     i18n = page_i18n(request)
-    _user, _moderated, scope = await _scope(request)
+    user, _moderated, discussions = await _scope(request)
+    scope = LogScope(discussions, user.id)
     query = request.query_params
+    actor = _number(query.get("actor"))
     async with database(request).session() as session:
-        entries, total = await moderation_log(
+        page = await moderation_log(
             session,
-            discussion_ids=scope,
+            scope=scope,
             action=query.get("action") or None,
-            actor_id=_number(query.get("actor")),
+            actor_id=actor,
             page=_number(query.get("page")) or 1,
+            language=i18n.language,
         )
+        actors = await log_actors(session, scope=scope)
+    filters = {"action": query.get("action", ""), "actor": str(actor or "")}
     return render(
         request,
         "moderation/log.html",
         {
-            "entries": entries,
-            "total": total,
-            "action": query.get("action", ""),
+            "log": page,
+            "actors": actors,
+            "me": user.id,
+            "action": filters["action"],
+            "actor": actor,
+            "filters": {k: v for k, v in filters.items() if v},
+            "guidelines": request.app.state.guidelines[i18n.language],
         },
         i18n=i18n,
     )
