@@ -15,7 +15,7 @@ from forum.models import Post, User
 from forum.models.types import PostStatus
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user, outbox, post_form, sign_in_as, user_row
+from tests.helpers import link_in, make_user, outbox, post_form, sign_in_as, user_row
 
 SLUG = "remote-apprenticeships"
 ANSWER = "Nuestro centro llevó la formación práctica a pequeños talleres de barrio."
@@ -381,3 +381,29 @@ async def test_log_lets_a_moderator_find_their_own_person_actions(
     assert "1 entry" in mine and ">trusted<" in mine and "María Pérez" in mine
     assert "1 entry" in (await client.get(f"/en/moderation/log?actor={ana.id}&action=trust")).text
     assert "0 entries" in (await client.get("/en/moderation/log?action=ban")).text
+
+
+# --- from the rejection mail to the edit page ----------------------------------------------
+
+
+async def test_edit_page_from_the_rejection_mail_repeats_the_reason_and_the_note(
+    client: httpx.AsyncClient, db: Database, author: User
+) -> None:
+    await moderator(client, db)
+    await post_form(
+        client,
+        "/en/moderation/posts/1/reject",
+        {"section": "on-topic", "note": "Cuéntenos qué pasó en su región, por favor."},
+        form_page="/en/moderation/",
+    )
+    [mail] = await outbox(db, "maria@example.org")
+    assert "Normas de la comunidad, sección 2: Cíñase al tema" in mail.text_body
+    edit_path = link_in(mail.text_body, "/edit")
+    writer = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    await sign_in_as(writer, db, author)
+    page = (await writer.get(edit_path)).text
+    await writer.aclose()
+    reason = page.split("<h1>")[1].split('<form method="post"')[0]
+    assert '<a href="/es/guidelines#on-topic">' in reason
+    assert "Normas de la comunidad, sección 2: Cíñase al tema" in reason
+    assert "Cuéntenos qué pasó en su región, por favor." in reason
