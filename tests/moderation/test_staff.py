@@ -272,6 +272,8 @@ async def test_author_record_keeps_a_rejection_after_the_post_is_edited_and_appr
     assert approved.status_code == 303
     card = item_html((await client.get("/en/moderation/")).text, later)
     assert "1 published, 1 rejected" in card
+    public = (await client.get(f"/en/discussions/{SLUG}/transparency")).text
+    assert '<a href="/en/guidelines#on-topic">2. Stay on topic</a>: 1' in public
 
 
 # --- where the moderator goes back to ------------------------------------------------------
