@@ -409,3 +409,34 @@ async def test_edit_page_from_the_rejection_mail_repeats_the_reason_and_the_note
     assert '<a href="/es/guidelines#on-topic">' in reason
     assert "Normas de la comunidad, sección 2: Cíñase al tema" in reason
     assert "Cuéntenos qué pasó en su región, por favor." in reason
+
+
+# --- reports and the week summary ----------------------------------------------------------
+
+
+async def test_reports_name_the_discussion_by_its_title(
+    client: httpx.AsyncClient, db: Database, author: User
+) -> None:
+    await moderator(client, db)
+    await post_form(client, "/es/moderation/posts/1/approve", {}, form_page="/es/moderation/")
+    reader = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    await sign_in_as(reader, db, await make_user(db, email="luc@example.org", name="Luc"))
+    post_url = f"/es/discussions/{SLUG}/posts/1"
+    reported = await post_form(
+        reader, post_url + "/report", {"section": "respect"}, form_page=post_url
+    )
+    await reader.aclose()
+    assert reported.status_code == 303
+    page = (await client.get("/es/moderation/reports")).text
+    assert "Aprendizaje a distancia" in page and SLUG not in visible_text(page)
+    assert "1. Respeto" in page
+
+
+async def test_week_summary_heading_names_the_week_once(
+    client: httpx.AsyncClient, db: Database, author: User
+) -> None:
+    await moderator(client, db)
+    page = (await client.get(f"/en/moderation/discussions/{SLUG}/weeks/1/summary")).text
+    text = " ".join(visible_text(page).split())
+    assert "Week 1: Week 1" not in text
+    assert "The moderators' summary of week 1" in text and "Week 1: staying in touch" in text

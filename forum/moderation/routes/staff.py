@@ -270,11 +270,15 @@ async def reports_page(request: Request) -> Response:
     _user, _moderated, scope = await _scope(request)
     async with database(request).session() as session:
         reported = await reports.open_reports(session, discussion_ids=scope)
+        places = await discussion_places(
+            session, {item.discussion_id for item in reported}, i18n.language
+        )
     return render(
         request,
         "moderation/reports.html",
         {
             "reported": reported,
+            "places": places,
             "done": request.query_params.get("done", ""),
             "guidelines": request.app.state.guidelines[i18n.language],
         },
