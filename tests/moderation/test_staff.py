@@ -13,7 +13,7 @@ from forum.contributions.posting import Draft, PostLimits, create_post, edit_pos
 from forum.db import Database
 from forum.models import Post, User
 from forum.models.types import PostStatus
-from tests.conftest import NOW
+from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import link_in, make_user, outbox, post_form, sign_in_as, user_row
 
@@ -33,7 +33,12 @@ async def author(db: Database, app: Starlette) -> User:
 
 
 async def answer(
-    db: Database, app: Starlette, who: User, text: str, consent: str = "by_name"
+    db: Database,
+    app: Starlette,
+    who: User,
+    text: str,
+    consent: str = "by_name",
+    screen: bool = True,  # check the guideline rules, as posting does
 ) -> int:
     async with db.transaction() as session:
         post = await create_post(
@@ -45,7 +50,7 @@ async def answer(
             draft=Draft(text, "es", consent),
             limits=PostLimits(),
             now=NOW,
-            rules=app.state.rules,
+            rules=app.state.rules if screen else None,
         )
     assert post.id is not None
     return post.id
@@ -440,3 +445,29 @@ async def test_week_summary_heading_names_the_week_once(
     text = " ".join(visible_text(page).split())
     assert "Week 1: Week 1" not in text
     assert "The moderators' summary of week 1" in text and "Week 1: staying in touch" in text
+
+
+async def test_queue_and_log_pages_cost_the_same_statements_for_any_size(
+    client: httpx.AsyncClient,
+    db: Database,
+    app: Starlette,
+    author: User,
+    count_statements: StatementCounter,
+) -> None:
+    await moderator(client, db)
+    counts: dict[str, list[int]] = {"/en/moderation/": [], "/en/moderation/log": []}
+    for size in (1, 4):  # more waiting posts, more entries in the log
+        for index in range(size):
+            post_id = await answer(db, app, author, f"{EDITED} {size}{index}.", screen=False)
+            await post_form(
+                client,
+                f"/en/moderation/posts/{post_id}/approve",
+                {"tags": "access-to-training"},
+                form_page="/en/moderation/",
+            )
+            await answer(db, app, author, f"{ANSWER} {size}{index}.", screen=False)
+        for path, seen in counts.items():
+            before = count_statements.count
+            assert (await client.get(path)).status_code == 200
+            seen.append(count_statements.count - before)
+    assert [counts[path][0] == counts[path][1] for path in counts] == [True, True], counts
