@@ -16,7 +16,7 @@ from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, Invalid, NotFound
 from forum.core.permissions import check_moderates
 from forum.discussions.listing import discussion_title
-from forum.guidelines.text import Guidelines
+from forum.guidelines.text import Guidelines, Section
 from forum.mail.compose import Postman
 from forum.models import (
     Discussion,
@@ -127,6 +127,15 @@ async def _replace_tags(session: AsyncSession, post: Post, tag_ids: Collection[i
     await session.flush()
 
 
+def _section_for(
+    postman: Postman, language: str, books: Mapping[str, Guidelines], section_id: str
+) -> Section | None:
+    """Return a guidelines section as a reader of `language` gets it by mail."""
+    chosen = postman.language_for(language)
+    book = books.get(chosen) or books.get(postman.default_language)
+    return (book or next(iter(books.values()))).section(section_id)
+
+
 async def _mail_author(
     session: AsyncSession,
     postman: Postman,
@@ -146,11 +155,7 @@ async def _mail_author(
     if not author.notify_moderation:
         return
     if cited is not None:
-        books, section_id = cited
-        language = postman.language_for(author.preferred_language)
-        book = books.get(language) or books.get(postman.default_language)
-        book = book or next(iter(books.values()))
-        context["section"] = book.section(section_id)
+        context["section"] = _section_for(postman, author.preferred_language, *cited)
     await postman.post(
         session,
         to_address=author.email,
@@ -220,10 +225,9 @@ async def reject_post(
     postman: Postman,
     now: datetime,
 ) -> Post:
-    """Refuse a pending post, citing a section of the `guidelines` (by language), and tell
-    its author why, the section numbered and titled in their language.
-
-    Raise PermissionDenied, NotFound, Invalid (field "section" or "note") or Conflict.
+    """Refuse a pending post citing a section of the `guidelines` (by language); tell its
+    author why, the section numbered and titled in their language. Raise PermissionDenied,
+    NotFound, Invalid (field "section" or "note") or Conflict.
     """
     target = await _moderated_post(session, actor, post_id, now)
     if not section or any(book.section(section) is None for book in guidelines.values()):

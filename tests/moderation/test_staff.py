@@ -471,3 +471,11 @@ async def test_queue_and_log_pages_cost_the_same_statements_for_any_size(
             assert (await client.get(path)).status_code == 200
             seen.append(count_statements.count - before)
     assert [counts[path][0] == counts[path][1] for path in counts] == [True, True], counts
+
+
+async def test_queue_and_log_read_unicode_digits_in_the_query_as_no_number(
+    client: httpx.AsyncClient, db: Database, author: User
+) -> None:
+    await moderator(client, db)
+    for path in ("/en/moderation/?question=²&page=²", "/en/moderation/log?actor=²&page=¹"):
+        assert (await client.get(path)).status_code == 200

@@ -1,4 +1,4 @@
-"""Moderators' pages: the queue and the actions taken from it, reports, the log, summaries."""
+"""Moderators' actions on posts and people, and their pages of reports, the log and summaries."""
 
 from __future__ import annotations
 
@@ -14,16 +14,14 @@ from starlette.responses import Response
 from forum.contributions.reading import discussion_view
 from forum.core.errors import N_, FormInvalid, Invalid, NotFound
 from forum.core.i18n import I18n
-from forum.core.permissions import check_moderator, is_admin
-from forum.guidelines.text import Section
+from forum.core.permissions import check_moderator
 from forum.models import User
 from forum.moderation import flags as reports
 from forum.moderation import people
 from forum.moderation import posts as moderation
-from forum.moderation.actions import moderated_discussions
 from forum.moderation.log import LogScope, log_actors, moderation_log
 from forum.moderation.places import discussion_places
-from forum.moderation.queue import QueueFilter, moderation_queue
+from forum.moderation.routes.queue import moderator_scope, query_number, queue_page
 from forum.moderation.summaries import save_summary, summaries_for
 from forum.web.forms import FormState, read_form, see_other
 from forum.web.request import (
@@ -39,78 +37,6 @@ from forum.web.request import (
 
 DATE_FORMAT = N_("Give the date as shown, for example 2026-12-31.")
 Verb = Callable[[AsyncSession, User, int, dict[str, Any]], Awaitable[object]]
-QUEUE_FILTERS = ("discussion", "question", "language", "held", "page")
-
-
-def _rule_sections(request: Request) -> dict[str, str]:
-    """Which guideline section each machine rule cites, by rule id."""
-    return {rule.id: rule.section for rule in request.app.state.rules.rules}
-
-
-def _held_choices(request: Request, i18n: I18n) -> list[Section]:
-    """The guideline sections that rules holding posts for a moderator cite, in order."""
-    cited = {rule.section for rule in request.app.state.rules.rules if rule.action == "hold"}
-    return [s for s in request.app.state.guidelines[i18n.language].sections if s.id in cited]
-
-
-async def _scope(request: Request) -> tuple[User, set[int], set[int] | None]:
-    """Return the moderator, the discussions they moderate, and the queue's scope."""
-    user = check_moderator(viewer(request))
-    assert user.id is not None
-    async with database(request).session() as session:
-        moderated = await moderated_discussions(session, user_id=user.id)
-    return user, moderated, None if is_admin(user) else moderated
-
-
-def _number(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) < 6 else None
-
-
-async def queue(request: Request) -> Response:
-    return await _queue_page(request, dict(request.query_params))
-
-
-async def _queue_page(
-    request: Request,
-    query: dict[str, str],
-    *,
-    failed: dict[int, FormState] | None = None,
-    status: int = 200,
-) -> Response:
-    """Show the queue as `query` filters it; `failed` holds a refused form, by post id."""
-    i18n = page_i18n(request)
-    _user, _moderated, scope = await _scope(request)
-    wanted = QueueFilter(
-        scope,
-        discussion_slug=query.get("discussion") or None,
-        question_number=_number(query.get("question")),
-        language=query.get("language") or None,
-        held=query.get("held") or None,
-        rule_sections=_rule_sections(request),
-    )
-    async with database(request).session() as session:
-        page = await moderation_queue(
-            session, queue=wanted, language=i18n.language, page=_number(query.get("page")) or 1
-        )
-        places = await discussion_places(session, scope, i18n.language)
-    shown = {k: v for k, v in query.items() if v and k in QUEUE_FILTERS}
-    return render(
-        request,
-        "moderation/queue.html",
-        {
-            "page": page,
-            "wanted": wanted,
-            "here": url(request, "moderation") + (f"?{urlencode(shown)}" if shown else ""),
-            "filters": shown,
-            "places": sorted(places.values(), key=lambda place: place.title.text.casefold()),
-            "done": query.get("done", ""),
-            "failed": failed or {},
-            "guidelines": request.app.state.guidelines[i18n.language],
-            "held_choices": _held_choices(request, i18n),
-        },
-        i18n=i18n,
-        status=status,
-    )
 
 
 async def _fields(request: Request) -> dict[str, Any]:
@@ -197,7 +123,7 @@ async def reject(request: Request) -> Response:
         form = FormState(typed, {error.field: error.message}, error.message)
         back = fields.get("back", "").partition("?")[2].partition("#")[0]
         failed = {request.path_params["id"]: form}
-        return await _queue_page(request, dict(parse_qsl(back)), failed=failed, status=422)
+        return await queue_page(request, dict(parse_qsl(back)), failed=failed, status=422)
 
 
 async def hide(request: Request) -> Response:
@@ -267,7 +193,7 @@ async def person(request: Request) -> Response:
 
 async def reports_page(request: Request) -> Response:
     i18n = page_i18n(request)
-    _user, _moderated, scope = await _scope(request)
+    _user, _moderated, scope = await moderator_scope(request)
     async with database(request).session() as session:
         reported = await reports.open_reports(session, discussion_ids=scope)
         places = await discussion_places(
@@ -287,7 +213,7 @@ async def reports_page(request: Request) -> Response:
 
 
 async def resolve(request: Request) -> Response:
-    user, moderated, _scope_ids = await _scope(request)
+    user, moderated, _scope_ids = await moderator_scope(request)
     async with request.form() as form:
         outcome = form.get("outcome")
     async with database(request).transaction() as session:
@@ -304,17 +230,17 @@ async def resolve(request: Request) -> Response:
 
 async def log(request: Request) -> Response:
     i18n = page_i18n(request)
-    user, _moderated, discussions = await _scope(request)
+    user, _moderated, discussions = await moderator_scope(request)
     scope = LogScope(discussions, user.id)
     query = request.query_params
-    actor = _number(query.get("actor"))
+    actor = query_number(query.get("actor"))
     async with database(request).session() as session:
         page = await moderation_log(
             session,
             scope=scope,
             action=query.get("action") or None,
             actor_id=actor,
-            page=_number(query.get("page")) or 1,
+            page=query_number(query.get("page")) or 1,
             language=i18n.language,
         )
         actors = await log_actors(session, scope=scope)
