@@ -63,7 +63,10 @@ async def test_moderator_approves_held_post_with_tags_and_rejects_another(
     await queue.goto(live_server + "/en/moderation/")
     item = queue.locator("article.queue-item", has_text="network.office@example.org")
     await expect(
-        item.locator(".badge-pending", has_text="3. Protect personal data")
+        item.locator(
+            ".badge-pending",
+            has_text="Held under section 3 of the guidelines: Protect personal data",
+        )
     ).to_be_visible()
     if screenshots:
         await queue.screenshot(path=str(screenshots / "moderation-queue.png"), full_page=True)
