@@ -4,5 +4,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
+GUIDELINES = ROOT / "guidelines"
 TEST_TEMPLATES = Path(__file__).resolve().parent / "templates"  # kept for tests only
 CORPORA = ROOT.parent / "shared" / "corpora"

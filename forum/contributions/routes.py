@@ -28,6 +28,7 @@ from forum.core.i18n import I18n
 from forum.core.permissions import check_signed_in
 from forum.core.ratelimit import RateLimited
 from forum.guidelines.screening import GuidelineRefused
+from forum.models.types import PostStatus
 from forum.web.cache import cached_page
 from forum.web.forms import FormState, failed_form, read_form, see_other, whole_number
 from forum.web.request import (
@@ -332,6 +333,9 @@ async def edit(request: Request) -> Response:
             "editing": True,
             "reply_form": form,
             "languages": context.languages,
+            # a rejected post's author came to mend it: repeat why, as the mail said
+            "rejected": post if post.status == PostStatus.REJECTED else None,
+            "guidelines": request.app.state.guidelines[i18n.language],
         },
         i18n=i18n,
     )

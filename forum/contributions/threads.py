@@ -46,6 +46,7 @@ class PostView:
     key_quote: bool = False
     rejection_section: str = ""  # shown to the author of a rejected post, with the note
     rejection_note: str = ""
+    quote_consent: str = ""  # shown to moderators beside the key-quote mark
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,7 @@ async def _posts(
             col(Post.rejection_section),
             col(Post.rejection_note),
             col(Post.key_quote),
+            col(Post.quote_consent),
         )
         .join(User, col(User.id) == col(Post.author_id))
         # Only capped replies need the name of whom they answer: join for those alone.
@@ -179,6 +181,7 @@ def _view(row: Sequence[Any], viewer_id: int | None) -> PostView:
         rejection_section=why[0] if status == PostStatus.REJECTED.value else "",
         rejection_note=why[1] if status == PostStatus.REJECTED.value else "",
         key_quote=bool(why[2]),
+        quote_consent=why[3],
     )
 
 

@@ -51,7 +51,8 @@ class OpenReport:
 @dataclass(frozen=True, slots=True)
 class ReportedPost:
     post_id: int
-    discussion_slug: str
+    discussion_id: int
+    discussion_slug: str  # for links only
     question_number: int | None  # None: a general comment
     author_name: str
     html: str  # already sanitised
@@ -225,6 +226,7 @@ async def _reported_rows(
     query = (
         select(
             col(Post.id),
+            col(Post.discussion_id),
             col(Discussion.slug),
             col(Question.number),
             col(User.display_name),
@@ -278,6 +280,7 @@ async def open_reports(
     return [
         ReportedPost(
             post_id=post_id,
+            discussion_id=discussion_id,
             discussion_slug=slug,
             question_number=number,
             author_name=author,
@@ -286,7 +289,7 @@ async def open_reports(
             open_reports=int(count),
             reports=tuple(lines.get(post_id, ())),
         )
-        for post_id, slug, number, author, html, status, count in rows
+        for post_id, discussion_id, slug, number, author, html, status, count in rows
     ]
 
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from forum.models import Discussion, ModerationAction, User
+from forum.core.localize import fallback_order, localize
+from forum.models import Discussion, ModerationAction, Post, Tag, TagTranslation, User
+from forum.models.types import ModerationVerb
+from forum.moderation.places import Place, discussion_places
 
 _Actor = aliased(User, name="actor")
 _Subject = aliased(User, name="subject")
+# Entries whose note lists the slugs of the topics a post was filed under.
+_TAGGING = (ModerationVerb.APPROVE.value, ModerationVerb.TAG.value)
 # A log entry with the names of who acted, where and upon whom, in LogEntry's order.
 _LOG_COLUMNS = (
     select(
@@ -29,6 +34,7 @@ _LOG_COLUMNS = (
         col(_Subject.display_name),
         col(ModerationAction.section),
         col(ModerationAction.note),
+        col(ModerationAction.discussion_id),
     )
     .outerjoin(_Actor, col(_Actor.id) == col(ModerationAction.actor_id))
     .outerjoin(Discussion, col(Discussion.id) == col(ModerationAction.discussion_id))
@@ -48,14 +54,46 @@ class LogEntry:
     subject_name: str | None  # the person acted upon, if any
     section: str
     note: str
+    place: Place | None = None  # the discussion, titled for the reader, with its time zone
+    topics: tuple[str, ...] = ()  # the labels of the topics an approval or tagging named
+
+
+@dataclass(frozen=True, slots=True)
+class LogPage:
+    entries: list[LogEntry]
+    total: int  # entries matching the filters, on every page
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class LogScope:
+    """Which entries a moderator reads: their discussions', and those about their people.
+
+    `discussion_ids` None is everything (admins). Otherwise the entries in those discussions,
+    and the entries about a person (trust, suspend, ban...) that the viewer wrote or whose
+    person took part in one of those discussions.
+    """
+
+    discussion_ids: Collection[int] | None
+    viewer_id: int | None = None
+
+    def condition(self) -> ColumnElement[bool]:
+        if self.discussion_ids is None:
+            return true()
+        ids = list(self.discussion_ids)
+        took_part = select(col(Post.author_id)).where(col(Post.discussion_id).in_(ids))
+        people: list[ColumnElement[bool]] = [col(ModerationAction.user_id).in_(took_part)]
+        if self.viewer_id is not None:
+            people.append(col(ModerationAction.actor_id) == self.viewer_id)
+        about_people = and_(col(ModerationAction.discussion_id).is_(None), or_(*people))
+        return or_(col(ModerationAction.discussion_id).in_(ids), about_people)
 
 
 def _log_filters(
-    discussion_ids: Collection[int] | None, action: str | None, actor_id: int | None
+    scope: LogScope, action: str | None, actor_id: int | None
 ) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [true()]
-    if discussion_ids is not None:
-        where.append(col(ModerationAction.discussion_id).in_(list(discussion_ids)))
+    where = [scope.condition()]
     if action:
         where.append(col(ModerationAction.action) == action)
     if actor_id is not None:
@@ -64,7 +102,7 @@ def _log_filters(
 
 
 def _entry(row: Sequence[Any]) -> LogEntry:
-    id_, created_at, actor, action, slug, post_id, user_id, subject, section, note = row
+    id_, created_at, actor, action, slug, post_id, user_id, subject, section, note, _ = row
     return LogEntry(
         id=id_,
         created_at=created_at,
@@ -82,28 +120,81 @@ def _entry(row: Sequence[Any]) -> LogEntry:
 async def moderation_log(
     session: AsyncSession,
     *,
-    discussion_ids: Collection[int] | None,
+    scope: LogScope,
     action: str | None = None,
     actor_id: int | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> tuple[list[LogEntry], int]:
+    language: str = "en",
+) -> LogPage:
     """Return one page of the log, newest first, and how many entries match in all.
 
-    `discussion_ids` None shows every entry, including those about no discussion (admins).
+    Discussions are titled and topics labelled for a reader of `language`.
     """
-    where = _log_filters(discussion_ids, action, actor_id)
+    where = _log_filters(scope, action, actor_id)
     total = int(
         await session.scalar(select(func.count()).select_from(ModerationAction).where(*where)) or 0
     )
     if not total:
-        return [], 0
+        return LogPage([], 0, 1, 1)
     per_page = max(per_page, 1)
-    page = min(max(page, 1), -(-total // per_page))
+    pages = -(-total // per_page)
+    page = min(max(page, 1), pages)
+    rows = (
+        await session.execute(
+            _LOG_COLUMNS.where(*where)
+            .order_by(col(ModerationAction.created_at).desc(), col(ModerationAction.id).desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    ).all()
+    where_ids: list[int | None] = [row.discussion_id for row in rows]
+    places = await discussion_places(session, where_ids, language)
+    entries = [replace(_entry(row), place=places.get(row.discussion_id or 0)) for row in rows]
+    return LogPage(await _with_topics(session, entries, language), total, page, pages)
+
+
+def _slugs(entry: LogEntry) -> list[str]:
+    if entry.action not in _TAGGING or not entry.note:
+        return []
+    return [slug.strip() for slug in entry.note.split(",") if slug.strip()]
+
+
+async def _with_topics(
+    session: AsyncSession, entries: list[LogEntry], language: str
+) -> list[LogEntry]:
+    """Name the topics approvals and taggings list by slug, in one statement for the page."""
+    wanted = {slug for entry in entries for slug in _slugs(entry)}
+    if not wanted:
+        return entries
+    labels: dict[str, dict[str, str]] = {}
+    for slug, label_language, label in (
+        await session.execute(
+            select(col(Tag.slug), col(TagTranslation.language), col(TagTranslation.label))
+            .join(TagTranslation, col(TagTranslation.tag_id) == col(Tag.id))
+            .where(col(Tag.slug).in_(sorted(wanted)))
+        )
+    ).all():
+        labels.setdefault(slug, {})[label_language] = label
+    order = fallback_order(language, ())
+    return [
+        replace(entry, topics=tuple(localize(labels[s], order).text for s in slugs if s in labels))
+        if (slugs := _slugs(entry))
+        else entry
+        for entry in entries
+    ]
+
+
+async def log_actors(session: AsyncSession, *, scope: LogScope) -> list[tuple[int, str]]:
+    """Return who wrote the entries in scope (people, not the system), by name."""
     rows = await session.execute(
-        _LOG_COLUMNS.where(*where)
-        .order_by(col(ModerationAction.created_at).desc(), col(ModerationAction.id).desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        select(col(User.id), col(User.display_name)).where(
+            col(User.id).in_(
+                select(col(ModerationAction.actor_id)).where(
+                    scope.condition(), col(ModerationAction.actor_id).is_not(None)
+                )
+            )
+        )
     )
-    return [_entry(row) for row in rows.all()], total
+    found = [(int(user_id or 0), name) for user_id, name in rows.all()]
+    return sorted(found, key=lambda actor: (actor[1].casefold(), actor[0]))

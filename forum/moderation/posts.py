@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -16,6 +16,7 @@ from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, Invalid, NotFound
 from forum.core.permissions import check_moderates
 from forum.discussions.listing import discussion_title
+from forum.guidelines.text import Guidelines, Section
 from forum.mail.compose import Postman
 from forum.models import (
     Discussion,
@@ -25,7 +26,7 @@ from forum.models import (
     Tag,
     User,
 )
-from forum.models.types import ModerationVerb, PostStatus
+from forum.models.types import ModerationVerb, PostStatus, QuoteConsent
 from forum.moderation.actions import (
     clean_note,
     current_moderator,
@@ -37,6 +38,7 @@ UNKNOWN_TAG = N_("Choose tags from this discussion's list.")
 UNKNOWN_SECTION = N_("Choose the section of the guidelines the post does not follow.")
 ALREADY_QUOTED = N_("This post is already marked as a key quote.")
 NOT_QUOTED = N_("This post is not marked as a key quote.")
+NO_QUOTING = N_("Its author did not agree to this post being quoted.")
 # Why a post could not be changed, by the status another moderator (or its author) left it in.
 STATUS_CONFLICTS = {
     PostStatus.PENDING.value: N_("This post is waiting for a moderator."),
@@ -125,19 +127,35 @@ async def _replace_tags(session: AsyncSession, post: Post, tag_ids: Collection[i
     await session.flush()
 
 
+def _section_for(
+    postman: Postman, language: str, books: Mapping[str, Guidelines], section_id: str
+) -> Section | None:
+    """Return a guidelines section as a reader of `language` gets it by mail."""
+    chosen = postman.language_for(language)
+    book = books.get(chosen) or books.get(postman.default_language)
+    return (book or next(iter(books.values()))).section(section_id)
+
+
 async def _mail_author(
     session: AsyncSession,
     postman: Postman,
     target: _Target,
     template: str,
     now: datetime,
+    cited: tuple[Mapping[str, Guidelines], str] | None = None,
     **context: Any,
 ) -> None:
-    """Mail the post's author, in their language, about what a moderator did to it."""
+    """Mail the post's author, in their language, about what a moderator did to it.
+
+    `cited` (the guidelines by language, a section id) puts that section, as the author
+    reads it, in the mail's context as `section`.
+    """
     author = await session.get(User, target.post.author_id)
     assert author is not None  # the foreign key guarantees it
     if not author.notify_moderation:
         return
+    if cited is not None:
+        context["section"] = _section_for(postman, author.preferred_language, *cited)
     await postman.post(
         session,
         to_address=author.email,
@@ -162,21 +180,25 @@ async def approve_post(
     *,
     actor: User,
     post_id: int,
-    tag_slugs: Sequence[str],
+    tag_slugs: Sequence[str] | None,
     postman: Postman,
     now: datetime,
 ) -> Post:
-    """Publish a pending post with the discussion's tags given, and tell its author.
+    """Publish a pending post filed under the discussion's tags given, and tell its author.
 
-    Raise PermissionDenied, NotFound, Invalid (field "tags") or Conflict (not pending).
+    `tag_slugs` None keeps the topics the post has (an edited post keeps those it was
+    approved with). Raise PermissionDenied, NotFound, Invalid (field "tags") or Conflict.
     """
     target = await _moderated_post(session, actor, post_id, now)
-    tags = await _discussion_tag_ids(session, target.post.discussion_id, tag_slugs)
+    tags = None
+    if tag_slugs is not None:
+        tags = await _discussion_tag_ids(session, target.post.discussion_id, tag_slugs)
     approved = {"status": PostStatus.APPROVED.value, "approved_at": now}
     if not await _claim(session, target.post, [PostStatus.PENDING], approved):
         raise _status_conflict(target.post)
-    await _replace_tags(session, target.post, tags.values())
-    note = ", ".join(tags)
+    if tags is not None:
+        await _replace_tags(session, target.post, tags.values())
+    note = ", ".join(tags or ())
     log_action(
         session,
         actor=target.actor,
@@ -199,16 +221,16 @@ async def reject_post(
     post_id: int,
     section: str,
     note: str,
-    sections: Collection[str],
+    guidelines: Mapping[str, Guidelines],
     postman: Postman,
     now: datetime,
 ) -> Post:
-    """Refuse a pending post, citing a guidelines section, and tell its author why.
-
-    Raise PermissionDenied, NotFound, Invalid (field "section" or "note") or Conflict.
+    """Refuse a pending post citing a section of the `guidelines` (by language); tell its
+    author why, the section numbered and titled in their language. Raise PermissionDenied,
+    NotFound, Invalid (field "section" or "note") or Conflict.
     """
     target = await _moderated_post(session, actor, post_id, now)
-    if section not in sections:
+    if not section or any(book.section(section) is None for book in guidelines.values()):
         raise Invalid(UNKNOWN_SECTION, field="section")
     text = clean_note(note)
     rejected = {
@@ -227,7 +249,9 @@ async def reject_post(
         note=text,
         now=now,
     )
-    await _mail_author(session, postman, target, "post_rejected", now, section=section, note=text)
+    await _mail_author(
+        session, postman, target, "post_rejected", now, cited=(guidelines, section), note=text
+    )
     await session.flush()
     return target.post
 
@@ -298,16 +322,21 @@ async def mark_key_quote(
 ) -> Post:
     """Mark an approved post as a key quote for the synthesis, or unmark it.
 
-    Raise PermissionDenied, NotFound, or Conflict (not approved, or already so marked).
+    Raise PermissionDenied, NotFound, or Conflict (not approved, already so marked, or its
+    author refused to be quoted: the consent is checked in the same UPDATE).
     """
     target = await _moderated_post(session, actor, post_id, now)
-    changes = col(Post.key_quote) != quoted
+    changes = [col(Post.key_quote) != quoted]
+    if quoted:
+        changes.append(col(Post.quote_consent) != QuoteConsent.NOT_AT_ALL.value)
     if not await _claim(
-        session, target.post, [PostStatus.APPROVED], {"key_quote": quoted}, changes
+        session, target.post, [PostStatus.APPROVED], {"key_quote": quoted}, *changes
     ):
-        if target.post.status == PostStatus.APPROVED:
-            raise Conflict(ALREADY_QUOTED if quoted else NOT_QUOTED)
-        raise _status_conflict(target.post)
+        if target.post.status != PostStatus.APPROVED:
+            raise _status_conflict(target.post)
+        if quoted and target.post.quote_consent == QuoteConsent.NOT_AT_ALL:
+            raise Conflict(NO_QUOTING)
+        raise Conflict(ALREADY_QUOTED if quoted else NOT_QUOTED)
     verb = ModerationVerb.KEY_QUOTE if quoted else ModerationVerb.UNQUOTE
     log_action(session, actor=target.actor, verb=verb, post=target.post, now=now)
     await bump_content_version(session, discussion_id=target.discussion.id or 0)

@@ -3,30 +3,35 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select, true
+from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from forum.core.localize import fallback_order, localize
+from forum.core.localize import Localized, fallback_order, localize
 from forum.models import (
     Discussion,
     DiscussionTag,
+    ModerationAction,
     Post,
+    PostTag,
     Question,
     QuestionTranslation,
     Tag,
     TagTranslation,
     User,
 )
-from forum.models.types import PostStatus
+from forum.models.types import ModerationVerb, PostStatus
+from forum.moderation.places import name_discussions
 
 PER_PAGE = 25
+_Parent = aliased(Post, name="parent")
+_ParentAuthor = aliased(User, name="parent_author")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +45,9 @@ class TagChoice:
 class QueueItem:
     post_id: int
     discussion_id: int
-    discussion_slug: str
+    discussion_slug: str  # for links only
+    discussion_title: Localized
+    timezone: str  # the discussion's: its times are shown in it
     question_number: int | None
     question_text: str
     parent_author: str | None
@@ -51,14 +58,17 @@ class QueueItem:
     author_country: str
     author_group: str
     author_trusted: bool
-    author_approved: int
-    author_rejected: int
+    author_approved: int  # posts of theirs published now
+    author_rejected: int  # rejections on record, even of posts edited and published since
     language: str
     html: str
+    quote_consent: str
     created_at: datetime
     edited_at: datetime | None
-    held_for: tuple[str, ...]
-    tags: tuple[TagChoice, ...]
+    held_for: tuple[str, ...]  # ids of the rules that held it
+    held_sections: tuple[str, ...]  # the guideline sections those rules cite, each once
+    tags: tuple[TagChoice, ...]  # the discussion's tags to choose from
+    topics: tuple[str, ...]  # slugs of the tags the post is filed under now
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +85,17 @@ class QueueFilter:
     discussion_slug: str | None = None
     question_number: int | None = None
     language: str | None = None
-    rule: str | None = None
+    held: str | None = None  # a guideline section: posts a rule citing it held
+    # Which section each guideline rule cites, by rule id (to filter by and to show).
+    rule_sections: Mapping[str, str] = field(default_factory=dict)
+
+
+def _held_by(rules: Collection[str]) -> ColumnElement[bool]:
+    """Match posts held by any of `rules` (held_for is a short comma-separated list)."""
+    if not rules:
+        return false()
+    padded = literal(",") + col(Post.held_for) + literal(",")
+    return or_(*(padded.contains(f",{rule},") for rule in sorted(rules)))
 
 
 def _conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
@@ -88,10 +108,8 @@ def _conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
         where.append(col(Question.number) == queue.question_number)
     if queue.language:
         where.append(col(Post.language) == queue.language)
-    if queue.rule:
-        # held_for is a short comma-separated list: match the whole id, not a part of one
-        padded = literal(",") + col(Post.held_for) + literal(",")
-        where.append(padded.contains(f",{queue.rule},"))
+    if queue.held:
+        where.append(_held_by([r for r, s in queue.rule_sections.items() if s == queue.held]))
     return where
 
 
@@ -111,7 +129,10 @@ async def moderation_queue(
     page = min(max(page, 1), pages)
     rows = (
         await session.execute(
-            joined.order_by(col(Post.created_at), col(Post.id))
+            joined.add_columns(col(_ParentAuthor.display_name), col(_Parent.html))
+            .outerjoin(_Parent, col(_Parent.id) == col(Post.parent_id))
+            .outerjoin(_ParentAuthor, col(_ParentAuthor.id) == col(_Parent.author_id))
+            .order_by(col(Post.created_at), col(Post.id))
             .limit(PER_PAGE)
             .offset((page - 1) * PER_PAGE)
         )
@@ -119,46 +140,67 @@ async def moderation_queue(
     if not rows:
         return QueuePage([], total, page, pages)
     context = await _context(session, rows, language)
+    context["rule_sections"] = queue.rule_sections
     return QueuePage([_item(row, context) for row in rows], total, page, pages)
 
 
 async def _context(session: AsyncSession, rows: Sequence[Any], language: str) -> dict[str, Any]:
-    """Load parents, authors' counts, question texts and tags for the posts on a page."""
+    """Load authors' records, question texts, tags and titles for the posts on a page."""
     posts = [row[0] for row in rows]
     orders = {row[1].id: fallback_order(language, row[1].language_list) for row in rows}
-    parent = aliased(Post)
-    parents = {
-        post_id: (name, html)
-        for post_id, name, html in (
-            await session.execute(
-                select(col(parent.id), col(User.display_name), col(parent.html))
-                .join(User, col(User.id) == col(parent.author_id))
-                .where(col(parent.id).in_([p.parent_id for p in posts if p.parent_id]))
-            )
-        ).all()
-    }
-    authors = {p.author_id for p in posts}
-    counts = {
-        author: (int(approved or 0), int(rejected or 0))
-        for author, approved, rejected in (
-            await session.execute(
-                select(
-                    col(Post.author_id),
-                    func.sum(case((col(Post.status) == PostStatus.APPROVED.value, 1), else_=0)),
-                    func.sum(case((col(Post.status) == PostStatus.REJECTED.value, 1), else_=0)),
-                )
-                .where(col(Post.author_id).in_(authors))
-                .group_by(col(Post.author_id))
-            )
-        ).all()
-    }
     return {
-        "parents": parents,
-        "counts": counts,
+        "counts": await _records(session, {p.author_id for p in posts}),
         "texts": await _question_texts(session, [p.question_id for p in posts if p.question_id]),
         "orders": orders,
         "tags": await _tags(session, orders),
+        "topics": await _topics(session, [p.id for p in posts]),
+        "places": await name_discussions(
+            session, list({row[1].id: row[1] for row in rows}.values()), language
+        ),
     }
+
+
+async def _records(session: AsyncSession, authors: set[int]) -> dict[int, tuple[int, int]]:
+    """Count each author's published posts, and the rejections the (append-only) log holds.
+
+    A rejected post its author edited and a moderator then approved counts in both.
+    """
+    published = (
+        select(func.count())
+        .select_from(Post)
+        .where(col(Post.author_id) == col(User.id), col(Post.status) == PostStatus.APPROVED.value)
+        .correlate(User)
+        .scalar_subquery()
+    )
+    rejected = (
+        select(func.count())
+        .select_from(ModerationAction)
+        .where(
+            col(ModerationAction.user_id) == col(User.id),
+            col(ModerationAction.action) == ModerationVerb.REJECT.value,
+        )
+        .correlate(User)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(col(User.id), published, rejected).where(col(User.id).in_(authors))
+    )
+    return {author: (int(count or 0), int(refused or 0)) for author, count, refused in rows.all()}
+
+
+async def _topics(session: AsyncSession, post_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """Load the slugs of the tags each post is filed under now."""
+    topics: dict[int, list[str]] = defaultdict(list)
+    for post_id, slug in (
+        await session.execute(
+            select(col(PostTag.post_id), col(Tag.slug))
+            .join(Tag, col(Tag.id) == col(PostTag.tag_id))
+            .where(col(PostTag.post_id).in_(post_ids))
+            .order_by(col(Tag.slug))
+        )
+    ).all():
+        topics[post_id].append(slug)
+    return {post_id: tuple(slugs) for post_id, slugs in topics.items()}
 
 
 async def _question_texts(
@@ -207,19 +249,26 @@ async def _tags(
     return {key: tuple(value) for key, value in tags.items()}
 
 
+def _held_sections(held_for: tuple[str, ...], rule_sections: Mapping[str, str]) -> tuple[str, ...]:
+    """The sections the holding rules cite, each once; a rule no longer in force cites none."""
+    return tuple(dict.fromkeys(rule_sections[r] for r in held_for if r in rule_sections))
+
+
 def _item(row: Any, context: dict[str, Any]) -> QueueItem:
-    post, discussion, number, author = row
-    parent = context["parents"].get(post.parent_id)
+    post, discussion, number, author, parent_author, parent_html = row
     approved, rejected = context["counts"].get(post.author_id, (0, 0))
     texts = context["texts"].get(post.question_id, {})
+    held_for = tuple(rule for rule in post.held_for.split(",") if rule)
     return QueueItem(
         post_id=post.id,
         discussion_id=post.discussion_id,
         discussion_slug=discussion.slug,
+        discussion_title=context["places"][discussion.id].title,
+        timezone=discussion.timezone,
         question_number=number,
         question_text=localize(texts, context["orders"][post.discussion_id]).text,
-        parent_author=parent[0] if parent else None,
-        parent_html=parent[1] if parent else None,
+        parent_author=parent_author,
+        parent_html=parent_html,
         author_id=author.id,
         author_name=author.display_name,
         author_organisation=author.organisation,
@@ -230,8 +279,11 @@ def _item(row: Any, context: dict[str, Any]) -> QueueItem:
         author_rejected=rejected,
         language=post.language,
         html=post.html,
+        quote_consent=post.quote_consent,
         created_at=post.created_at,
         edited_at=post.edited_at,
-        held_for=tuple(rule for rule in post.held_for.split(",") if rule),
+        held_for=held_for,
+        held_sections=_held_sections(held_for, context["rule_sections"]),
         tags=context["tags"].get(post.discussion_id, ()),
+        topics=context["topics"].get(post.id, ()),
     )

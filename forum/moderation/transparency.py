@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from forum.core.errors import NotFound
-from forum.models import Discussion, Post, Report
-from forum.models.types import PostStatus
+from forum.models import Discussion, ModerationAction, Post, Report
+from forum.models.types import ModerationVerb, PostStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +18,9 @@ class Transparency:
     received: int  # every post ever sent to the discussion, whatever became of it
     approved: int
     pending: int
-    rejected_by_section: list[tuple[str, int]]  # by guidelines section ("" if none was cited)
+    # Rejections on record by guidelines section ("" if none was cited), from the log: a post
+    # rejected, then edited and approved, counts here and among the published.
+    rejected_by_section: list[tuple[str, int]]
     hidden: int
     reports_received: int
 
@@ -35,16 +37,21 @@ async def transparency(session: AsyncSession, *, discussion_slug: str) -> Transp
     if discussion_id is None:
         raise NotFound(discussion_slug)
     rows = await session.execute(
-        select(col(Post.status), col(Post.rejection_section), func.count())
+        select(col(Post.status), func.count())
         .where(col(Post.discussion_id) == discussion_id)
-        .group_by(col(Post.status), col(Post.rejection_section))
+        .group_by(col(Post.status))
     )
     by_status: dict[str, int] = {}
-    rejected: list[tuple[str, int]] = []
-    for status, section, count in rows.all():
+    for status, count in rows.all():
         by_status[status] = by_status.get(status, 0) + int(count)
-        if status == PostStatus.REJECTED.value:
-            rejected.append((section, int(count)))
+    rejected = await session.execute(
+        select(col(ModerationAction.section), func.count())
+        .where(
+            col(ModerationAction.discussion_id) == discussion_id,
+            col(ModerationAction.action) == ModerationVerb.REJECT.value,
+        )
+        .group_by(col(ModerationAction.section))
+    )
     reports = await session.scalar(
         select(func.count())
         .select_from(Report)
@@ -55,7 +62,7 @@ async def transparency(session: AsyncSession, *, discussion_slug: str) -> Transp
         received=sum(by_status.values()),
         approved=by_status.get(PostStatus.APPROVED.value, 0),
         pending=by_status.get(PostStatus.PENDING.value, 0),
-        rejected_by_section=sorted(rejected),
+        rejected_by_section=sorted((section, int(count)) for section, count in rejected.all()),
         hidden=by_status.get(PostStatus.HIDDEN.value, 0),
         reports_received=int(reports or 0),
     )

@@ -568,6 +568,6 @@ async def test_new_reports_after_dismissal_count_afresh(db: Database, clock: Fix
 
 
 def test_reported_posts_are_frozen() -> None:
-    item = ReportedPost(1, SLUG, None, "A", "", "approved", 0, ())
+    item = ReportedPost(1, 1, SLUG, None, "A", "", "approved", 0, ())
     with pytest.raises(AttributeError):
         item.status = "hidden"  # type: ignore[misc]

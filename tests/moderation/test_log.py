@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
+from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.db import Database
 from forum.models import Discussion, ModerationAction, User
 from forum.models.types import ModerationVerb
-from forum.moderation.log import LogEntry, moderation_log
+from forum.moderation.log import LogEntry, LogScope, log_actors, moderation_log
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import counting, make_user, selects, user_row
@@ -65,9 +66,13 @@ async def fill_log(db: Database) -> dict[str, int]:
     return ids
 
 
-async def log(db: Database, **options: object) -> tuple[list[LogEntry], int]:
+async def log(
+    db: Database, discussion_ids: list[int] | None, viewer: User | None = None, **options: object
+) -> tuple[list[LogEntry], int]:
+    scope = LogScope(discussion_ids, viewer.id if viewer else None)
     async with db.session() as session:
-        return await moderation_log(session, **options)  # type: ignore[arg-type]
+        page = await moderation_log(session, scope=scope, **options)  # type: ignore[arg-type]
+    return page.entries, page.total
 
 
 async def test_log_is_newest_first_with_names(db: Database) -> None:
@@ -125,13 +130,81 @@ async def test_log_statements_do_not_grow(db: Database) -> None:
     for per_page in (1, 50):
         async with db.session() as session:
             with counting(db) as counter:
-                entries, _ = await moderation_log(session, discussion_ids=None, per_page=per_page)
+                page = await moderation_log(session, scope=LogScope(None), per_page=per_page)
             counts.append(selects(counter))
-        assert len(entries) == min(per_page, 7)
-    assert counts == [2, 2]
+        assert len(page.entries) == min(per_page, 7)
+    assert counts == [4, 4]  # the count, the page, the discussions' titles and zones
 
 
 def test_log_entries_are_frozen() -> None:
     entry = LogEntry(1, NOW, None, "hide", None, None, None, None, "", "")
     with pytest.raises(AttributeError):
         entry.note = "changed"  # type: ignore[misc]
+
+
+async def test_log_lists_a_moderators_own_person_actions_and_counts_them(db: Database) -> None:
+    ids = await fill_log(db)
+    ana, jean = await moderators(db)
+    mine, total = await log(db, [ids[SLUG]], ana)
+    assert total == 6 and len(mine) == 6
+    assert ModerationVerb.SUSPEND in [e.action for e in mine]
+    by_ana, total = await log(db, [ids[SLUG]], ana, actor_id=ana.id)
+    assert total == 4 and [e.action for e in by_ana] == ["approve", "reject", "suspend", "approve"]
+    # Jean moderates the same discussion, but María has not taken part in it yet
+    seen_by_jean, total = await log(db, [ids[SLUG]], jean)
+    assert total == 5 and ModerationVerb.SUSPEND not in [e.action for e in seen_by_jean]
+
+
+async def test_log_shows_actions_on_people_who_took_part_in_the_discussion(db: Database) -> None:
+    ids = await fill_log(db)
+    _ana, jean = await moderators(db)
+    maria = await user_row(db, "maria@example.org")
+    assert maria is not None
+    async with db.transaction() as session:
+        await create_post(
+            session,
+            author=maria,
+            discussion_slug=SLUG,
+            question_number=1,
+            parent_id=None,
+            draft=Draft("Los tutores llamaban cada viernes a sus aprendices.", "es", "by_name"),
+            limits=PostLimits(),
+            now=NOW,
+        )
+    entries, total = await log(db, [ids[SLUG]], jean)
+    assert total == 6 and ModerationVerb.SUSPEND in [e.action for e in entries]
+    nothing, total = await log(db, [ids[OTHER]], jean, action="suspend")
+    assert (nothing, total) == ([], 0)
+
+
+async def test_log_names_discussions_and_topics_for_the_reader(db: Database) -> None:
+    ids = await fill_log(db)
+    async with db.transaction() as session:
+        session.add(
+            ModerationAction(
+                actor_id=None,
+                action="tag",
+                discussion_id=ids[SLUG],
+                note="access-to-training, apprenticeships",
+                created_at=NOW + timedelta(hours=1),
+            )
+        )
+    entries, _ = await log(db, None, language="fr")
+    assert entries[0].topics == ("Accès à la formation", "Apprentissage")
+    assert entries[0].place is not None
+    assert entries[0].place.title.text == "L'apprentissage à distance"
+    assert entries[0].place.timezone == "Europe/Madrid"
+    assert entries[4].place is None  # a suspension happens in no discussion
+
+
+async def test_log_actors_are_those_in_scope(db: Database) -> None:
+    ids = await fill_log(db)
+    ana, jean = await moderators(db)
+    async with db.session() as session:
+        everyone = await log_actors(session, scope=LogScope(None))
+        other = await log_actors(session, scope=LogScope([ids[OTHER]], ana.id))
+    assert everyone == [(ana.id, "Ana Ortiz"), (jean.id, "Jean Moreau")]
+    assert other == [
+        (ana.id, "Ana Ortiz"),
+        (jean.id, "Jean Moreau"),
+    ]  # her suspension, his approval

@@ -16,6 +16,7 @@ from forum.accounts.sessions import SessionPolicy, start_session
 from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from forum.db import Database
+from forum.guidelines.text import load_guidelines
 from forum.mail.compose import Postman
 from forum.models import (
     Discussion,
@@ -32,6 +33,7 @@ from forum.moderation.actions import moderated_discussions
 from forum.moderation.people import ban_user, reinstate_user, set_trusted, suspend_user
 from forum.moderation.posts import (
     ALREADY_QUOTED,
+    NO_QUOTING,
     NOT_QUOTED,
     STATUS_CONFLICTS,
     approve_post,
@@ -44,12 +46,13 @@ from forum.moderation.posts import (
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data, three
 from tests.helpers import make_postman, make_user, outbox, user_row
+from tests.paths import GUIDELINES as GUIDELINES_DIR
 
 SLUG = "remote-apprenticeships"
 OTHER = "green-skills"
 START = NOW - timedelta(days=2)
 BASE = "http://127.0.0.1:8000"
-SECTIONS = ("respect", "on-topic", "personal-data", "no-advertising", "sources", "quality")
+GUIDELINES = load_guidelines(GUIDELINES_DIR, ("en", "es", "fr"))
 TAGS = ("access-to-training", "apprenticeships")
 ES = (
     "En nuestra cooperativa, cada aprendiz grababa un vídeo corto de su práctica y lo comentábamos."
@@ -154,7 +157,7 @@ async def reject(
         post_id=post.id,
         section=section,
         note=note,
-        sections=SECTIONS,
+        guidelines=GUIDELINES,
         postman=postman,
     )
     return result
@@ -391,6 +394,9 @@ async def test_reject_stores_the_reason_logs_and_mails(
     edit = f"{BASE}/es/discussions/{SLUG}/posts/{world.post.id}/edit"
     for body in (mail.text_body, mail.html_body):
         assert guidelines in body and edit in body
+        # the section by its number and title in María's language, never by its id
+        assert "Normas de la comunidad, sección 3: Proteja los datos personales" in body
+        assert "personal-data:" not in body and ">personal-data<" not in body
     assert stored_note in mail.text_body
     assert "Please leave out the name of the trainee." in mail.html_body
 
@@ -401,6 +407,7 @@ async def test_reject_in_the_authors_language(db: Database, world: World, postma
     mail = only_mail(await outbox(db, to=world.pierre.email))
     assert mail.language == "fr"
     assert f"{BASE}/fr/guidelines#on-topic" in mail.text_body
+    assert "Charte de la communauté, section 2\u00a0: Restez dans le sujet" in mail.text_body
     assert "L'apprentissage à distance" in mail.text_body
 
 
@@ -501,6 +508,28 @@ async def test_key_quotes(db: Database, world: World, postman: Postman) -> None:
     actions = [entry.action for entry in await log(db)]
     assert actions == ["approve", "key_quote", "unquote", "hide"]
     assert await version(db) == 4
+
+
+async def test_key_quote_refused_when_the_author_refused_quoting(
+    db: Database, world: World, postman: Postman
+) -> None:
+    async with db.transaction() as session:
+        post = await create_post(
+            session,
+            author=world.maria,
+            discussion_slug=SLUG,
+            question_number=1,
+            parent_id=None,
+            draft=Draft(source=EN, language="en", quote_consent="not_at_all"),
+            limits=PostLimits(),
+            now=NOW,
+        )
+    await approve(db, world.ana, post, postman)
+    with pytest.raises(Conflict) as caught:
+        await act(db, mark_key_quote, actor=world.ana, post_id=post.id, quoted=True)
+    assert caught.value.message == NO_QUOTING
+    assert (await stored(db, post)).key_quote is False
+    assert [entry.action for entry in await log(db)] == ["approve"]
 
 
 async def test_set_post_tags(db: Database, world: World, postman: Postman) -> None:

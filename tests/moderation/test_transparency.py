@@ -11,8 +11,8 @@ from sqlmodel import col
 from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.core.errors import NotFound
 from forum.db import Database
-from forum.models import Post, Report, User
-from forum.models.types import PostStatus
+from forum.models import ModerationAction, Post, Report, User
+from forum.models.types import ModerationVerb, PostStatus
 from forum.moderation.transparency import Transparency, transparency
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
@@ -58,12 +58,26 @@ async def write(db: Database, author: User, text: str, slug: str = SLUG) -> int:
 
 
 async def settle(db: Database, post_id: int, status: PostStatus, section: str = "") -> None:
+    """Give a post its outcome, and log a rejection as a moderator's would be."""
     async with db.transaction() as session:
         await session.execute(
             update(Post)
             .where(col(Post.id) == post_id)
             .values(status=status.value, rejection_section=section)
         )
+        if status == PostStatus.REJECTED:
+            post = await session.get(Post, post_id)
+            assert post is not None
+            session.add(
+                ModerationAction(
+                    action=ModerationVerb.REJECT.value,
+                    discussion_id=post.discussion_id,
+                    post_id=post_id,
+                    user_id=post.author_id,
+                    section=section,
+                    created_at=NOW,
+                )
+            )
 
 
 async def test_transparency_counts_every_outcome(db: Database) -> None:
@@ -101,7 +115,7 @@ async def test_transparency_counts_every_outcome(db: Database) -> None:
         reports_received=2,
     )
     assert figures.rejected == 3
-    assert selects(counter) == 3
+    assert selects(counter) == 4
 
 
 async def test_transparency_of_an_empty_discussion(db: Database) -> None:
@@ -116,3 +130,17 @@ async def test_transparency_of_an_unknown_discussion(db: Database) -> None:
     async with db.session() as session:
         with pytest.raises(NotFound):
             await transparency(session, discussion_slug="no-such-discussion")
+
+
+async def test_transparency_keeps_a_rejection_after_the_post_is_edited_and_approved(
+    db: Database,
+) -> None:
+    await discussions(db)
+    maria = await make_user(db)
+    post_id = await write(db, maria, TEXTS[0])
+    await settle(db, post_id, PostStatus.REJECTED, "on-topic")
+    await settle(db, post_id, PostStatus.APPROVED)  # edited, sent again, then approved
+    async with db.session() as session:
+        figures = await transparency(session, discussion_slug=SLUG)
+    assert (figures.received, figures.approved) == (1, 1)
+    assert figures.rejected_by_section == [("on-topic", 1)]

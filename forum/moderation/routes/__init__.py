@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from forum.moderation.routes import admin, public, staff
+from forum.moderation.routes import admin, public, queue, staff
 from forum.web.urls import Action
 
 _POST = "/moderation/posts/{id:id}"
 routes: list[BaseRoute] = [
-    Route("/moderation/", staff.queue, name="moderation"),
+    Route("/moderation/", queue.queue, name="moderation"),
     Action(_POST + "/approve", staff.approve, name="approve_post", screen="moderation"),
     Action(_POST + "/reject", staff.reject, name="reject_post", screen="moderation"),
     Action(_POST + "/hide", staff.hide, name="hide_post", screen="moderation"),

@@ -1,10 +1,11 @@
-"""Moderators' pages: the queue and the actions taken from it, reports, the log, summaries."""
+"""Moderators' actions on posts and people, and their pages of reports, the log and summaries."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -13,16 +14,16 @@ from starlette.responses import Response
 from forum.contributions.reading import discussion_view
 from forum.core.errors import N_, FormInvalid, Invalid, NotFound
 from forum.core.i18n import I18n
-from forum.core.permissions import check_moderator, is_admin
+from forum.core.permissions import check_moderator
 from forum.models import User
 from forum.moderation import flags as reports
 from forum.moderation import people
 from forum.moderation import posts as moderation
-from forum.moderation.actions import moderated_discussions
-from forum.moderation.log import moderation_log
-from forum.moderation.queue import QueueFilter, moderation_queue
+from forum.moderation.log import LogScope, log_actors, moderation_log
+from forum.moderation.places import discussion_places
+from forum.moderation.routes.queue import moderator_scope, query_number, queue_page
 from forum.moderation.summaries import save_summary, summaries_for
-from forum.web.forms import FormState, read_form, see_other, whole_number
+from forum.web.forms import FormState, read_form, see_other
 from forum.web.request import (
     database,
     now,
@@ -38,69 +39,38 @@ DATE_FORMAT = N_("Give the date as shown, for example 2026-12-31.")
 Verb = Callable[[AsyncSession, User, int, dict[str, Any]], Awaitable[object]]
 
 
-def _sections(request: Request) -> list[str]:
-    settings = request.app.state.settings
-    return [s.id for s in request.app.state.guidelines[settings.default_language].sections]
+async def _fields(request: Request) -> dict[str, Any]:
+    """Read a moderation form: its text fields, and the topics ticked as a list."""
+    async with request.form() as form:
+        return {
+            **{k: v for k, v in form.items() if isinstance(v, str) and k != "tags"},
+            "tags": [v for v in form.getlist("tags") if isinstance(v, str)],
+        }
 
 
-async def _scope(request: Request) -> tuple[User, set[int], set[int] | None]:
-    """Return the moderator, the discussions they moderate, and the queue's scope."""
-    user = check_moderator(viewer(request))
-    assert user.id is not None
-    async with database(request).session() as session:
-        moderated = await moderated_discussions(session, user_id=user.id)
-    return user, moderated, None if is_admin(user) else moderated
+def _back_to(request: Request, back: str, done: str, target: str) -> str:
+    """Return where the moderator acted from (within the site only), saying what was done."""
+    home = url(request, "home")
+    allowed = tuple(f"{home}{area}" for area in ("moderation", "discussions/", "people/"))
+    safe = back.startswith(allowed) and "//" not in back and "\\" not in back
+    path, _, query = (back if safe else url(request, "moderation")).partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query.partition("#")[0]) if k != "done"]
+    return f"{path}?{urlencode([*kept, ('done', done)])}#{target}"
 
 
-def _number(text: str | None) -> int | None:
-    return whole_number(text)
-
-
-async def queue(request: Request) -> Response:
-    i18n = page_i18n(request)
-    _user, _moderated, scope = await _scope(request)
-    query = request.query_params
-    wanted = QueueFilter(
-        scope,
-        discussion_slug=query.get("discussion") or None,
-        question_number=_number(query.get("question")),
-        language=query.get("language") or None,
-        rule=query.get("rule") or None,
-    )
-    async with database(request).session() as session:
-        page = await moderation_queue(
-            session, queue=wanted, language=i18n.language, page=_number(query.get("page")) or 1
-        )
-    return render(
-        request,
-        "moderation/queue.html",
-        {
-            "page": page,
-            "wanted": wanted,
-            "done": query.get("done", ""),
-            "guidelines": request.app.state.guidelines[i18n.language],
-            "rules": {rule.id: rule.section for rule in request.app.state.rules.rules},
-        },
-        i18n=i18n,
-    )
-
-
-async def _act(request: Request, verb: Verb, done: str, target: str = "post") -> Response:
+async def _act(
+    request: Request,
+    verb: Verb,
+    done: str,
+    target: str = "post",
+    fields: dict[str, Any] | None = None,
+) -> Response:
     """Run one moderation verb in a transaction and go back to where the moderator was."""
     user = check_moderator(viewer(request))
-    async with request.form() as form:
-        fields: dict[str, Any] = {
-            "tags": [v for v in form.getlist("tags") if isinstance(v, str)],
-            **{k: v for k, v in form.items() if isinstance(v, str) and k != "tags"},
-        }
+    fields = fields if fields is not None else await _fields(request)
     async with database(request).transaction() as session:
         await verb(session, user, request.path_params["id"], fields)
-    back = fields.get("back", "")
-    home = url(request, "home")  # the moderator may only be sent back within the site
-    allowed = tuple(f"{home}{area}" for area in ("moderation", "discussions/", "people/"))
-    place = back if back.startswith(allowed) and "//" not in back else url(request, "moderation")
-    joiner = "&" if "?" in place else "?"
-    response = see_other(f"{place}{joiner}done={done}#{target}")
+    response = see_other(_back_to(request, fields.get("back", ""), done, target))
     response.background = send_mail_after_response(request)
     return response
 
@@ -121,7 +91,8 @@ async def approve(request: Request) -> Response:
             session,
             actor=user,
             post_id=post_id,
-            tag_slugs=f["tags"],
+            # the queue's form sends the topics ticked and "topics"; sent neither, they stay
+            tag_slugs=f["tags"] if f["tags"] or "topics" in f else None,
             postman=postman(request),
             now=now(request),
         )
@@ -130,6 +101,8 @@ async def approve(request: Request) -> Response:
 
 
 async def reject(request: Request) -> Response:
+    """Reject citing a section; a refused form is shown again in the queue, as typed (422)."""
+
     async def verb(session: AsyncSession, user: User, post_id: int, f: dict[str, Any]) -> object:
         return await moderation.reject_post(
             session,
@@ -137,12 +110,20 @@ async def reject(request: Request) -> Response:
             post_id=post_id,
             section=f.get("section", ""),
             note=f.get("note", ""),
-            sections=_sections(request),
+            guidelines=request.app.state.guidelines,
             postman=postman(request),
             now=now(request),
         )
 
-    return await _act(request, verb, "rejected")
+    fields = await _fields(request)
+    try:
+        return await _act(request, verb, "rejected", fields=fields)
+    except Invalid as error:
+        typed = {name: fields.get(name, "") for name in ("section", "note")}
+        form = FormState(typed, {error.field: error.message}, error.message)
+        back = fields.get("back", "").partition("?")[2].partition("#")[0]
+        failed = {request.path_params["id"]: form}
+        return await queue_page(request, dict(parse_qsl(back)), failed=failed, status=422)
 
 
 async def hide(request: Request) -> Response:
@@ -212,14 +193,18 @@ async def person(request: Request) -> Response:
 
 async def reports_page(request: Request) -> Response:
     i18n = page_i18n(request)
-    _user, _moderated, scope = await _scope(request)
+    _user, _moderated, scope = await moderator_scope(request)
     async with database(request).session() as session:
         reported = await reports.open_reports(session, discussion_ids=scope)
+        places = await discussion_places(
+            session, {item.discussion_id for item in reported}, i18n.language
+        )
     return render(
         request,
         "moderation/reports.html",
         {
             "reported": reported,
+            "places": places,
             "done": request.query_params.get("done", ""),
             "guidelines": request.app.state.guidelines[i18n.language],
         },
@@ -228,7 +213,7 @@ async def reports_page(request: Request) -> Response:
 
 
 async def resolve(request: Request) -> Response:
-    user, moderated, _scope_ids = await _scope(request)
+    user, moderated, _scope_ids = await moderator_scope(request)
     async with request.form() as form:
         outcome = form.get("outcome")
     async with database(request).transaction() as session:
@@ -245,23 +230,32 @@ async def resolve(request: Request) -> Response:
 
 async def log(request: Request) -> Response:
     i18n = page_i18n(request)
-    _user, _moderated, scope = await _scope(request)
+    user, _moderated, discussions = await moderator_scope(request)
+    scope = LogScope(discussions, user.id)
     query = request.query_params
+    actor = query_number(query.get("actor"))
     async with database(request).session() as session:
-        entries, total = await moderation_log(
+        page = await moderation_log(
             session,
-            discussion_ids=scope,
+            scope=scope,
             action=query.get("action") or None,
-            actor_id=_number(query.get("actor")),
-            page=_number(query.get("page")) or 1,
+            actor_id=actor,
+            page=query_number(query.get("page")) or 1,
+            language=i18n.language,
         )
+        actors = await log_actors(session, scope=scope)
+    filters = {"action": query.get("action", ""), "actor": str(actor or "")}
     return render(
         request,
         "moderation/log.html",
         {
-            "entries": entries,
-            "total": total,
-            "action": query.get("action", ""),
+            "log": page,
+            "actors": actors,
+            "me": user.id,
+            "action": filters["action"],
+            "actor": actor,
+            "filters": {k: v for k, v in filters.items() if v},
+            "guidelines": request.app.state.guidelines[i18n.language],
         },
         i18n=i18n,
     )
