@@ -34,9 +34,14 @@ class GuidelineRefused(DomainError):
 
 
 async def author_history(
-    session: AsyncSession, *, author_id: int, now: datetime, editing: int | None = None
+    session: AsyncSession,
+    *,
+    author_id: int,
+    now: datetime,
+    editing: int | None = None,
+    trusted: bool = False,
 ) -> AuthorHistory:
-    """Gather what the rules need to know of an author's earlier posts."""
+    """Gather what the rules need to know of an author: their earlier posts, and trust."""
     others = col(Post.author_id) == author_id
     if editing is not None:
         others = others & (col(Post.id) != editing)
@@ -61,7 +66,7 @@ async def author_history(
         .select_from(Post)
         .where(col(Post.author_id) == author_id, col(Post.status) == PostStatus.APPROVED.value)
     )
-    return AuthorHistory(texts, times, int(approved or 0))
+    return AuthorHistory(texts, times, int(approved or 0), trusted)
 
 
 async def screen_post(
@@ -77,7 +82,9 @@ async def screen_post(
     """Raise GuidelineRefused for a refusing rule; return the rules that hold the post."""
     if rules is None or author.id is None:
         return []
-    history = await author_history(session, author_id=author.id, now=now, editing=editing)
+    history = await author_history(
+        session, author_id=author.id, now=now, editing=editing, trusted=author.trusted
+    )
     findings = guideline_findings(rules, text=text, language=language, history=history, now=now)
     refused = refusals(findings)
     if refused:
