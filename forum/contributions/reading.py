@@ -40,12 +40,16 @@ from forum.moderation.summaries import summaries_for
 
 @dataclass(frozen=True, slots=True)
 class Composer:
-    """Whether the viewer may write here, and if not, why (a msgid) and whether to sign in."""
+    """Whether the viewer may write here, and if not, why (a msgid) and whether to sign in.
+
+    `quote_consent` is the writer's own choice on their last post, "" before their first:
+    consent to be quoted is asked without a default, and remembered once given.
+    """
 
     allowed: bool
     reason: str | None = None
     sign_in: bool = False
-    quote_consent: str = "by_name"
+    quote_consent: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,7 @@ def composer_for(
         return Composer(False, refused.message, sign_in=True)
     except PermissionDenied as refused:
         return Composer(False, refused.message)
-    return Composer(True, quote_consent=user.quote_consent or "by_name")
+    return Composer(True, quote_consent=user.quote_consent or "")
 
 
 async def discussion_view(

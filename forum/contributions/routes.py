@@ -15,6 +15,7 @@ from forum.contributions.posting import Draft, PostLimits
 from forum.contributions.reading import (
     CommentsView,
     ComposeContext,
+    Composer,
     QuestionView,
     comments_view,
     compose_context,
@@ -60,11 +61,18 @@ def listing_options(request: Request) -> dict[str, Any]:
     }
 
 
+def blank_form(composer: Composer) -> FormState:
+    """An empty form to write, with the writer's remembered consent to be quoted, if any."""
+    remembered = "yes" if composer.quote_consent else ""
+    consent = {"quote_consent": composer.quote_consent, "consent_remembered": remembered}
+    return FormState({**consent, "language": ""})
+
+
 def _listing(
     request: Request, i18n: I18n, template: str, view: QuestionView | CommentsView
 ) -> Response:
     """Render a page of threads with an empty form to answer, remembering the consent."""
-    form = FormState({"quote_consent": view.composer.quote_consent, "language": ""})
+    form = blank_form(view.composer)
     context = {
         "view": view,
         "form": form,
@@ -131,7 +139,7 @@ async def permalink(request: Request) -> Response:
             viewer=user,
             question_number=found.question_number,
         )
-    reply_form = FormState({"quote_consent": context.composer.quote_consent, "language": ""})
+    reply_form = blank_form(context.composer)
     return render(
         request,
         "posts/permalink.html",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import httpx
@@ -246,3 +247,54 @@ async def test_question_page_statements_do_not_grow(
         assert page.status_code == 200 and page.text.count('class="post ') >= 10
         counts.append(count_statements.count - before)
     assert counts[0] == counts[1]
+
+
+def _checked_consents(page: str) -> list[str]:
+    return re.findall(r'name="quote_consent" value="(\w+)"[^>]* checked', page)
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_first_answer_form_asks_consent_without_a_default(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await sign_in_as(client, db, await make_user(db))
+    page = (await client.get(BASE.format(lang="en") + "/questions/3")).text
+    assert 'name="quote_consent" value="by_name"' in page
+    assert _checked_consents(page) == []
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_answer_without_consent_is_refused_and_text_kept(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await sign_in_as(client, db, await make_user(db))
+    base = BASE.format(lang="es")
+    response = await post_form(
+        client,
+        f"{base}/questions/3/answer",
+        {"source": SPANISH, "language": "", "action": "publish"},
+        form_page=f"{base}/questions/3",
+    )
+    assert response.status_code == 422
+    assert "Indique si podemos citar sus palabras." in response.text
+    assert "tutorías por teléfono" in response.text
+    assert _checked_consents(response.text) == []
+    assert await _count(db) == 0
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_next_answer_form_preselects_the_authors_last_choice(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await sign_in_as(client, db, await make_user(db))
+    base = BASE.format(lang="en")
+    response = await post_form(
+        client,
+        f"{base}/questions/3/answer",
+        {"source": ENGLISH, "language": "", "quote_consent": "anonymously", "action": "publish"},
+        form_page=f"{base}/questions/3",
+    )
+    assert response.status_code == 303
+    page = (await client.get(f"{base}/questions/4")).text
+    assert _checked_consents(page) == ["anonymously"]
+    assert "Your choice last time is selected" in page
