@@ -298,3 +298,32 @@ async def test_next_answer_form_preselects_the_authors_last_choice(
     page = (await client.get(f"{base}/questions/4")).text
     assert _checked_consents(page) == ["anonymously"]
     assert "Your choice last time is selected" in page
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_closed_discussion_message_shows_once(
+    client: httpx.AsyncClient, db: Database, clock: FixedClock
+) -> None:
+    author = await make_user(db)
+    await sign_in_as(client, db, author)
+    base = BASE.format(lang="en")
+    token_page = (await client.get(f"{base}/questions/3")).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', token_page)
+    assert token
+    clock.advance(timedelta(days=30))  # the whole discussion has closed
+    await sign_in_as(client, db, author, now=clock.now())
+    question = (await client.get(f"{base}/questions/3")).text
+    assert question.count("This discussion is closed.") == 1
+    refused = await client.post(
+        f"{base}/questions/3/answer",
+        data={
+            "csrf_token": token[1],
+            "source": ENGLISH,
+            "language": "",
+            "quote_consent": "by_name",
+            "action": "publish",
+        },
+    )
+    assert refused.status_code == 409
+    assert refused.text.count("This discussion is closed.") == 1
+    assert "lent laptops" in refused.text
