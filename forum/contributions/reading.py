@@ -14,6 +14,7 @@ from forum.contributions.posting import (
     post_for_editing,
 )
 from forum.contributions.threads import (
+    Contributions,
     PostView,
     ThreadPage,
     answer_counts,
@@ -55,7 +56,7 @@ class Composer:
 @dataclass(frozen=True, slots=True)
 class DiscussionView:
     page: DiscussionPage
-    answers: dict[int | None, int]
+    answers: dict[int | None, Contributions]  # by question id; None: general comments
     summaries: dict[int, WeeklySummary]  # question set id -> the moderators' summary shown
 
 
@@ -97,7 +98,7 @@ def composer_for(
 async def discussion_view(
     session: AsyncSession, *, slug: str, language: str, now: datetime
 ) -> DiscussionView:
-    """Assemble a discussion page with the number of published answers per question."""
+    """Assemble a discussion page with the published contributions and threads per question."""
     page = await get_discussion_page(session, slug=slug, language=language, now=now)
     answers = await answer_counts(session, discussion_id=page.card.id)
     grouped = await summaries_for(session, discussion_id=page.card.id)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -49,13 +49,22 @@ class PostView:
 
 
 @dataclass(frozen=True, slots=True)
+class Contributions:
+    """How many published posts (answers and replies alike) there are, in how many threads."""
+
+    posts: int = 0
+    threads: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ThreadPage:
     threads: list[list[PostView]]  # each in display order: depth-first, siblings oldest first
     page: int
     pages: int
-    total_threads: int
+    total_threads: int  # that the viewer sees, in the language chosen: what the pages hold
     order: str
     language: str | None
+    published: Contributions = Contributions()  # what everyone sees, in every language
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,10 +228,17 @@ async def _thread_page(
     order = order if order in ORDERS else ORDERS[0]
     per_page = max(per_page, 1)
     filters = _filters(scope, viewer_id, language)
-    total = await session.scalar(
-        select(func.count(func.distinct(col(Post.thread_id)))).where(*filters)
-    )
-    total = total or 0
+    published = col(Post.status) == PostStatus.APPROVED.value
+    counted = (
+        await session.execute(
+            select(
+                func.count(func.distinct(case((and_(*filters), col(Post.thread_id))))),
+                func.count(case((published, 1))),
+                func.count(func.distinct(case((published, col(Post.thread_id))))),
+            ).where(scope)
+        )
+    ).one()
+    total = counted[0] or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     threads: list[list[PostView]] = []
@@ -238,7 +254,8 @@ async def _thread_page(
         )
         in_page = col(Post.thread_id).in_(page_ids)
         threads = _group(await _posts(session, [*filters, in_page], thread_order, viewer_id))
-    return ThreadPage(threads, page, pages, total, order, language)
+    everyone = Contributions(counted[1] or 0, counted[2] or 0)
+    return ThreadPage(threads, page, pages, total, order, language, everyone)
 
 
 async def question_threads(
@@ -285,17 +302,19 @@ async def general_threads(
     )
 
 
-async def answer_counts(session: AsyncSession, *, discussion_id: int) -> dict[int | None, int]:
-    """Count approved posts per question (None: general comments); absent means none."""
+async def answer_counts(
+    session: AsyncSession, *, discussion_id: int
+) -> dict[int | None, Contributions]:
+    """Count published posts and threads per question (None: general comments); absent: none."""
     rows = await session.execute(
-        select(col(Post.question_id), func.count())
+        select(col(Post.question_id), func.count(), func.count(func.distinct(col(Post.thread_id))))
         .where(
             col(Post.discussion_id) == discussion_id,
             col(Post.status) == PostStatus.APPROVED.value,
         )
         .group_by(col(Post.question_id))
     )
-    return dict(rows.all())
+    return {question: Contributions(posts, threads) for question, posts, threads in rows.all()}
 
 
 async def find_post(

@@ -10,8 +10,9 @@ import pytest
 from sqlmodel import func, select
 
 from forum.core.clock import FixedClock
+from forum.core.content import bump_content_version
 from forum.db import Database
-from forum.models import Post, PostRevision
+from forum.models import Discussion, Post, PostRevision, Question
 from forum.models.types import Role
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
@@ -327,3 +328,70 @@ async def test_closed_discussion_message_shows_once(
     assert refused.status_code == 409
     assert refused.text.count("This discussion is closed.") == 1
     assert "lent laptops" in refused.text
+
+
+async def _published(db: Database, *, question: int | None, replies: tuple[int, ...]) -> None:
+    """Write published threads straight away: a root each, with this many replies under it."""
+    author = await make_user(db, email=f"writer{question}@example.org", name="Aïda Diallo")
+    async with db.transaction() as session:
+        discussion = (await session.scalars(select(Discussion))).one()
+        question_id = None
+        if question is not None:
+            question_id = await session.scalar(
+                select(Question.id).where(Question.number == question)
+            )
+        for count in replies:
+            root = Post(
+                discussion_id=discussion.id or 0,
+                question_id=question_id,
+                author_id=author.id or 0,
+                language="en",
+                source=ENGLISH,
+                html=f"<p>{ENGLISH}</p>",
+                status="approved",
+                quote_consent="by_name",
+                created_at=NOW,
+            )
+            session.add(root)
+            await session.flush()
+            root.thread_id = root.id or 0
+            for _ in range(count):
+                session.add(
+                    Post(
+                        **root.model_dump(exclude={"id", "depth", "parent_id", "in_reply_to_id"}),
+                        parent_id=root.id,
+                        in_reply_to_id=root.id,
+                        depth=1,
+                    )
+                )
+        await bump_content_version(session, discussion_id=discussion.id or 0)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "5 contributions in 2 threads"),
+        ("es", "5 contribuciones en 2 hilos"),
+        ("fr", "5 contributions dans 2 fils"),
+    ],
+)
+async def test_counts_say_contributions_and_threads_the_same_everywhere(
+    client: httpx.AsyncClient, db: Database, lang: str, words: str
+) -> None:
+    data = discussion_data(start=NOW - timedelta(days=2))
+    data["general_comments"] = True
+    async with db.transaction() as session:
+        await add_discussion(session, data, now=NOW)
+    await _published(db, question=3, replies=(2, 1))
+    await _published(db, question=None, replies=(3, 0))
+    base = BASE.format(lang=lang)
+    discussion = (await client.get(base)).text
+    assert discussion.count(words) == 2  # question 3 and the general comments
+    question = (await client.get(f"{base}/questions/3")).text
+    assert re.search(r'<h2 id="answers">[^<]*' + words, question)
+    comments = (await client.get(f"{base}/comments")).text
+    assert words in comments
+    one = {"en": "1 contribution in 1 thread", "es": "1 contribución en 1 hilo"}
+    await _published(db, question=4, replies=(0,))
+    if lang in one:
+        assert one[lang] in (await client.get(base)).text

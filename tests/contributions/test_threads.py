@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.contributions.threads import (
+    Contributions,
     Permalink,
     PostView,
     ThreadPage,
@@ -284,7 +285,7 @@ async def test_general_comments_are_threads_apart_from_questions(db: Database) -
     assert newest.threads[0][0].is_own is True
 
 
-async def test_answer_counts_are_grouped_by_question(db: Database) -> None:
+async def test_answer_counts_give_contributions_and_threads_by_question(db: Database) -> None:
     forum = await board(db)
     other = await board(db, slug="another-discussion")
     maria, luc, _sofia = await people(db)
@@ -300,7 +301,11 @@ async def test_answer_counts_are_grouped_by_question(db: Database) -> None:
         counts = await answer_counts(session, discussion_id=forum.discussion_id)
         with counting(db) as counter:
             await answer_counts(session, discussion_id=forum.discussion_id)
-    assert counts == {forum.questions[1]: 2, forum.questions[3]: 1, None: 1}
+    assert counts == {
+        forum.questions[1]: Contributions(posts=2, threads=1),
+        forum.questions[3]: Contributions(posts=1, threads=1),
+        None: Contributions(posts=1, threads=1),
+    }
     assert counter.count == 1
 
 
