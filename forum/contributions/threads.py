@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from forum.core.errors import NotFound
+from forum.core.permissions import is_staff_role
 from forum.models import Discussion, Post, PostTag, Question, Tag, User
 from forum.models.types import PostStatus
 
@@ -30,7 +31,7 @@ class PostView:
     thread_id: int
     parent_id: int | None
     in_reply_to_id: int | None
-    in_reply_to_name: str | None  # only when the depth was capped: the tree does not show it
+    in_reply_to_name: str | None  # whom a reply answers, when that post is shown beside it
     depth: int
     author_id: int
     author_name: str
@@ -46,6 +47,28 @@ class PostView:
     key_quote: bool = False
     rejection_section: str = ""  # shown to the author of a rejected post, with the note
     rejection_note: str = ""
+    author_role: str = ""  # "moderator" or "admin" when the author is staff: posts say so
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A post in its place in the tree: the replies under it, oldest first."""
+
+    post: PostView
+    replies: tuple[Reply, ...] = ()
+
+
+def reply_tree(thread: Sequence[PostView]) -> list[Reply]:
+    """Nest a thread given in display order; a post whose parent is not shown is a root."""
+    shown = {post.id for post in thread}
+    children: dict[int | None, list[PostView]] = defaultdict(list)
+    for post in thread:
+        children[post.parent_id if post.parent_id in shown else None].append(post)
+
+    def grow(post: PostView) -> Reply:
+        return Reply(post, tuple(grow(child) for child in children[post.id]))
+
+    return [grow(post) for post in children[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +89,11 @@ class ThreadPage:
     language: str | None
     published: Contributions = Contributions()  # what everyone sees, in every language
 
+    @property
+    def trees(self) -> list[list[Reply]]:
+        """The threads nested, for lists within lists."""
+        return [reply_tree(thread) for thread in self.threads]
+
 
 @dataclass(frozen=True, slots=True)
 class Permalink:
@@ -73,6 +101,11 @@ class Permalink:
     thread: list[PostView]
     question_number: int | None
     page: int  # of the oldest-first list, PERMALINK_PER_PAGE threads a page
+
+    @property
+    def tree(self) -> list[Reply]:
+        """The post's thread nested, for lists within lists."""
+        return reply_tree(self.thread)
 
 
 def _visible(viewer_id: int | None) -> ColumnElement[bool]:
@@ -130,22 +163,23 @@ async def _posts(
             col(Post.rejection_section),
             col(Post.rejection_note),
             col(Post.key_quote),
+            col(User.role),
+            col(User.state),
         )
         .join(User, col(User.id) == col(Post.author_id))
-        # Only capped replies need the name of whom they answer: join for those alone.
-        .outerjoin(
-            _Answered,
-            and_(
-                col(_Answered.id) == col(Post.in_reply_to_id),
-                col(Post.in_reply_to_id) != col(Post.parent_id),
-            ),
-        )
+        .outerjoin(_Answered, col(_Answered.id) == col(Post.in_reply_to_id))
         .outerjoin(_AnsweredAuthor, col(_AnsweredAuthor.id) == col(_Answered.author_id))
         .where(*filters)
         .order_by(thread_order, col(Post.created_at), col(Post.id))
     )
     rows = (await session.execute(query)).all()
-    return await _with_tags(session, [_view(row, viewer_id) for row in rows])
+    return await _with_tags(session, _named_replies([_view(row, viewer_id) for row in rows]))
+
+
+def _named_replies(views: list[PostView]) -> list[PostView]:
+    """Keep the name of whom a reply answers only where that post is shown too."""
+    shown = {view.id for view in views}
+    return [v if v.in_reply_to_id in shown else replace(v, in_reply_to_name=None) for v in views]
 
 
 async def _with_tags(session: AsyncSession, views: list[PostView]) -> list[PostView]:
@@ -165,6 +199,11 @@ async def _with_tags(session: AsyncSession, views: list[PostView]) -> list[PostV
     return [replace(v, tags=tuple(tags[v.id])) if v.id in tags else v for v in views]
 
 
+def _staff_role(role: str, state: str) -> str:
+    """Return the role a post's author holds as staff, "" for others (and banned accounts)."""
+    return role if is_staff_role(role, state) else ""
+
+
 def _view(row: Sequence[Any], viewer_id: int | None) -> PostView:
     (id_, thread_id, parent_id, reply_to, reply_name, depth, author_id, *rest) = row
     name, organisation, language, html, status, created_at, edited_at, question_id, *why = rest
@@ -173,7 +212,7 @@ def _view(row: Sequence[Any], viewer_id: int | None) -> PostView:
         thread_id=thread_id,
         parent_id=parent_id,
         in_reply_to_id=reply_to,
-        in_reply_to_name=reply_name if reply_to != parent_id else None,
+        in_reply_to_name=reply_name,
         depth=depth,
         author_id=author_id,
         author_name=name,
@@ -188,6 +227,7 @@ def _view(row: Sequence[Any], viewer_id: int | None) -> PostView:
         rejection_section=why[0] if status == PostStatus.REJECTED.value else "",
         rejection_note=why[1] if status == PostStatus.REJECTED.value else "",
         key_quote=bool(why[2]),
+        author_role=_staff_role(why[3], why[4]),
     )
 
 

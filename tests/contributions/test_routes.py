@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
+import html5lib
 import httpx
 import pytest
 from sqlmodel import func, select
@@ -395,3 +397,120 @@ async def test_counts_say_contributions_and_threads_the_same_everywhere(
     await _published(db, question=4, replies=(0,))
     if lang in one:
         assert one[lang] in (await client.get(base)).text
+
+
+async def _conversation(db: Database) -> dict[str, int]:
+    """On question 3: Aïda (a moderator) answers, Luc replies, Aïda answers him; Sofía answers."""
+    aida = await make_user(db, email="aida@example.org", name="Aïda Diallo", role=Role.MODERATOR)
+    luc = await make_user(db, email="luc@example.org", name="Luc Bernard", language="fr")
+    sofia = await make_user(db, email="sofia@example.org", name="Sofía Ramos", role=Role.ADMIN)
+    written: dict[str, int] = {}
+    async with db.transaction() as session:
+        discussion = (await session.scalars(select(Discussion))).one()
+        question_id = await session.scalar(select(Question.id).where(Question.number == 3))
+        plan = [
+            ("root", aida, None, "Our tutors called every apprentice once a week."),
+            ("reply", luc, "root", "Chez nous, les tuteurs passaient aussi en atelier."),
+            ("answer", aida, "reply", "Visits helped here too, once the rules allowed it."),
+            ("other", sofia, None, "Radio lessons reached the valleys without internet."),
+        ]
+        for key, author, parent, text in plan:
+            above = written.get(parent or "")
+            post = Post(
+                discussion_id=discussion.id or 0,
+                question_id=question_id,
+                parent_id=above,
+                in_reply_to_id=above,
+                depth=0 if above is None else (1 if parent == "root" else 2),
+                thread_id=written.get("root", 0) if above else 0,
+                author_id=author.id or 0,
+                language="fr" if author is luc else "en",
+                source=text,
+                html=f"<p>{text}</p>",
+                status="approved",
+                quote_consent="by_name",
+                created_at=NOW,
+            )
+            session.add(post)
+            await session.flush()
+            if above is None:
+                post.thread_id = post.id or 0
+            written[key] = post.id or 0
+        await bump_content_version(session, discussion_id=discussion.id or 0)
+    return written
+
+
+def _tree(page: str) -> Any:
+    return html5lib.parse(page, namespaceHTMLElements=False)
+
+
+def _item_of(tree: Any, post_id: int) -> Any:
+    """The list item holding the post's article."""
+    return tree.find(f".//li/article[@id='post-{post_id}']/..")
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_replies_nest_in_lists_and_link_to_whom_they_answer(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    posts = await _conversation(db)
+    for lang, words in (("en", "In reply to"), ("es", "En respuesta a")):
+        page = (await client.get(BASE.format(lang=lang) + "/questions/3")).text
+        tree = _tree(page)
+        root, reply, answer = (_item_of(tree, posts[k]) for k in ("root", "reply", "answer"))
+        assert root is not None and reply is not None and answer is not None
+        assert reply in list(root.find("ol")) and answer in list(reply.find("ol"))
+        assert _item_of(tree, posts["other"]) in list(tree.find(".//ol[@class='threads']"))
+        link = reply.find(f"article//a[@href='#post-{posts['root']}']")
+        assert link is not None and "Aïda Diallo" in "".join(link.itertext())
+        assert words in "".join(reply.find("article").itertext())
+        back = answer.find(f"article//a[@href='#post-{posts['reply']}']")
+        assert back is not None and "Luc Bernard" in "".join(back.itertext())
+        assert root.find("article/p[@class='in-reply-to']") is None
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_posts_link_to_their_own_page_for_reply_and_report_forms(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    posts = await _conversation(db)
+    await sign_in_as(client, db, await make_user(db))
+    base = BASE.format(lang="en")
+    page = (await client.get(f"{base}/questions/3")).text
+    assert page.count('name="source"') == 1  # the answer form alone
+    assert 'name="section"' not in page  # no report form either
+    for post_id in posts.values():
+        assert f'href="{base}/posts/{post_id}#reply"' in page
+        assert f'href="{base}/posts/{post_id}#report"' in page
+    own = (await client.get(f"{base}/posts/{posts['reply']}")).text
+    assert own.count('name="source"') == 1 and own.count('name="section"') == 1
+    assert f'action="{base}/posts/{posts["reply"]}/reply"' in own
+    assert 'id="reply"' in own and 'id="report"' in own
+    sent = await post_form(
+        client,
+        f"{base}/posts/{posts['reply']}/reply",
+        {"source": ENGLISH, "language": "", "quote_consent": "by_name", "action": "publish"},
+        form_page=f"{base}/posts/{posts['reply']}",
+    )
+    assert sent.status_code == 303
+
+
+def _badge(tree: Any, post_id: int) -> str:
+    found = tree.find(f".//article[@id='post-{post_id}']//span[@class='badge badge-staff']")
+    return "" if found is None else "".join(found.itertext())
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_staff_posts_carry_a_translated_badge(
+    client: httpx.AsyncClient, db: Database, count_statements: StatementCounter
+) -> None:
+    posts = await _conversation(db)
+    for lang, moderator, admin in (
+        ("en", "Moderator", "Administrator"),
+        ("es", "Equipo de moderación", "Administración"),
+        ("fr", "Équipe de modération", "Administration"),
+    ):
+        tree = _tree((await client.get(BASE.format(lang=lang) + "/questions/3")).text)
+
+        badges = {key: _badge(tree, post_id) for key, post_id in posts.items()}
+        assert badges == {"root": moderator, "answer": moderator, "other": admin, "reply": ""}
