@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from forum.contributions import posting
+from forum.contributions.edits import editable_text
 from forum.contributions.notifications import notify_reply
 from forum.contributions.posting import Draft, PostLimits
 from forum.contributions.reading import (
@@ -316,9 +317,8 @@ async def edit(request: Request) -> Response:
             language=i18n.language,
             now=now(request),
         )
-    form = FormState(
-        {"source": post.source, "language": post.language, "quote_consent": post.quote_consent}
-    )
+    source, language = editable_text(post)  # an edit waiting: the author goes on from it
+    form = FormState({"source": source, "language": language, "quote_consent": post.quote_consent})
     return render(
         request,
         "posts/compose.html",

@@ -48,6 +48,8 @@ class PostView:
     rejection_section: str = ""  # shown to the author of a rejected post, with the note
     rejection_note: str = ""
     author_role: str = ""  # "moderator" or "admin" when the author is staff: posts say so
+    pending_html: str | None = None  # the author's own edit waiting for a moderator (to them)
+    pending_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +167,8 @@ async def _posts(
             col(Post.key_quote),
             col(User.role),
             col(User.state),
+            col(Post.pending_html),
+            col(Post.pending_language),
         )
         .join(User, col(User.id) == col(Post.author_id))
         .outerjoin(_Answered, col(_Answered.id) == col(Post.in_reply_to_id))
@@ -207,6 +211,7 @@ def _staff_role(role: str, state: str) -> str:
 def _view(row: Sequence[Any], viewer_id: int | None) -> PostView:
     (id_, thread_id, parent_id, reply_to, reply_name, depth, author_id, *rest) = row
     name, organisation, language, html, status, created_at, edited_at, question_id, *why = rest
+    is_own = viewer_id is not None and author_id == viewer_id
     return PostView(
         id=id_,
         thread_id=thread_id,
@@ -223,11 +228,13 @@ def _view(row: Sequence[Any], viewer_id: int | None) -> PostView:
         created_at=created_at,
         edited_at=edited_at,
         question_id=question_id,
-        is_own=viewer_id is not None and author_id == viewer_id,
+        is_own=is_own,
         rejection_section=why[0] if status == PostStatus.REJECTED.value else "",
         rejection_note=why[1] if status == PostStatus.REJECTED.value else "",
         key_quote=bool(why[2]),
         author_role=_staff_role(why[3], why[4]),
+        pending_html=why[5] if is_own else None,
+        pending_language=why[6] if is_own else None,
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from forum.contributions.edits import awaiting_moderation, has_pending_edit
 from forum.core.localize import fallback_order, localize
 from forum.models import (
     Discussion,
@@ -59,6 +60,7 @@ class QueueItem:
     edited_at: datetime | None
     held_for: tuple[str, ...]
     tags: tuple[TagChoice, ...]
+    published_html: str | None = None  # for an edit of a published post: what readers see now
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ class QueueFilter:
 
 
 def _conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [col(Post.status) == PostStatus.PENDING.value]
+    where: list[ColumnElement[bool]] = [awaiting_moderation()]  # edits of published posts too
     if queue.discussion_ids is not None:
         where.append(col(Post.discussion_id).in_(list(queue.discussion_ids)))
     if queue.discussion_slug:
@@ -228,10 +230,11 @@ def _item(row: Any, context: dict[str, Any]) -> QueueItem:
         author_trusted=author.trusted,
         author_approved=approved,
         author_rejected=rejected,
-        language=post.language,
-        html=post.html,
+        language=post.pending_language or post.language,
+        html=post.pending_html if has_pending_edit(post) else post.html,
         created_at=post.created_at,
-        edited_at=post.edited_at,
+        edited_at=post.pending_at or post.edited_at,
         held_for=tuple(rule for rule in post.held_for.split(",") if rule),
         tags=context["tags"].get(post.discussion_id, ()),
+        published_html=post.html if has_pending_edit(post) else None,
     )

@@ -18,7 +18,7 @@ from forum.models import Discussion, Post, PostRevision, Question
 from forum.models.types import Role
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user, post_form, sign_in_as
+from tests.helpers import make_user, post_form, sign_in_as, user_row
 
 BASE = "/{lang}/discussions/remote-apprenticeships"
 SPANISH = "En nuestra región los aprendices siguieron formándose con tutorías por teléfono."
@@ -514,3 +514,122 @@ async def test_staff_posts_carry_a_translated_badge(
 
         badges = {key: _badge(tree, post_id) for key, post_id in posts.items()}
         assert badges == {"root": moderator, "answer": moderator, "other": admin, "reply": ""}
+
+
+EDITED = "Our college lent laptops and, from March, paid for home internet for apprentices."
+
+
+async def _published_thread_then_edit(
+    client: httpx.AsyncClient, db: Database
+) -> tuple[int, int, httpx.AsyncClient]:
+    """María answers, Luc replies, a moderator publishes both, María edits her answer.
+
+    Return her answer's id, the reply's id and a client signed in as the moderator.
+    """
+    maria = await make_user(db)
+    await sign_in_as(client, db, maria)
+    answer = await _answer(client, ENGLISH, lang="en")
+    answer_id = int(answer.headers["location"].split("/posts/")[1].split("#")[0])
+    moderator = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    ana = await user_row(db, "ana@example.org")
+    assert ana is not None
+    await sign_in_as(moderator, db, ana)
+    approved = await post_form(
+        moderator, f"/en/moderation/posts/{answer_id}/approve", {}, form_page="/en/moderation/"
+    )
+    assert approved.status_code == 303
+    luc = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    await sign_in_as(luc, db, await make_user(db, email="luc@example.org", name="Luc Bernard"))
+    base = BASE.format(lang="en")
+    reply = await post_form(
+        luc,
+        f"{base}/posts/{answer_id}/reply",
+        {"source": FRENCH_REPLY, "language": "", "quote_consent": "by_name", "action": "publish"},
+        form_page=f"{base}/posts/{answer_id}",
+    )
+    await luc.aclose()
+    reply_id = int(reply.headers["location"].split("/posts/")[1].split("#")[0])
+    await post_form(
+        moderator, f"/en/moderation/posts/{reply_id}/approve", {}, form_page="/en/moderation/"
+    )
+    edited = await post_form(
+        client,
+        f"{base}/posts/{answer_id}/edit",
+        {"source": EDITED, "language": "en", "quote_consent": "by_name", "action": "publish"},
+    )
+    assert edited.status_code == 303
+    return answer_id, reply_id, moderator
+
+
+FRENCH_REPLY = "Chez nous, la région a prêté des clés 4G aux apprentis qui n'avaient rien."
+
+
+async def _reader_sees(client: httpx.AsyncClient, path: str) -> str:
+    reader = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    page = (await reader.get(path)).text
+    await reader.aclose()
+    return page
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_edit_of_published_answer_keeps_it_and_its_replies_until_approved(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    answer_id, reply_id, moderator = await _published_thread_then_edit(client, db)
+    base = BASE.format(lang="en")
+    page = await _reader_sees(client, f"{base}/questions/3")
+    assert "lent laptops to apprentices" in page and "home internet" not in page
+    assert "2 contributions in 1 thread" in page
+    tree = _tree(page)
+    assert _item_of(tree, reply_id) in list(_item_of(tree, answer_id).find("ol"))
+    assert "awaiting moderation" not in page
+    own = (await client.get(f"{base}/questions/3")).text
+    assert "lent laptops to apprentices" in own and "home internet" in own
+    assert "Edit awaiting moderation" in own
+    assert "2 contributions in 1 thread" in own
+    form = (await client.get(f"{base}/posts/{answer_id}/edit")).text
+    assert "home internet" in form  # the author goes on from their latest text
+    queue = (await moderator.get("/en/moderation/")).text
+    assert "home internet" in queue and "1 post waiting" in queue
+    approved = await post_form(
+        moderator, f"/en/moderation/posts/{answer_id}/approve", {}, form_page="/en/moderation/"
+    )
+    assert approved.status_code == 303
+    page = await _reader_sees(client, f"{base}/questions/3")
+    assert "home internet" in page and "lent laptops to apprentices" not in page
+    assert "2 contributions in 1 thread" in page
+    assert "Edit awaiting moderation" not in (await client.get(f"{base}/questions/3")).text
+    async with db.session() as session:
+        post = await session.get(Post, answer_id)
+        kept = list(await session.scalars(select(PostRevision)))
+    assert post is not None and post.source == EDITED and post.pending_source is None
+    assert [(r.source, r.status) for r in kept] == [(ENGLISH, "approved")]
+    await moderator.aclose()
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_rejected_edit_leaves_the_published_answer(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    answer_id, _reply_id, moderator = await _published_thread_then_edit(client, db)
+    rejected = await post_form(
+        moderator,
+        f"/en/moderation/posts/{answer_id}/reject",
+        {"section": "on-topic", "note": "Please keep to the question."},
+        form_page="/en/moderation/",
+    )
+    assert rejected.status_code == 303
+    base = BASE.format(lang="en")
+    page = await _reader_sees(client, f"{base}/questions/3")
+    assert "lent laptops to apprentices" in page and "home internet" not in page
+    own = (await client.get(f"{base}/questions/3")).text
+    assert "lent laptops to apprentices" in own and "Edit awaiting moderation" not in own
+    assert "Not published" not in own
+    assert "1 post waiting" not in (await moderator.get("/en/moderation/")).text
+    async with db.session() as session:
+        post = await session.get(Post, answer_id)
+        kept = list(await session.scalars(select(PostRevision)))
+    assert post is not None and post.status == "approved" and post.source == ENGLISH
+    assert post.pending_source is None and post.rejection_section == "on-topic"
+    assert [(r.source, r.status) for r in kept] == [(EDITED, "rejected")]  # their text is kept
+    await moderator.aclose()
