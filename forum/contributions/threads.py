@@ -61,7 +61,7 @@ class Reply:
 
 
 def reply_tree(thread: Sequence[PostView]) -> list[Reply]:
-    """Nest a thread given in display order; a post whose parent is not shown is a root."""
+    """Nest a thread's posts (oldest first); a post whose parent is not shown is a root."""
     shown = {post.id for post in thread}
     children: dict[int | None, list[PostView]] = defaultdict(list)
     for post in thread:
@@ -240,17 +240,11 @@ def _view(row: Sequence[Any], viewer_id: int | None) -> PostView:
 
 def _display_order(posts: list[PostView]) -> list[PostView]:
     """Order one thread's posts depth-first; a post whose parent is not shown goes on top."""
-    shown = {post.id for post in posts}
-    children: dict[int | None, list[PostView]] = defaultdict(list)
-    for post in posts:  # already oldest first, so each list of siblings is too
-        children[post.parent_id if post.parent_id in shown else None].append(post)
-    ordered: list[PostView] = []
-    stack = list(reversed(children[None]))
-    while stack:
-        post = stack.pop()
-        ordered.append(post)
-        stack.extend(reversed(children[post.id]))
-    return ordered
+
+    def walk(replies: Sequence[Reply]) -> list[PostView]:
+        return [post for reply in replies for post in (reply.post, *walk(reply.replies))]
+
+    return walk(reply_tree(posts))
 
 
 def _group(posts: list[PostView]) -> list[list[PostView]]:

@@ -89,7 +89,9 @@ def _conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
     if queue.question_number is not None:
         where.append(col(Question.number) == queue.question_number)
     if queue.language:
-        where.append(col(Post.language) == queue.language)
+        # an edit waiting is filed under its own language
+        shown = func.coalesce(col(Post.pending_language), col(Post.language))
+        where.append(shown == queue.language)
     if queue.rule:
         # held_for is a short comma-separated list: match the whole id, not a part of one
         padded = literal(",") + col(Post.held_for) + literal(",")
