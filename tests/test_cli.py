@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,8 @@ def forum(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProce
         "FORUM_DATABASE_URL": database_url,
         "FORUM_ENV": "test",
         "FORUM_SECRET_KEY": "cli-test-secret-0123456789-abcdefghijkl",
+        # the code under test, not an installed copy, when the run names it (a git worktree)
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
     }
     return subprocess.run(
         [sys.executable, "-m", "forum.cli", *args],

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from forum.contributions.edits import editable_text, hold_edit, keep_text, withdraw_edit
 from forum.contributions.language import detect_language
 from forum.core import ratelimit
 from forum.core.content import bump_content_version
@@ -20,7 +20,7 @@ from forum.core.text import MULTILINE, render_markdown, unshowable
 from forum.discussions.listing import discussion_status
 from forum.guidelines.rules import Finding, RuleBook
 from forum.guidelines.screening import screen_post
-from forum.models import Discussion, Post, PostRevision, Question, QuestionSet, User
+from forum.models import Discussion, Post, Question, QuestionSet, User
 from forum.models.types import DiscussionStatus, ModerationMode, PostStatus, QuoteConsent
 
 MAX_DEPTH = 3
@@ -316,41 +316,31 @@ async def post_for_editing(session: AsyncSession, *, editor: User, post_id: int)
     return post
 
 
-async def _last_revision_number(session: AsyncSession, post_id: int) -> int:
-    number = await session.scalar(
-        select(func.max(PostRevision.number)).where(PostRevision.post_id == post_id)
+def _edit_waits(discussion: Discussion, editor: User, remoderate: bool, held: bool) -> bool:
+    """Say whether an edit of a published post waits for a moderator before readers see it."""
+    if held and not is_staff(editor):
+        return True
+    return (
+        remoderate and discussion.moderation_mode == ModerationMode.PRE and not _privileged(editor)
     )
-    return number or 0
 
 
-def _status_after_edit(post: Post, discussion: Discussion, editor: User, remoderate: bool) -> str:
-    """Send a rejected post, or a re-moderated approved one, back to the moderators."""
+async def _replace_text(
+    session: AsyncSession,
+    post: Post,
+    editor: User,
+    text: tuple[str, str],
+    held: list[Finding],
+    now: datetime,
+) -> None:
+    """Put the new text in place at once; a rejected post goes back to the moderators."""
+    await withdraw_edit(session, post, now)  # an edit waiting is superseded, and kept
+    await keep_text(session, post, now)
     if post.status == PostStatus.REJECTED:
-        return PostStatus.PENDING.value
-    if (
-        post.status == PostStatus.APPROVED
-        and remoderate
-        and discussion.moderation_mode == ModerationMode.PRE
-        and not _privileged(editor)
-    ):
-        return PostStatus.PENDING.value
-    return post.status
-
-
-async def _keep_revision(session: AsyncSession, post: Post, now: datetime) -> None:
-    assert post.id is not None
-    session.add(
-        PostRevision(
-            post_id=post.id,
-            number=await _last_revision_number(session, post.id) + 1,
-            language=post.language,
-            source=post.source,
-            html=post.html,
-            status=post.status,
-            written_at=post.edited_at or post.created_at,
-            replaced_at=now,
-        )
-    )
+        post.status, post.approved_at = PostStatus.PENDING.value, None
+    post.source, post.language = text
+    post.html, post.edited_at = render_markdown(post.source), now
+    _apply_holds(post, held, editor)
 
 
 async def edit_post(
@@ -364,9 +354,10 @@ async def edit_post(
     remoderate_edits: bool = True,
     rules: RuleBook | None = None,
 ) -> Post:
-    """Replace the text of the editor's own post, keeping the old one as a revision.
+    """Replace the text of the editor's own post, keeping the one replaced as a revision.
 
-    Sending the same text and language again changes only the quote consent.
+    An edit of a published post that a moderator must read first waits beside the published
+    text, which readers keep seeing. Sending the same text again changes only the consent.
     """
     post = await _own_post(session, editor, post_id)
     user = await _contributor(session, editor, now)
@@ -376,33 +367,22 @@ async def edit_post(
     if post.status == PostStatus.HIDDEN:
         raise PostRefused(NOT_EDITABLE)
     source = _check_draft(draft, discussion.language_list, limits)
-    language = draft.language or detect_language(source, discussion.language_list) or post.language
+    current = editable_text(post)
+    language = draft.language or detect_language(source, discussion.language_list) or current[1]
     held = await screen_post(
         session, rules=rules, author=user, text=source, language=language, now=now, editing=post.id
     )
     post.quote_consent = user.quote_consent = draft.quote_consent
-    if source == post.source and language == post.language:
-        await session.flush()
-        return post
-    was_approved = post.status == PostStatus.APPROVED
-    await _keep_revision(session, post, now)
-    post.status = _status_after_edit(post, discussion, user, remoderate_edits)
-    if post.status != PostStatus.APPROVED:
-        post.approved_at = None
-    post.source, post.html, post.language = source, render_markdown(source), language
-    post.edited_at = now
-    _apply_holds(post, held, user)
-    if was_approved or post.status == PostStatus.APPROVED:
-        await bump_content_version(session, discussion_id=discussion.id or 0)
+    published = post.status == PostStatus.APPROVED
+    if (source, language) == (post.source, post.language):
+        await withdraw_edit(session, post, now)  # back to the text shown: nothing waits
+    elif (source, language) == current:
+        pass  # the same edit again: it goes on waiting
+    elif published and _edit_waits(discussion, user, remoderate_edits, bool(held)):
+        await hold_edit(session, post, source=source, language=language, held=held, now=now)
+    else:
+        await _replace_text(session, post, user, (source, language), held, now)
+        if published or post.status == PostStatus.APPROVED:
+            await bump_content_version(session, discussion_id=discussion.id or 0)
     await session.flush()
     return post
-
-
-async def revisions(session: AsyncSession, *, post_id: int) -> list[PostRevision]:
-    """Return a post's earlier texts, oldest first."""
-    rows = await session.scalars(
-        select(PostRevision)
-        .where(PostRevision.post_id == post_id)
-        .order_by(col(PostRevision.number))
-    )
-    return list(rows)

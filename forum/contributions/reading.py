@@ -14,6 +14,7 @@ from forum.contributions.posting import (
     post_for_editing,
 )
 from forum.contributions.threads import (
+    Contributions,
     PostView,
     ThreadPage,
     answer_counts,
@@ -40,18 +41,22 @@ from forum.moderation.summaries import summaries_for
 
 @dataclass(frozen=True, slots=True)
 class Composer:
-    """Whether the viewer may write here, and if not, why (a msgid) and whether to sign in."""
+    """Whether the viewer may write here, and if not, why (a msgid) and whether to sign in.
+
+    `quote_consent` is the writer's own choice on their last post, "" before their first:
+    consent to be quoted is asked without a default, and remembered once given.
+    """
 
     allowed: bool
     reason: str | None = None
     sign_in: bool = False
-    quote_consent: str = "by_name"
+    quote_consent: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class DiscussionView:
     page: DiscussionPage
-    answers: dict[int | None, int]
+    answers: dict[int | None, Contributions]  # by question id; None: general comments
     summaries: dict[int, WeeklySummary]  # question set id -> the moderators' summary shown
 
 
@@ -87,13 +92,13 @@ def composer_for(
         return Composer(False, refused.message, sign_in=True)
     except PermissionDenied as refused:
         return Composer(False, refused.message)
-    return Composer(True, quote_consent=user.quote_consent or "by_name")
+    return Composer(True, quote_consent=user.quote_consent or "")
 
 
 async def discussion_view(
     session: AsyncSession, *, slug: str, language: str, now: datetime
 ) -> DiscussionView:
-    """Assemble a discussion page with the number of published answers per question."""
+    """Assemble a discussion page with the published contributions and threads per question."""
     page = await get_discussion_page(session, slug=slug, language=language, now=now)
     answers = await answer_counts(session, discussion_id=page.card.id)
     grouped = await summaries_for(session, discussion_id=page.card.id)

@@ -11,11 +11,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from forum.contributions import posting
+from forum.contributions.edits import editable_text
 from forum.contributions.notifications import notify_reply
 from forum.contributions.posting import Draft, PostLimits
 from forum.contributions.reading import (
     CommentsView,
     ComposeContext,
+    Composer,
     QuestionView,
     comments_view,
     compose_context,
@@ -65,11 +67,18 @@ def listing_options(request: Request) -> dict[str, Any]:
     }
 
 
+def blank_form(composer: Composer) -> FormState:
+    """An empty form to write, with the writer's remembered consent to be quoted, if any."""
+    remembered = "yes" if composer.quote_consent else ""
+    consent = {"quote_consent": composer.quote_consent, "consent_remembered": remembered}
+    return FormState({**consent, "language": ""})
+
+
 def _listing(
     request: Request, i18n: I18n, template: str, view: QuestionView | CommentsView
 ) -> Response:
     """Render a page of threads with an empty form to answer, remembering the consent."""
-    form = FormState({"quote_consent": view.composer.quote_consent, "language": ""})
+    form = blank_form(view.composer)
     context = {
         "view": view,
         "form": form,
@@ -136,7 +145,7 @@ async def permalink(request: Request) -> Response:
             viewer=user,
             question_number=found.question_number,
         )
-    reply_form = FormState({"quote_consent": context.composer.quote_consent, "language": ""})
+    reply_form = blank_form(context.composer)
     return render(
         request,
         "posts/permalink.html",
@@ -319,9 +328,8 @@ async def edit(request: Request) -> Response:
             language=i18n.language,
             now=now(request),
         )
-    form = FormState(
-        {"source": post.source, "language": post.language, "quote_consent": post.quote_consent}
-    )
+    source, language = editable_text(post)  # an edit waiting: the author goes on from it
+    form = FormState({"source": source, "language": language, "quote_consent": post.quote_consent})
     return render(
         request,
         "posts/compose.html",

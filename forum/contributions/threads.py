@@ -8,12 +8,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from forum.core.errors import NotFound
+from forum.core.permissions import is_staff_role
 from forum.models import Discussion, Post, PostTag, Question, Tag, User
 from forum.models.types import PostStatus
 
@@ -30,7 +31,7 @@ class PostView:
     thread_id: int
     parent_id: int | None
     in_reply_to_id: int | None
-    in_reply_to_name: str | None  # only when the depth was capped: the tree does not show it
+    in_reply_to_name: str | None  # whom a reply answers, when that post is shown beside it
     depth: int
     author_id: int
     author_name: str
@@ -47,6 +48,38 @@ class PostView:
     rejection_section: str = ""  # shown to the author of a rejected post, with the note
     rejection_note: str = ""
     quote_consent: str = ""  # shown to moderators beside the key-quote mark
+    author_role: str = ""  # "moderator" or "admin" when the author is staff: posts say so
+    pending_html: str | None = None  # the author's own edit waiting for a moderator (to them)
+    pending_language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A post in its place in the tree: the replies under it, oldest first."""
+
+    post: PostView
+    replies: tuple[Reply, ...] = ()
+
+
+def reply_tree(thread: Sequence[PostView]) -> list[Reply]:
+    """Nest a thread's posts (oldest first); a post whose parent is not shown is a root."""
+    shown = {post.id for post in thread}
+    children: dict[int | None, list[PostView]] = defaultdict(list)
+    for post in thread:
+        children[post.parent_id if post.parent_id in shown else None].append(post)
+
+    def grow(post: PostView) -> Reply:
+        return Reply(post, tuple(grow(child) for child in children[post.id]))
+
+    return [grow(post) for post in children[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Contributions:
+    """How many published posts (answers and replies alike) there are, in how many threads."""
+
+    posts: int = 0
+    threads: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +87,15 @@ class ThreadPage:
     threads: list[list[PostView]]  # each in display order: depth-first, siblings oldest first
     page: int
     pages: int
-    total_threads: int
+    total_threads: int  # that the viewer sees, in the language chosen: what the pages hold
     order: str
     language: str | None
+    published: Contributions = Contributions()  # what everyone sees, in every language
+
+    @property
+    def trees(self) -> list[list[Reply]]:
+        """The threads nested, for lists within lists."""
+        return [reply_tree(thread) for thread in self.threads]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +104,11 @@ class Permalink:
     thread: list[PostView]
     question_number: int | None
     page: int  # of the oldest-first list, PERMALINK_PER_PAGE threads a page
+
+    @property
+    def tree(self) -> list[Reply]:
+        """The post's thread nested, for lists within lists."""
+        return reply_tree(self.thread)
 
 
 def _visible(viewer_id: int | None) -> ColumnElement[bool]:
@@ -123,22 +167,25 @@ async def _posts(
             col(Post.rejection_note),
             col(Post.key_quote),
             col(Post.quote_consent),
+            col(User.role),
+            col(User.state),
+            col(Post.pending_html),
+            col(Post.pending_language),
         )
         .join(User, col(User.id) == col(Post.author_id))
-        # Only capped replies need the name of whom they answer: join for those alone.
-        .outerjoin(
-            _Answered,
-            and_(
-                col(_Answered.id) == col(Post.in_reply_to_id),
-                col(Post.in_reply_to_id) != col(Post.parent_id),
-            ),
-        )
+        .outerjoin(_Answered, col(_Answered.id) == col(Post.in_reply_to_id))
         .outerjoin(_AnsweredAuthor, col(_AnsweredAuthor.id) == col(_Answered.author_id))
         .where(*filters)
         .order_by(thread_order, col(Post.created_at), col(Post.id))
     )
     rows = (await session.execute(query)).all()
-    return await _with_tags(session, [_view(row, viewer_id) for row in rows])
+    return await _with_tags(session, _named_replies([_view(row, viewer_id) for row in rows]))
+
+
+def _named_replies(views: list[PostView]) -> list[PostView]:
+    """Keep the name of whom a reply answers only where that post is shown too."""
+    shown = {view.id for view in views}
+    return [v if v.in_reply_to_id in shown else replace(v, in_reply_to_name=None) for v in views]
 
 
 async def _with_tags(session: AsyncSession, views: list[PostView]) -> list[PostView]:
@@ -158,15 +205,21 @@ async def _with_tags(session: AsyncSession, views: list[PostView]) -> list[PostV
     return [replace(v, tags=tuple(tags[v.id])) if v.id in tags else v for v in views]
 
 
+def _staff_role(role: str, state: str) -> str:
+    """Return the role a post's author holds as staff, "" for others (and banned accounts)."""
+    return role if is_staff_role(role, state) else ""
+
+
 def _view(row: Sequence[Any], viewer_id: int | None) -> PostView:
     (id_, thread_id, parent_id, reply_to, reply_name, depth, author_id, *rest) = row
     name, organisation, language, html, status, created_at, edited_at, question_id, *why = rest
+    is_own = viewer_id is not None and author_id == viewer_id
     return PostView(
         id=id_,
         thread_id=thread_id,
         parent_id=parent_id,
         in_reply_to_id=reply_to,
-        in_reply_to_name=reply_name if reply_to != parent_id else None,
+        in_reply_to_name=reply_name,
         depth=depth,
         author_id=author_id,
         author_name=name,
@@ -177,27 +230,24 @@ def _view(row: Sequence[Any], viewer_id: int | None) -> PostView:
         created_at=created_at,
         edited_at=edited_at,
         question_id=question_id,
-        is_own=viewer_id is not None and author_id == viewer_id,
+        is_own=is_own,
         rejection_section=why[0] if status == PostStatus.REJECTED.value else "",
         rejection_note=why[1] if status == PostStatus.REJECTED.value else "",
         key_quote=bool(why[2]),
         quote_consent=why[3],
+        author_role=_staff_role(why[4], why[5]),
+        pending_html=why[6] if is_own else None,
+        pending_language=why[7] if is_own else None,
     )
 
 
 def _display_order(posts: list[PostView]) -> list[PostView]:
     """Order one thread's posts depth-first; a post whose parent is not shown goes on top."""
-    shown = {post.id for post in posts}
-    children: dict[int | None, list[PostView]] = defaultdict(list)
-    for post in posts:  # already oldest first, so each list of siblings is too
-        children[post.parent_id if post.parent_id in shown else None].append(post)
-    ordered: list[PostView] = []
-    stack = list(reversed(children[None]))
-    while stack:
-        post = stack.pop()
-        ordered.append(post)
-        stack.extend(reversed(children[post.id]))
-    return ordered
+
+    def walk(replies: Sequence[Reply]) -> list[PostView]:
+        return [post for reply in replies for post in (reply.post, *walk(reply.replies))]
+
+    return walk(reply_tree(posts))
 
 
 def _group(posts: list[PostView]) -> list[list[PostView]]:
@@ -222,10 +272,17 @@ async def _thread_page(
     order = order if order in ORDERS else ORDERS[0]
     per_page = max(per_page, 1)
     filters = _filters(scope, viewer_id, language)
-    total = await session.scalar(
-        select(func.count(func.distinct(col(Post.thread_id)))).where(*filters)
-    )
-    total = total or 0
+    published = col(Post.status) == PostStatus.APPROVED.value
+    counted = (
+        await session.execute(
+            select(
+                func.count(func.distinct(case((and_(*filters), col(Post.thread_id))))),
+                func.count(case((published, 1))),
+                func.count(func.distinct(case((published, col(Post.thread_id))))),
+            ).where(scope)
+        )
+    ).one()
+    total = counted[0] or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     threads: list[list[PostView]] = []
@@ -241,7 +298,8 @@ async def _thread_page(
         )
         in_page = col(Post.thread_id).in_(page_ids)
         threads = _group(await _posts(session, [*filters, in_page], thread_order, viewer_id))
-    return ThreadPage(threads, page, pages, total, order, language)
+    everyone = Contributions(counted[1] or 0, counted[2] or 0)
+    return ThreadPage(threads, page, pages, total, order, language, everyone)
 
 
 async def question_threads(
@@ -288,17 +346,19 @@ async def general_threads(
     )
 
 
-async def answer_counts(session: AsyncSession, *, discussion_id: int) -> dict[int | None, int]:
-    """Count approved posts per question (None: general comments); absent means none."""
+async def answer_counts(
+    session: AsyncSession, *, discussion_id: int
+) -> dict[int | None, Contributions]:
+    """Count published posts and threads per question (None: general comments); absent: none."""
     rows = await session.execute(
-        select(col(Post.question_id), func.count())
+        select(col(Post.question_id), func.count(), func.count(func.distinct(col(Post.thread_id))))
         .where(
             col(Post.discussion_id) == discussion_id,
             col(Post.status) == PostStatus.APPROVED.value,
         )
         .group_by(col(Post.question_id))
     )
-    return dict(rows.all())
+    return {question: Contributions(posts, threads) for question, posts, threads in rows.all()}
 
 
 async def find_post(

@@ -49,11 +49,12 @@ def is_staff(user: User | None) -> bool:
     A banned account is nobody's staff. Whether someone moderates one discussion in
     particular is check_moderates's question.
     """
-    return (
-        user is not None
-        and user.role in (Role.MODERATOR, Role.ADMIN)
-        and user.state != UserState.BANNED
-    )
+    return user is not None and is_staff_role(user.role, user.state)
+
+
+def is_staff_role(role: str, state: str) -> bool:
+    """Say whether an account of this role and state is staff: is_staff, read from columns."""
+    return role in (Role.MODERATOR, Role.ADMIN) and state != UserState.BANNED
 
 
 def check_moderator(user: User | None) -> User:

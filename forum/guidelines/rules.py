@@ -98,6 +98,7 @@ class AuthorHistory:
     recent_texts: Sequence[str]
     recent_post_times: Sequence[datetime]  # timezone-aware; the post checked counts as one more
     approved_count: int
+    trusted: bool = False  # a moderator trusts the author: "first-posts" rules pass them by
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,8 @@ def _matcher(rule: Rule) -> Callable[[_Post], bool]:
         case "too-fast":  # the earlier posts in the window, plus this one, are more than max_posts
             most, window = param["max_posts"], timedelta(seconds=param["window_seconds"])
             return lambda p: sum(t > p.now - window for t in p.history.recent_post_times) >= most
-    return lambda p: p.history.approved_count < param["count"]  # first-posts
+    # first-posts: trust, given by a moderator, wins over the count of approved posts
+    return lambda p: not p.history.trusted and p.history.approved_count < param["count"]
 
 
 def guideline_findings(

@@ -60,9 +60,14 @@ def posting_wait(rules: RuleBook, history: AuthorHistory, now: datetime) -> int:
 
 
 async def author_history(
-    session: AsyncSession, *, author_id: int, now: datetime, editing: int | None = None
+    session: AsyncSession,
+    *,
+    author_id: int,
+    now: datetime,
+    editing: int | None = None,
+    trusted: bool = False,
 ) -> AuthorHistory:
-    """Gather what the rules need to know of an author's earlier posts."""
+    """Gather what the rules need to know of an author: their earlier posts, and trust."""
     others = col(Post.author_id) == author_id
     if editing is not None:
         others = others & (col(Post.id) != editing)
@@ -87,7 +92,7 @@ async def author_history(
         .select_from(Post)
         .where(col(Post.author_id) == author_id, col(Post.status) == PostStatus.APPROVED.value)
     )
-    return AuthorHistory(texts, times, int(approved or 0))
+    return AuthorHistory(texts, times, int(approved or 0), trusted)
 
 
 async def screen_post(
@@ -103,7 +108,9 @@ async def screen_post(
     """Raise PostingTooFast or GuidelineRefused for a refusing rule; return those that hold."""
     if rules is None or author.id is None:
         return []
-    history = await author_history(session, author_id=author.id, now=now, editing=editing)
+    history = await author_history(
+        session, author_id=author.id, now=now, editing=editing, trusted=author.trusted
+    )
     wait = posting_wait(rules, history, now)
     if wait:
         raise PostingTooFast(wait)

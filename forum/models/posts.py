@@ -43,10 +43,16 @@ class Post(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     edited_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     approved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # An edit of a published post waiting for a moderator: until it is approved, readers keep
+    # the text above (and the post keeps its place in its thread); none when nothing waits.
+    pending_source: str | None = Field(default=None, sa_column=Column(Text))
+    pending_html: str | None = Field(default=None, sa_column=Column(Text))
+    pending_language: str | None = Field(default=None, max_length=5)
+    pending_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class PostRevision(SQLModel, table=True):
-    """An earlier text of a post, kept when its author edits it."""
+    """An earlier text of a post, kept when another replaces it (an edit waiting included)."""
 
     __tablename__ = "post_revisions"
 

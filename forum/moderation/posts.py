@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, CursorResult, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from forum.contributions.edits import has_pending_edit, publish_edit, refuse_edit
 from forum.contributions.notifications import notify_reply
 from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, Invalid, NotFound
@@ -194,7 +195,11 @@ async def approve_post(
     if tag_slugs is not None:
         tags = await _discussion_tag_ids(session, target.post.discussion_id, tag_slugs)
     approved = {"status": PostStatus.APPROVED.value, "approved_at": now}
-    if not await _claim(session, target.post, [PostStatus.PENDING], approved):
+    if has_pending_edit(target.post):  # an edit of a published post: its new text shows now
+        claimed = await publish_edit(session, target.post, now)
+    else:
+        claimed = await _claim(session, target.post, [PostStatus.PENDING], approved)
+    if not claimed:
         raise _status_conflict(target.post)
     if tags is not None:
         await _replace_tags(session, target.post, tags.values())
@@ -238,7 +243,11 @@ async def reject_post(
         "rejection_section": section,
         "rejection_note": text,
     }
-    if not await _claim(session, target.post, [PostStatus.PENDING], rejected):
+    if has_pending_edit(target.post):  # an edit of a published post: the published text stays
+        claimed = await refuse_edit(session, target.post, section=section, note=text, now=now)
+    else:
+        claimed = await _claim(session, target.post, [PostStatus.PENDING], rejected)
+    if not claimed:
         raise _status_conflict(target.post)
     log_action(
         session,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from forum.contributions.edits import awaiting_moderation, has_pending_edit
 from forum.core.localize import Localized, fallback_order, localize
 from forum.models import (
     Discussion,
@@ -69,6 +70,7 @@ class QueueItem:
     held_sections: tuple[str, ...]  # the guideline sections those rules cite, each once
     tags: tuple[TagChoice, ...]  # the discussion's tags to choose from
     topics: tuple[str, ...]  # slugs of the tags the post is filed under now
+    published_html: str | None = None  # for an edit of a published post: what readers see now
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +101,7 @@ def _held_by(rules: Collection[str]) -> ColumnElement[bool]:
 
 
 def _conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [col(Post.status) == PostStatus.PENDING.value]
+    where: list[ColumnElement[bool]] = [awaiting_moderation()]  # edits of published posts too
     if queue.discussion_ids is not None:
         where.append(col(Post.discussion_id).in_(list(queue.discussion_ids)))
     if queue.discussion_slug:
@@ -107,7 +109,9 @@ def _conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
     if queue.question_number is not None:
         where.append(col(Question.number) == queue.question_number)
     if queue.language:
-        where.append(col(Post.language) == queue.language)
+        # an edit waiting is filed under its own language
+        shown = func.coalesce(col(Post.pending_language), col(Post.language))
+        where.append(shown == queue.language)
     if queue.held:
         where.append(_held_by([r for r, s in queue.rule_sections.items() if s == queue.held]))
     return where
@@ -277,13 +281,14 @@ def _item(row: Any, context: dict[str, Any]) -> QueueItem:
         author_trusted=author.trusted,
         author_approved=approved,
         author_rejected=rejected,
-        language=post.language,
-        html=post.html,
+        language=post.pending_language or post.language,
+        html=post.pending_html if has_pending_edit(post) else post.html,
         quote_consent=post.quote_consent,
         created_at=post.created_at,
-        edited_at=post.edited_at,
+        edited_at=post.pending_at or post.edited_at,
         held_for=held_for,
         held_sections=_held_sections(held_for, context["rule_sections"]),
         tags=context["tags"].get(post.discussion_id, ()),
         topics=context["topics"].get(post.id, ()),
+        published_html=post.html if has_pending_edit(post) else None,
     )

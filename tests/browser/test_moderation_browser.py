@@ -39,6 +39,7 @@ async def _answer(context: BrowserContext, live: str, text: str) -> str:
     page = await context.new_page()
     await page.goto(live + QUESTION)
     await page.locator("section.write").get_by_label("Your text", exact=True).fill(text)
+    await page.locator("section.write").get_by_label("Yes, with my name").check()
     await page.locator("section.write").get_by_role("button", name="Send").click()
     await expect(page.locator(".notice").first).to_contain_text("awaiting moderation")
     return page.url.split("#")[0]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
+from forum.contributions.edits import revisions
 from forum.contributions.posting import (
     MAX_DEPTH,
     Draft,
@@ -19,7 +20,6 @@ from forum.contributions.posting import (
     edit_post,
     post_for_editing,
     preview_draft,
-    revisions,
 )
 from forum.core.clock import FixedClock
 from forum.core.errors import DomainError, FormInvalid, NotFound, PermissionDenied
@@ -460,7 +460,7 @@ async def test_answer_markdown_is_stored_as_sanitised_html(db: Database, clock: 
 # --- edits ---------------------------------------------------------------------------------
 
 
-async def test_edit_approved_post_keeps_revision_and_returns_to_pending(
+async def test_edit_of_published_post_waits_beside_the_published_text(
     db: Database, clock: FixedClock
 ) -> None:
     await add(db)
@@ -468,16 +468,50 @@ async def test_edit_approved_post_keeps_revision_and_returns_to_pending(
     post = await write(db, author, clock)
     await set_status(db, post, PostStatus.APPROVED)
     clock.advance(timedelta(hours=1))
-    edited = await edit(db, author, post, clock, EN_EDIT)
-    saved = await stored(db, edited.id)
-    assert saved.status == PostStatus.PENDING and saved.approved_at is None
-    assert saved.source == EN_EDIT and "workshop once a month" in saved.html
-    assert saved.edited_at == NOW + timedelta(hours=1)
-    assert await version(db) == 1
+    await edit(db, author, post, clock, FR)
+    saved = await stored(db, post.id)
+    assert saved.status == PostStatus.APPROVED  # still published: its thread keeps it
+    assert (saved.source, saved.language, saved.edited_at) == (EN, "en", None)
+    assert saved.pending_source == FR and saved.pending_language == "fr"
+    assert saved.pending_html is not None and "tuteur" in saved.pending_html
+    assert saved.pending_at == NOW + timedelta(hours=1)
+    assert await version(db) == 0  # readers see nothing new yet
+    assert await counts(db) == (1, 0)  # nothing replaced yet, so no earlier text to keep
+
+
+async def test_second_edit_replaces_the_waiting_one_and_keeps_it(
+    db: Database, clock: FixedClock
+) -> None:
+    await add(db)
+    author = await make_user(db)
+    post = await write(db, author, clock)
+    await set_status(db, post, PostStatus.APPROVED)
+    clock.advance(timedelta(minutes=5))
+    await edit(db, author, post, clock, ES)
+    clock.advance(timedelta(minutes=5))
+    await edit(db, author, post, clock, EN_EDIT)
+    saved = await stored(db, post.id)
+    assert (saved.source, saved.pending_source, saved.status) == (EN, EN_EDIT, "approved")
     async with db.session() as session:
         kept = await revisions(session, post_id=post.id or 0)
-    assert [(r.number, r.source, r.status) for r in kept] == [(1, EN, "approved")]
-    assert kept[0].written_at == NOW and kept[0].replaced_at == NOW + timedelta(hours=1)
+    assert [(r.number, r.source, r.status) for r in kept] == [(1, ES, "pending")]
+    assert kept[0].written_at == NOW + timedelta(minutes=5)
+
+
+async def test_edit_back_to_the_published_text_withdraws_the_waiting_edit(
+    db: Database, clock: FixedClock
+) -> None:
+    await add(db)
+    author = await make_user(db)
+    post = await write(db, author, clock)
+    await set_status(db, post, PostStatus.APPROVED)
+    await edit(db, author, post, clock, ES)
+    await edit(db, author, post, clock, EN)
+    saved = await stored(db, post.id)
+    assert (saved.source, saved.pending_source, saved.status) == (EN, None, "approved")
+    async with db.session() as session:
+        kept = await revisions(session, post_id=post.id or 0)
+    assert [(r.source, r.status) for r in kept] == [(ES, "pending")]
 
 
 async def test_edit_without_remoderation_stays_approved(db: Database, clock: FixedClock) -> None:

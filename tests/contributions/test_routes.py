@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from typing import Any
 
+import html5lib
 import httpx
 import pytest
 from sqlmodel import func, select
 
 from forum.contributions.posting import PREVIEW_LIMIT
 from forum.core.clock import FixedClock
+from forum.core.content import bump_content_version
 from forum.db import Database
-from forum.models import Post, PostRevision
+from forum.models import Discussion, Post, PostRevision, Question
 from forum.models.types import Role
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user, post_form, sign_in_as
+from tests.helpers import make_user, post_form, sign_in_as, user_row
 
 BASE = "/{lang}/discussions/remote-apprenticeships"
 SPANISH = "En nuestra región los aprendices siguieron formándose con tutorías por teléfono."
@@ -264,3 +268,386 @@ async def test_question_page_statements_do_not_grow(
         assert page.status_code == 200 and page.text.count('class="post ') >= 10
         counts.append(count_statements.count - before)
     assert counts[0] == counts[1]
+
+
+def _checked_consents(page: str) -> list[str]:
+    return re.findall(r'name="quote_consent" value="(\w+)"[^>]* checked', page)
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_first_answer_form_asks_consent_without_a_default(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await sign_in_as(client, db, await make_user(db))
+    page = (await client.get(BASE.format(lang="en") + "/questions/3")).text
+    assert 'name="quote_consent" value="by_name"' in page
+    assert _checked_consents(page) == []
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_answer_without_consent_is_refused_and_text_kept(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await sign_in_as(client, db, await make_user(db))
+    base = BASE.format(lang="es")
+    response = await post_form(
+        client,
+        f"{base}/questions/3/answer",
+        {"source": SPANISH, "language": "", "action": "publish"},
+        form_page=f"{base}/questions/3",
+    )
+    assert response.status_code == 422
+    assert "Indique si podemos citar sus palabras." in response.text
+    assert "tutorías por teléfono" in response.text
+    assert _checked_consents(response.text) == []
+    assert await _count(db) == 0
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_next_answer_form_preselects_the_authors_last_choice(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await sign_in_as(client, db, await make_user(db))
+    base = BASE.format(lang="en")
+    response = await post_form(
+        client,
+        f"{base}/questions/3/answer",
+        {"source": ENGLISH, "language": "", "quote_consent": "anonymously", "action": "publish"},
+        form_page=f"{base}/questions/3",
+    )
+    assert response.status_code == 303
+    page = (await client.get(f"{base}/questions/4")).text
+    assert _checked_consents(page) == ["anonymously"]
+    assert "Your choice last time is selected" in page
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_closed_discussion_message_shows_once(
+    client: httpx.AsyncClient, db: Database, clock: FixedClock
+) -> None:
+    author = await make_user(db)
+    await sign_in_as(client, db, author)
+    base = BASE.format(lang="en")
+    token_page = (await client.get(f"{base}/questions/3")).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', token_page)
+    assert token
+    clock.advance(timedelta(days=30))  # the whole discussion has closed
+    await sign_in_as(client, db, author, now=clock.now())
+    question = (await client.get(f"{base}/questions/3")).text
+    assert question.count("This discussion is closed.") == 1
+    refused = await client.post(
+        f"{base}/questions/3/answer",
+        data={
+            "csrf_token": token[1],
+            "source": ENGLISH,
+            "language": "",
+            "quote_consent": "by_name",
+            "action": "publish",
+        },
+    )
+    assert refused.status_code == 409
+    assert refused.text.count("This discussion is closed.") == 1
+    assert "lent laptops" in refused.text
+
+
+async def _published(db: Database, *, question: int | None, replies: tuple[int, ...]) -> None:
+    """Write published threads straight away: a root each, with this many replies under it."""
+    author = await make_user(db, email=f"writer{question}@example.org", name="Aïda Diallo")
+    async with db.transaction() as session:
+        discussion = (await session.scalars(select(Discussion))).one()
+        question_id = None
+        if question is not None:
+            question_id = await session.scalar(
+                select(Question.id).where(Question.number == question)
+            )
+        for count in replies:
+            root = Post(
+                discussion_id=discussion.id or 0,
+                question_id=question_id,
+                author_id=author.id or 0,
+                language="en",
+                source=ENGLISH,
+                html=f"<p>{ENGLISH}</p>",
+                status="approved",
+                quote_consent="by_name",
+                created_at=NOW,
+            )
+            session.add(root)
+            await session.flush()
+            root.thread_id = root.id or 0
+            for _ in range(count):
+                session.add(
+                    Post(
+                        **root.model_dump(exclude={"id", "depth", "parent_id", "in_reply_to_id"}),
+                        parent_id=root.id,
+                        in_reply_to_id=root.id,
+                        depth=1,
+                    )
+                )
+        await bump_content_version(session, discussion_id=discussion.id or 0)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "5 contributions in 2 threads"),
+        ("es", "5 contribuciones en 2 hilos"),
+        ("fr", "5 contributions dans 2 fils"),
+    ],
+)
+async def test_counts_say_contributions_and_threads_the_same_everywhere(
+    client: httpx.AsyncClient, db: Database, lang: str, words: str
+) -> None:
+    data = discussion_data(start=NOW - timedelta(days=2))
+    data["general_comments"] = True
+    async with db.transaction() as session:
+        await add_discussion(session, data, now=NOW)
+    await _published(db, question=3, replies=(2, 1))
+    await _published(db, question=None, replies=(3, 0))
+    base = BASE.format(lang=lang)
+    discussion = (await client.get(base)).text
+    assert discussion.count(words) == 2  # question 3 and the general comments
+    question = (await client.get(f"{base}/questions/3")).text
+    assert re.search(r'<h2 id="answers">[^<]*' + words, question)
+    comments = (await client.get(f"{base}/comments")).text
+    assert words in comments
+    one = {"en": "1 contribution in 1 thread", "es": "1 contribución en 1 hilo"}
+    await _published(db, question=4, replies=(0,))
+    if lang in one:
+        assert one[lang] in (await client.get(base)).text
+
+
+async def _conversation(db: Database) -> dict[str, int]:
+    """On question 3: Aïda (a moderator) answers, Luc replies, Aïda answers him; Sofía answers."""
+    aida = await make_user(db, email="aida@example.org", name="Aïda Diallo", role=Role.MODERATOR)
+    luc = await make_user(db, email="luc@example.org", name="Luc Bernard", language="fr")
+    sofia = await make_user(db, email="sofia@example.org", name="Sofía Ramos", role=Role.ADMIN)
+    written: dict[str, int] = {}
+    async with db.transaction() as session:
+        discussion = (await session.scalars(select(Discussion))).one()
+        question_id = await session.scalar(select(Question.id).where(Question.number == 3))
+        plan = [
+            ("root", aida, None, "Our tutors called every apprentice once a week."),
+            ("reply", luc, "root", "Chez nous, les tuteurs passaient aussi en atelier."),
+            ("answer", aida, "reply", "Visits helped here too, once the rules allowed it."),
+            ("other", sofia, None, "Radio lessons reached the valleys without internet."),
+        ]
+        for key, author, parent, text in plan:
+            above = written.get(parent or "")
+            post = Post(
+                discussion_id=discussion.id or 0,
+                question_id=question_id,
+                parent_id=above,
+                in_reply_to_id=above,
+                depth=0 if above is None else (1 if parent == "root" else 2),
+                thread_id=written.get("root", 0) if above else 0,
+                author_id=author.id or 0,
+                language="fr" if author is luc else "en",
+                source=text,
+                html=f"<p>{text}</p>",
+                status="approved",
+                quote_consent="by_name",
+                created_at=NOW,
+            )
+            session.add(post)
+            await session.flush()
+            if above is None:
+                post.thread_id = post.id or 0
+            written[key] = post.id or 0
+        await bump_content_version(session, discussion_id=discussion.id or 0)
+    return written
+
+
+def _tree(page: str) -> Any:
+    return html5lib.parse(page, namespaceHTMLElements=False)
+
+
+def _item_of(tree: Any, post_id: int) -> Any:
+    """The list item holding the post's article."""
+    return tree.find(f".//li/article[@id='post-{post_id}']/..")
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_replies_nest_in_lists_and_link_to_whom_they_answer(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    posts = await _conversation(db)
+    for lang, words in (("en", "In reply to"), ("es", "En respuesta a")):
+        page = (await client.get(BASE.format(lang=lang) + "/questions/3")).text
+        tree = _tree(page)
+        root, reply, answer = (_item_of(tree, posts[k]) for k in ("root", "reply", "answer"))
+        assert root is not None and reply is not None and answer is not None
+        assert reply in list(root.find("ol")) and answer in list(reply.find("ol"))
+        assert _item_of(tree, posts["other"]) in list(tree.find(".//ol[@class='threads']"))
+        link = reply.find(f"article//a[@href='#post-{posts['root']}']")
+        assert link is not None and "Aïda Diallo" in "".join(link.itertext())
+        assert words in "".join(reply.find("article").itertext())
+        back = answer.find(f"article//a[@href='#post-{posts['reply']}']")
+        assert back is not None and "Luc Bernard" in "".join(back.itertext())
+        assert root.find("article/p[@class='in-reply-to']") is None
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_posts_link_to_their_own_page_for_reply_and_report_forms(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    posts = await _conversation(db)
+    await sign_in_as(client, db, await make_user(db))
+    base = BASE.format(lang="en")
+    page = (await client.get(f"{base}/questions/3")).text
+    assert page.count('name="source"') == 1  # the answer form alone
+    assert 'name="section"' not in page  # no report form either
+    for post_id in posts.values():
+        assert f'href="{base}/posts/{post_id}#reply"' in page
+        assert f'href="{base}/posts/{post_id}#report"' in page
+    own = (await client.get(f"{base}/posts/{posts['reply']}")).text
+    assert own.count('name="source"') == 1 and own.count('name="section"') == 1
+    assert f'action="{base}/posts/{posts["reply"]}/reply"' in own
+    assert 'id="reply"' in own and 'id="report"' in own
+    sent = await post_form(
+        client,
+        f"{base}/posts/{posts['reply']}/reply",
+        {"source": ENGLISH, "language": "", "quote_consent": "by_name", "action": "publish"},
+        form_page=f"{base}/posts/{posts['reply']}",
+    )
+    assert sent.status_code == 303
+
+
+def _badge(tree: Any, post_id: int) -> str:
+    found = tree.find(f".//article[@id='post-{post_id}']//span[@class='badge badge-staff']")
+    return "" if found is None else "".join(found.itertext())
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_staff_posts_carry_a_translated_badge(
+    client: httpx.AsyncClient, db: Database, count_statements: StatementCounter
+) -> None:
+    posts = await _conversation(db)
+    for lang, moderator, admin in (
+        ("en", "Moderator", "Administrator"),
+        ("es", "Equipo de moderación", "Administración"),
+        ("fr", "Équipe de modération", "Administration"),
+    ):
+        tree = _tree((await client.get(BASE.format(lang=lang) + "/questions/3")).text)
+
+        badges = {key: _badge(tree, post_id) for key, post_id in posts.items()}
+        assert badges == {"root": moderator, "answer": moderator, "other": admin, "reply": ""}
+
+
+EDITED = "Our college lent laptops and, from March, paid for home internet for apprentices."
+
+
+async def _published_thread_then_edit(
+    client: httpx.AsyncClient, db: Database
+) -> tuple[int, int, httpx.AsyncClient]:
+    """María answers, Luc replies, a moderator publishes both, María edits her answer.
+
+    Return her answer's id, the reply's id and a client signed in as the moderator.
+    """
+    maria = await make_user(db)
+    await sign_in_as(client, db, maria)
+    answer = await _answer(client, ENGLISH, lang="en")
+    answer_id = int(answer.headers["location"].split("/posts/")[1].split("#")[0])
+    moderator = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    ana = await user_row(db, "ana@example.org")
+    assert ana is not None
+    await sign_in_as(moderator, db, ana)
+    approved = await post_form(
+        moderator, f"/en/moderation/posts/{answer_id}/approve", {}, form_page="/en/moderation/"
+    )
+    assert approved.status_code == 303
+    luc = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    await sign_in_as(luc, db, await make_user(db, email="luc@example.org", name="Luc Bernard"))
+    base = BASE.format(lang="en")
+    reply = await post_form(
+        luc,
+        f"{base}/posts/{answer_id}/reply",
+        {"source": FRENCH_REPLY, "language": "", "quote_consent": "by_name", "action": "publish"},
+        form_page=f"{base}/posts/{answer_id}",
+    )
+    await luc.aclose()
+    reply_id = int(reply.headers["location"].split("/posts/")[1].split("#")[0])
+    await post_form(
+        moderator, f"/en/moderation/posts/{reply_id}/approve", {}, form_page="/en/moderation/"
+    )
+    edited = await post_form(
+        client,
+        f"{base}/posts/{answer_id}/edit",
+        {"source": EDITED, "language": "en", "quote_consent": "by_name", "action": "publish"},
+    )
+    assert edited.status_code == 303
+    return answer_id, reply_id, moderator
+
+
+FRENCH_REPLY = "Chez nous, la région a prêté des clés 4G aux apprentis qui n'avaient rien."
+
+
+async def _reader_sees(client: httpx.AsyncClient, path: str) -> str:
+    reader = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    page = (await reader.get(path)).text
+    await reader.aclose()
+    return page
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_edit_of_published_answer_keeps_it_and_its_replies_until_approved(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    answer_id, reply_id, moderator = await _published_thread_then_edit(client, db)
+    base = BASE.format(lang="en")
+    page = await _reader_sees(client, f"{base}/questions/3")
+    assert "lent laptops to apprentices" in page and "home internet" not in page
+    assert "2 contributions in 1 thread" in page
+    tree = _tree(page)
+    assert _item_of(tree, reply_id) in list(_item_of(tree, answer_id).find("ol"))
+    assert "awaiting moderation" not in page
+    own = (await client.get(f"{base}/questions/3")).text
+    assert "lent laptops to apprentices" in own and "home internet" in own
+    assert "Edit awaiting moderation" in own
+    assert "2 contributions in 1 thread" in own
+    form = (await client.get(f"{base}/posts/{answer_id}/edit")).text
+    assert "home internet" in form  # the author goes on from their latest text
+    queue = (await moderator.get("/en/moderation/")).text
+    assert "home internet" in queue and "1 post waiting" in queue
+    approved = await post_form(
+        moderator, f"/en/moderation/posts/{answer_id}/approve", {}, form_page="/en/moderation/"
+    )
+    assert approved.status_code == 303
+    page = await _reader_sees(client, f"{base}/questions/3")
+    assert "home internet" in page and "lent laptops to apprentices" not in page
+    assert "2 contributions in 1 thread" in page
+    assert "Edit awaiting moderation" not in (await client.get(f"{base}/questions/3")).text
+    async with db.session() as session:
+        post = await session.get(Post, answer_id)
+        kept = list(await session.scalars(select(PostRevision)))
+    assert post is not None and post.source == EDITED and post.pending_source is None
+    assert [(r.source, r.status) for r in kept] == [(ENGLISH, "approved")]
+    await moderator.aclose()
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_rejected_edit_leaves_the_published_answer(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    answer_id, _reply_id, moderator = await _published_thread_then_edit(client, db)
+    rejected = await post_form(
+        moderator,
+        f"/en/moderation/posts/{answer_id}/reject",
+        {"section": "on-topic", "note": "Please keep to the question."},
+        form_page="/en/moderation/",
+    )
+    assert rejected.status_code == 303
+    base = BASE.format(lang="en")
+    page = await _reader_sees(client, f"{base}/questions/3")
+    assert "lent laptops to apprentices" in page and "home internet" not in page
+    own = (await client.get(f"{base}/questions/3")).text
+    assert "lent laptops to apprentices" in own and "Edit awaiting moderation" not in own
+    assert "Not published" not in own
+    assert "1 post waiting" not in (await moderator.get("/en/moderation/")).text
+    async with db.session() as session:
+        post = await session.get(Post, answer_id)
+        kept = list(await session.scalars(select(PostRevision)))
+    assert post is not None and post.status == "approved" and post.source == ENGLISH
+    assert post.pending_source is None and post.rejection_section == "on-topic"
+    assert [(r.source, r.status) for r in kept] == [(EDITED, "rejected")]  # their text is kept
+    await moderator.aclose()

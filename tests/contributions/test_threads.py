@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.contributions.threads import (
+    Contributions,
     Permalink,
     PostView,
     ThreadPage,
@@ -137,7 +138,20 @@ async def test_threads_go_depth_first_with_siblings_oldest_first(db: Database) -
     view: dict[int | None, PostView] = {p.id: p for p in page.threads[0]}
     assert (view[capped.id].parent_id, view[capped.id].in_reply_to_id) == (deeper.id, deepest.id)
     assert view[capped.id].in_reply_to_name == "Luc Bernard"
-    assert [p.in_reply_to_name for p in page.threads[0] if p.id != capped.id] == [None] * 6
+    assert [p.in_reply_to_name for p in page.threads[0]] == [
+        None,
+        "María Pérez",
+        "Luc Bernard",
+        "María Pérez",
+        "Luc Bernard",
+        "María Pérez",
+        "Sofía Ramos",
+    ]
+    [tree] = page.trees[0:1]
+    [root] = tree
+    assert [reply.post.id for reply in root.replies] == [early.id, late.id]
+    under_deeper = root.replies[0].replies[0].replies
+    assert [reply.post.id for reply in under_deeper] == [deepest.id, capped.id]  # capped beside
     assert view[early.id].in_reply_to_id == first.id
     assert view[first.id].author_name == "María Pérez"
     assert view[first.id].author_organisation == "Centro de Formación"
@@ -284,7 +298,7 @@ async def test_general_comments_are_threads_apart_from_questions(db: Database) -
     assert newest.threads[0][0].is_own is True
 
 
-async def test_answer_counts_are_grouped_by_question(db: Database) -> None:
+async def test_answer_counts_give_contributions_and_threads_by_question(db: Database) -> None:
     forum = await board(db)
     other = await board(db, slug="another-discussion")
     maria, luc, _sofia = await people(db)
@@ -300,7 +314,11 @@ async def test_answer_counts_are_grouped_by_question(db: Database) -> None:
         counts = await answer_counts(session, discussion_id=forum.discussion_id)
         with counting(db) as counter:
             await answer_counts(session, discussion_id=forum.discussion_id)
-    assert counts == {forum.questions[1]: 2, forum.questions[3]: 1, None: 1}
+    assert counts == {
+        forum.questions[1]: Contributions(posts=2, threads=1),
+        forum.questions[3]: Contributions(posts=1, threads=1),
+        None: Contributions(posts=1, threads=1),
+    }
     assert counter.count == 1
 
 
@@ -416,3 +434,17 @@ def test_views_are_frozen() -> None:
     )
     with pytest.raises(AttributeError):
         view.depth = 2  # type: ignore[misc]
+
+
+async def test_reply_names_whom_it_answers_only_when_that_post_is_shown(db: Database) -> None:
+    forum = await board(db)
+    maria, luc, sofia = await people(db)
+    async with db.transaction() as s:
+        root = await forum.post(s, maria, "Apprentices kept a weekly journal.")
+        hidden = await forum.post(s, luc, "Caché.", reply_to=root, status=PostStatus.HIDDEN)
+        under = await forum.post(s, sofia, "¿Y el diario era en papel?", reply_to=hidden)
+    page = await threads_of(db, forum)
+    assert ids(page) == [[root.id, under.id]]
+    shown = {view.id: view for view in page.threads[0]}
+    assert shown[under.id].in_reply_to_name is None
+    assert [reply.post.id for reply in page.trees[0]] == [root.id, under.id]  # both on top

@@ -379,6 +379,14 @@ def test_first_posts_are_held(shipped: RuleBook, approved: int, fires: bool) -> 
     assert ("first-posts" in _fired(shipped, text, history=history)) is fires
 
 
+def test_first_posts_do_not_hold_a_trusted_author(shipped: RuleBook) -> None:
+    trusted = AuthorHistory(recent_texts=(), recent_post_times=(), approved_count=0, trusted=True)
+    text = "A thoughtful answer about the apprenticeship plan."
+    assert _fired(shipped, text, history=trusted) == []
+    still = "Write to me at ana@example.org about the apprenticeship plan, please."
+    assert _fired(shipped, still, history=trusted) == ["personal-data"]
+
+
 # findings
 
 

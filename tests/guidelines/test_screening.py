@@ -7,13 +7,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select, update
 
 from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.guidelines.rules import AuthorHistory, load_rules
 from forum.guidelines.screening import posting_wait
-from forum.models import Post
+from forum.models import Post, User
 from forum.models.types import Role
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
@@ -148,3 +148,39 @@ def test_posting_wait_says_when_the_window_lets_one_more_post_in(
     times = [NOW - timedelta(seconds=seconds) for seconds in seconds_ago]
     history = AuthorHistory(recent_texts=(), recent_post_times=times, approved_count=9)
     assert posting_wait(rules, history, NOW) == wait
+
+
+async def _trusted(db: Database, email: str) -> User:
+    author = await make_user(db, email=email)
+    async with db.transaction() as session:
+        await session.execute(update(User).where(col(User.id) == author.id).values(trusted=True))
+    return author
+
+
+@pytest.mark.parametrize("mode", ["pre", "post"])
+async def test_trusted_newcomer_post_is_published_at_once(
+    client: httpx.AsyncClient, db: Database, mode: str
+) -> None:
+    data = discussion_data(start=NOW - timedelta(days=1))
+    data["moderation"] = mode
+    async with db.transaction() as session:
+        await add_discussion(session, data, now=NOW)
+    await sign_in_as(client, db, await _trusted(db, "new@example.org"))
+    text = "Our centre ran evening classes by radio for apprentices in the valley."
+    assert (await _send(client, text)).status_code == 303
+    [post] = await _posts(db)
+    assert post.status == "approved" and post.held_for == ""
+    reader = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    assert "evening classes by radio" in (await reader.get(QUESTION.format(lang="en"))).text
+    await reader.aclose()
+
+
+@pytest.mark.usefixtures("open_discussion")
+async def test_trusted_author_is_still_held_by_other_rules(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await sign_in_as(client, db, await _trusted(db, "new@example.org"))
+    text = "Write to me at tutor.office@example.org to join our pilot programme."
+    assert (await _send(client, text)).status_code == 303
+    [post] = await _posts(db)
+    assert post.status == "pending" and post.held_for == "personal-data"

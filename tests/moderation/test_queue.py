@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import event
 
-from forum.contributions.posting import Draft, PostLimits, create_post
+from forum.contributions.posting import Draft, PostLimits, create_post, edit_post
 from forum.db import Database
-from forum.models import User
+from forum.models import Post, User
 from forum.moderation.queue import QueueFilter, moderation_queue
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
@@ -123,3 +123,32 @@ async def test_queue_falls_back_to_the_discussions_own_language_before_english(
     item = page.items[0]
     assert item.question_text.startswith("Pregunta 2")
     assert [t.label for t in item.tags] == ["Acceso a la formación", "Aprendizaje"]
+
+
+async def test_queue_shows_an_edit_of_a_published_post_in_its_own_language(
+    db: Database,
+) -> None:
+    first, _second, author = await _setup(db)
+    async with db.transaction() as session:
+        post = await session.get(Post, 1)
+        assert post is not None
+        post.status = "approved"  # published: its author's edit now waits beside it
+        await edit_post(
+            session,
+            editor=author,
+            post_id=1,
+            draft=Draft(TEXTS[2][0], "fr", "by_name"),
+            limits=PostLimits(),
+            now=NOW + timedelta(hours=1),
+        )
+    async with db.session() as session:
+        page = await moderation_queue(session, queue=QueueFilter({first}), language="en")
+        french = await moderation_queue(
+            session, queue=QueueFilter({first}, language="fr"), language="en"
+        )
+    edit = page.items[0]
+    assert page.total == 3 and edit.post_id == 1
+    assert (edit.language, edit.edited_at) == ("fr", NOW + timedelta(hours=1))
+    assert "prêté des ordinateurs" in edit.html
+    assert edit.published_html is not None and "tutores de empresa" in edit.published_html
+    assert [item.post_id for item in french.items] == [1, 3]
