@@ -12,8 +12,8 @@ import tomli_w
 from forum.cli import MIGRATIONS, migrate, serve_banner
 from forum.settings import Settings
 from tests.conftest import NOW, SECRET, in_thread
-from tests.paths import ROOT
 from tests.factories import discussion_data
+from tests.paths import ROOT
 
 
 def forum(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
