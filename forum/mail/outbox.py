@@ -30,6 +30,7 @@ _HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,75}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,4})?$")
 # Categories that could end a header line or hide in it: controls and Unicode line breaks.
 _BREAKING = frozenset({"Cc", "Zl", "Zp"})
+_SPACES = re.compile(r"[^\S\u00a0\u2007\u202f]+")
 
 
 class BadAddress(ValueError):
@@ -39,7 +40,7 @@ class BadAddress(ValueError):
 def header_text(value: str, limit: int | None = None) -> str:
     """Return `value` on one line: control characters and line breaks become single spaces."""
     spaced = "".join(" " if unicodedata.category(ch) in _BREAKING else ch for ch in value)
-    single = " ".join(spaced.split())
+    single = _SPACES.sub(" ", spaced).strip()  # no-break spaces stay (French typography)
     return single if limit is None else single[:limit].rstrip()
 
 
