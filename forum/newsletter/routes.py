@@ -109,7 +109,7 @@ async def subscribe(request: Request) -> Response:
 
 
 async def confirm(request: Request) -> Response:
-    """GET shows a button (mail scanners follow links); POST confirms."""
+    """GET shows a button (mail scanners follow links); POST confirms, then goes to manage."""
     i18n = page_i18n(request)
     secret = settings_of(request).secret_key
     token = request.path_params["token"]
@@ -124,15 +124,21 @@ async def confirm(request: Request) -> Response:
             subscriber = await newsletter.confirm(
                 session, token=token, secret=secret, now=now(request)
             )
+        assert subscriber.id is not None
+        subscriber_id = subscriber.id
+    except newsletter.AlreadyConfirmed as error:
+        if request.method == "GET":
+            manage = newsletter.manage_token(secret, error.subscriber_id)
+            return render(
+                request, "newsletter/confirm.html", {"problem": None, "manage": manage}, i18n=i18n
+            )
+        subscriber_id = error.subscriber_id  # pressed twice: the same page as the first time
     except Conflict as error:
         return render(
             request, "newsletter/confirm.html", {"problem": error.message}, i18n=i18n, status=409
         )
-    assert subscriber.id is not None
-    manage = newsletter.manage_token(secret, subscriber.id)
-    return render(
-        request, "newsletter/message.html", {"what": "confirmed", "token": manage}, i18n=i18n
-    )
+    manage = newsletter.manage_token(secret, subscriber_id)
+    return see_other(url(request, "newsletter_manage", token=manage) + "?done=confirmed")
 
 
 async def manage(request: Request) -> Response:
