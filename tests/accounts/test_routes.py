@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -11,6 +14,8 @@ from forum.accounts.accounts import restrict_user
 from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.models.types import UserState
+from tests.conftest import NOW
+from tests.factories import add_discussion, discussion_data
 from tests.helpers import (
     PASSWORD,
     csrf_token,
@@ -335,3 +340,94 @@ async def test_profile_sets_notification_preferences(
     assert response.status_code == 303
     row = await user_row(db, "maria@example.org")
     assert row is not None and row.notify_replies is False and row.notify_moderation is True
+
+
+QUESTION = "/fr/discussions/remote-apprenticeships/questions/3"
+
+
+@pytest.fixture
+async def discussion(db: Database) -> None:
+    async with db.transaction() as session:
+        await add_discussion(session, discussion_data(start=NOW - timedelta(days=2)), now=NOW)
+
+
+def _link(page: str, text: str) -> str:
+    found = re.search(r'<a href="([^"]+)">' + re.escape(text) + "</a>", page)
+    assert found, f"no link {text!r}"
+    return html.unescape(found.group(1))
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_register_from_question_confirms_signs_in_and_returns_to_it(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    question = await client.get(QUESTION)
+    register = _link(question.text, "Créer un compte")
+    assert register == "/fr/account/register?next=" + quote(QUESTION, safe="/")
+    links = re.findall(r'href="(/fr/account/register[^"]*)"', question.text)
+    assert len(links) == 2 and set(links) == {register}  # the header's, and the notice's
+    form = await client.get(register)
+    response = await post_form(
+        client, "/fr/account/register", {**REGISTRATION, "next": QUESTION}, form_page=register
+    )
+    assert response.status_code == 200
+    [mail] = await outbox(db)
+    link = link_in(mail.text_body, "/account/confirm/")
+    assert link.endswith("?next=" + quote(QUESTION, safe="/"))
+    assert 'name="next"' in form.text
+    csrf_before = client.cookies.get("csrf")
+
+    confirmed = await post_form(client, link, {})
+
+    assert confirmed.status_code == 303
+    assert confirmed.headers["location"] == QUESTION.replace("/fr/", "/es/", 1)  # her language
+    assert client.cookies.get("forum_session")
+    assert client.cookies.get("csrf") != csrf_before  # a new token once signed in
+    page = await client.get(confirmed.headers["location"])
+    assert "Lucía Gómez" in page.text and "Cerrar sesión" in page.text
+
+
+@pytest.mark.parametrize("hostile", ["//evil.example", "https://evil.example", "/\\evil.example"])
+async def test_confirm_with_hostile_next_stays_on_site(
+    client: httpx.AsyncClient, db: Database, hostile: str
+) -> None:
+    await post_form(client, "/en/account/register", {**REGISTRATION, "next": hostile})
+    link = link_in((await outbox(db))[0].text_body, "/account/confirm/")
+    assert "next=" not in link
+    forged = link + "?next=" + quote(hostile, safe="/")
+
+    response = await post_form(client, forged, {})
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/es/account/profile?done=confirmed"  # her language
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_sign_in_from_a_page_returns_to_it(client: httpx.AsyncClient, db: Database) -> None:
+    await make_user(db)
+    page = await client.get(QUESTION + "?order=newest")
+    sign_in = _link(page.text, "Se connecter")
+    assert sign_in == "/fr/account/sign-in?next=" + quote(QUESTION + "?order=newest", safe="/")
+    form = await client.get(sign_in)
+    assert 'name="next" value="' + QUESTION + '?order=newest"' in html.unescape(form.text)
+    response = await post_form(
+        client,
+        "/fr/account/sign-in",
+        {"email": "maria@example.org", "password": PASSWORD, "next": QUESTION + "?order=newest"},
+        form_page=sign_in,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == QUESTION + "?order=newest"
+
+
+@pytest.mark.parametrize("hostile", ["//evil.example", "https://evil.example", "/%5Cevil"])
+async def test_sign_in_with_hostile_next_goes_home(
+    client: httpx.AsyncClient, db: Database, hostile: str
+) -> None:
+    await make_user(db)
+    response = await post_form(
+        client,
+        "/en/account/sign-in",
+        {"email": "maria@example.org", "password": PASSWORD, "next": hostile},
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/en/"
