@@ -57,6 +57,8 @@ def profile_data(values: dict[str, str]) -> ProfileData:
 async def register(request: Request) -> Response:
     i18n = page_i18n(request)
     if request.method == "GET":
+        if request.query_params.get("done") == "check-inbox":
+            return render(request, "accounts/check_inbox.html", {"purpose": "confirm"}, i18n=i18n)
         form = FormState(
             {
                 "preferred_language": i18n.language,
@@ -97,13 +99,14 @@ async def register(request: Request) -> Response:
             status=status,
             headers=headers,
         )
-    return render(
-        request,
-        "accounts/check_inbox.html",
-        {"purpose": "confirm"},
-        i18n=i18n,
-        background=send_mail_after_response(request),
-    )
+    return _check_inbox(request, "register")
+
+
+def _check_inbox(request: Request, screen: str) -> Response:
+    """After a form that mailed a link: send the mail, and say so on a page safe to reload."""
+    response = see_other(url(request, screen) + "?done=check-inbox")
+    response.background = send_mail_after_response(request)
+    return response
 
 
 async def confirm(request: Request) -> Response:
@@ -237,6 +240,8 @@ async def sign_out(request: Request) -> Response:
 async def reset_request(request: Request) -> Response:
     i18n = page_i18n(request)
     if request.method == "GET":
+        if request.query_params.get("done") == "check-inbox":
+            return render(request, "accounts/check_inbox.html", {"purpose": "reset"}, i18n=i18n)
         return render(request, "accounts/reset_request.html", {"form": FormState()}, i18n=i18n)
     values = await read_form(request, ("email",))
     try:
@@ -258,13 +263,7 @@ async def reset_request(request: Request) -> Response:
             status=status,
             headers=headers,
         )
-    return render(
-        request,
-        "accounts/check_inbox.html",
-        {"purpose": "reset"},
-        i18n=i18n,
-        background=send_mail_after_response(request),
-    )
+    return _check_inbox(request, "reset_request")
 
 
 async def reset(request: Request) -> Response:
