@@ -59,8 +59,8 @@ def migrate_report(before: str | None, after: str | None) -> str:
     return f"Database migrated from revision {before} to {after}."
 
 
-async def load_demo(settings: Settings) -> list[tuple[str, bool]]:
-    """Load every demo discussion not yet stored; return (slug, added) for each."""
+async def load_demo(settings: Settings) -> list[tuple[str, int | None]]:
+    """Load every demo discussion not yet stored; return (slug, posts added or None) for each."""
     db = Database(settings.database_url)
     now = SystemClock().now()
     results = []
@@ -72,6 +72,13 @@ async def load_demo(settings: Settings) -> list[tuple[str, bool]]:
     finally:
         await db.dispose()
     return results
+
+
+def demo_report(added: int | None) -> str:
+    """Say what `forum demo` did with one discussion."""
+    if added is None:
+        return "already there, left as it is"
+    return f"added, with {added} posts" if added else "added"
 
 
 async def _import(settings: Settings, path: Path) -> str:
@@ -210,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(migrate_report(*migrate(settings)))
         elif args.command == "demo":
             for slug, added in asyncio.run(load_demo(settings)):
-                print(f"{slug}: {'added' if added else 'already there, left as it is'}")
+                print(f"{slug}: {demo_report(added)}")
         elif args.command == "import":
             print(f"imported {asyncio.run(_import(settings, args.file))}")
         elif args.command == "create-admin":
