@@ -22,19 +22,45 @@ from forum.settings import Settings, SettingsError
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def migrate(settings: Settings, revision: str = "head") -> None:
-    """Bring the database schema up to `revision` with Alembic."""
+def migrate(settings: Settings, revision: str = "head") -> tuple[str | None, str | None]:
+    """Bring the database schema up to `revision` with Alembic; return (before, after)."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["database_url"] = settings.database_url
+    before = asyncio.run(_revision(settings.database_url))
     command.upgrade(config, revision)
+    return before, asyncio.run(_revision(settings.database_url))
 
 
-async def load_demo(settings: Settings) -> list[tuple[str, bool]]:
-    """Load every demo discussion not yet stored; return (slug, added) for each."""
+async def _revision(url: str) -> str | None:
+    """The schema revision the database is at, or None for a database with no schema yet."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+    finally:
+        await engine.dispose()
+
+
+def migrate_report(before: str | None, after: str | None) -> str:
+    """Say what `forum migrate` did, in one line."""
+    if before is None:
+        return f"Database created and migrated to revision {after}."
+    if before == after:
+        return f"Database already up to date (revision {after})."
+    return f"Database migrated from revision {before} to {after}."
+
+
+async def load_demo(settings: Settings) -> list[tuple[str, int | None]]:
+    """Load every demo discussion not yet stored; return (slug, posts added or None) for each."""
     db = Database(settings.database_url)
     now = SystemClock().now()
     results = []
@@ -46,6 +72,13 @@ async def load_demo(settings: Settings) -> list[tuple[str, bool]]:
     finally:
         await db.dispose()
     return results
+
+
+def demo_report(added: int | None) -> str:
+    """Say what `forum demo` did with one discussion."""
+    if added is None:
+        return "already there, left as it is"
+    return f"added, with {added} posts" if added else "added"
 
 
 async def _import(settings: Settings, path: Path) -> str:
@@ -115,12 +148,35 @@ async def _newsletter_send_due(settings: Settings) -> DueReport:
         await db.dispose()
 
 
+def serve_banner(host: str, port: int, *, program: str) -> str:
+    """What to print before serving: where the forum is and how to get in as an admin."""
+    return (
+        f"The forum is at http://{host}:{port}/ (Ctrl-C stops it).\n"
+        "To moderate and run discussions, make an admin account (in another terminal):\n"
+        f"  {program} create-admin --email you@example.org --name 'Your Name'\n"
+        "then sign in with that address and the password you chose."
+    )
+
+
+def _program() -> str:
+    """How the person typed this command: `.venv/bin/forum` from the project folder."""
+    path = Path(sys.argv[0])
+    if path.name != "forum":
+        return "forum"
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from forum.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+    app = create_app(settings)
+    print(serve_banner(host, port, program=_program()), flush=True)
+    uvicorn.run(app, host=host, port=port, proxy_headers=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,11 +214,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             _serve(settings, args.host, args.port)
         elif args.command == "migrate":
-            migrate(settings)
-            print("database is up to date")
+            print(migrate_report(*migrate(settings)))
         elif args.command == "demo":
             for slug, added in asyncio.run(load_demo(settings)):
-                print(f"{slug}: {'added' if added else 'already there, left as it is'}")
+                print(f"{slug}: {demo_report(added)}")
         elif args.command == "import":
             print(f"imported {asyncio.run(_import(settings, args.file))}")
         elif args.command == "create-admin":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,18 +9,20 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from tests.conftest import NOW
+from forum.cli import MIGRATIONS, migrate, serve_banner
+from forum.settings import Settings
+from tests.conftest import NOW, SECRET, in_thread
 from tests.factories import discussion_data
+from tests.paths import ROOT
 
 
 def forum(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),  # this checkout's code, whatever the venv was installed from
         "FORUM_DATABASE_URL": database_url,
         "FORUM_ENV": "test",
         "FORUM_SECRET_KEY": "cli-test-secret-0123456789-abcdefghijkl",
-        # the code under test, not an installed copy, when the run names it (a git worktree)
-        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
     }
     return subprocess.run(
         [sys.executable, "-m", "forum.cli", *args],
@@ -73,7 +74,12 @@ def test_import_refusal_lists_file_place_reason(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("secret", ["", "weak"])
 def test_production_without_strong_secret_stops(tmp_path: Path, secret: str) -> None:
-    env = {"PATH": "/usr/bin:/bin", "FORUM_ENV": "production", "FORUM_SECRET_KEY": secret}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "FORUM_ENV": "production",
+        "FORUM_SECRET_KEY": secret,
+    }
     result = subprocess.run(
         [sys.executable, "-m", "forum.cli", "migrate"],
         cwd=tmp_path,
@@ -108,6 +114,7 @@ def test_create_admin_makes_admin_and_refuses_weak_password(
         timeout=120,
         env={
             "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
             "FORUM_DATABASE_URL": database_url,
             "FORUM_ENV": "test",
             "FORUM_SECRET_KEY": "cli-test-secret-0123456789-abcdefghijkl",
@@ -125,6 +132,7 @@ def test_create_admin_makes_admin_and_refuses_weak_password(
         stdin=subprocess.DEVNULL,
         env={
             "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
             "FORUM_DATABASE_URL": database_url,
             "FORUM_ENV": "test",
             "FORUM_SECRET_KEY": "cli-test-secret-0123456789-abcdefghijkl",
@@ -138,3 +146,43 @@ def test_worker_once_sends_nothing_quietly(database_url: str, tmp_path: Path) ->
     assert forum("migrate", database_url=database_url, cwd=tmp_path).returncode == 0
     result = forum("worker", "--once", database_url=database_url, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def _head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+def test_migrate_new_database_says_created_then_up_to_date(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
+    first = forum("migrate", database_url=url, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert f"Database created and migrated to revision {_head()}." in first.stdout
+    again = forum("migrate", database_url=url, cwd=tmp_path)
+    assert f"Database already up to date (revision {_head()})." in again.stdout
+
+
+def test_migrate_old_database_says_from_which_revision(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    in_thread(migrate, Settings(database_url=url, env="test", secret_key=SECRET), "0005")
+    result = forum("migrate", database_url=url, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"Database migrated from revision 0005 to {_head()}." in result.stdout
+
+
+def test_migrate_known_database_says_up_to_date(database_url: str, tmp_path: Path) -> None:
+    result = forum("migrate", database_url=database_url, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"Database already up to date (revision {_head()})." in result.stdout
+
+
+def test_serve_banner_tells_address_and_how_to_make_an_admin() -> None:
+    text = serve_banner("127.0.0.1", 8123, program=".venv/bin/forum")
+    assert "http://127.0.0.1:8123/" in text
+    assert ".venv/bin/forum create-admin --email" in text

@@ -79,9 +79,17 @@ async def _issue_token(
 
 
 async def _mail_link(
-    session: AsyncSession, postman: Postman, user: User, purpose: TokenPurpose, now: datetime
+    session: AsyncSession,
+    postman: Postman,
+    user: User,
+    purpose: TokenPurpose,
+    now: datetime,
+    next_path: str = "",
 ) -> None:
-    """Issue a single-use link for `purpose` and mail it to `user` in their language."""
+    """Issue a single-use link for `purpose` and mail it to `user` in their language.
+
+    `next_path` (a page of the site, checked by the caller) is where the link leads after.
+    """
     assert user.id is not None
     raw = await _issue_token(session, user.id, purpose, now)
     template = "confirm_email" if purpose is TokenPurpose.CONFIRM else "reset_password"
@@ -91,7 +99,7 @@ async def _mail_link(
         to_name=user.display_name,
         language=user.preferred_language,
         template=template,
-        context={"name": user.display_name, "token": raw},
+        context={"name": user.display_name, "token": raw, "next_path": next_path},
         now=now,
     )
 
@@ -122,6 +130,7 @@ async def register(
     language: str,
     postman: Postman,
     now: datetime,
+    next_path: str = "",
 ) -> None:
     """Create an account and mail a confirmation link; for a known address, tell its owner.
 
@@ -144,7 +153,7 @@ async def register(
             to_name=existing.display_name,
             language=existing.preferred_language,
             template="account_exists",
-            context={"name": existing.display_name},
+            context={"name": existing.display_name, "next_path": next_path},
             now=now,
         )
         return
@@ -161,7 +170,7 @@ async def register(
     )
     session.add(user)
     await session.flush()
-    await _mail_link(session, postman, user, TokenPurpose.CONFIRM, now)
+    await _mail_link(session, postman, user, TokenPurpose.CONFIRM, now, next_path)
 
 
 async def _valid_token(

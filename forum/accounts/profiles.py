@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from babel import Locale
+import pycountry
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -37,11 +37,18 @@ class PublicProfile:
     stakeholder_group: str
 
 
+# Kosovo has no ISO 3166-1 code yet; "XK" is the one CLDR, the EU and others use for it.
+USER_ASSIGNED_COUNTRIES = frozenset({"XK"})
+
+
 @cache
 def country_codes() -> frozenset[str]:
-    """The two-letter territory codes a person may choose (no regions like "419")."""
-    codes = (str(code) for code in Locale("en").territories)
-    return frozenset(code for code in codes if len(code) == 2 and code.isalpha())
+    """The codes a person may choose: ISO 3166-1's countries and territories, and Kosovo.
+
+    CLDR also names regions ("419"), groupings (EU, UN, the euro zone), pseudo-locales (XA,
+    XB), "unknown" (ZZ) and parts of countries (IC, EA): none is a country to come from.
+    """
+    return frozenset(country.alpha_2 for country in pycountry.countries) | USER_ASSIGNED_COUNTRIES
 
 
 def text_problem(value: str, *, required: bool, maximum: int) -> str | None:

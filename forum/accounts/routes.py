@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -13,13 +14,14 @@ from forum.accounts.sessions import end_session, start_session
 from forum.core.errors import Conflict, FormInvalid
 from forum.core.permissions import check_signed_in
 from forum.core.ratelimit import RateLimited
-from forum.models.types import TokenPurpose
+from forum.models import User
+from forum.models.types import TokenPurpose, UserState
 from forum.web.forms import (
     FormState,
     failed_form,
+    next_of,
     profile_choices,
     read_form,
-    safe_next,
     see_other,
 )
 from forum.web.request import (
@@ -55,14 +57,23 @@ def profile_data(values: dict[str, str]) -> ProfileData:
 async def register(request: Request) -> Response:
     i18n = page_i18n(request)
     if request.method == "GET":
-        form = FormState({"preferred_language": i18n.language, "stakeholder_group": ""})
+        if request.query_params.get("done") == "check-inbox":
+            return render(request, "accounts/check_inbox.html", {"purpose": "confirm"}, i18n=i18n)
+        form = FormState(
+            {
+                "preferred_language": i18n.language,
+                "stakeholder_group": "",
+                "next": next_of(request, request.query_params.get("next", "")),
+            }
+        )
         return render(
             request,
             "accounts/register.html",
             {"form": form, **profile_choices(request, i18n)},
             i18n=i18n,
         )
-    values = await read_form(request, REGISTER_FIELDS)
+    values = await read_form(request, (*REGISTER_FIELDS, "next"))
+    values["next"] = next_of(request, values["next"])
     data = Registration(
         email=values["email"], password=values["password"], profile=profile_data(values)
     )
@@ -76,6 +87,7 @@ async def register(request: Request) -> Response:
                 languages=settings_of(request).languages,
                 postman=postman(request),
                 now=now(request),
+                next_path=values["next"],
             )
     except (FormInvalid, RateLimited) as error:
         form, status, headers = failed_form(values, error, secret=("password",))
@@ -87,17 +99,18 @@ async def register(request: Request) -> Response:
             status=status,
             headers=headers,
         )
-    return render(
-        request,
-        "accounts/check_inbox.html",
-        {"purpose": "confirm"},
-        i18n=i18n,
-        background=send_mail_after_response(request),
-    )
+    return _check_inbox(request, "register")
+
+
+def _check_inbox(request: Request, screen: str) -> Response:
+    """After a form that mailed a link: send the mail, and say so on a page safe to reload."""
+    response = see_other(url(request, screen) + "?done=check-inbox")
+    response.background = send_mail_after_response(request)
+    return response
 
 
 async def confirm(request: Request) -> Response:
-    """GET shows a button (mail scanners follow links); POST confirms."""
+    """GET shows a button (mail scanners follow links); POST confirms and signs the person in."""
     i18n = page_i18n(request)
     token = request.path_params["token"]
     try:
@@ -108,13 +121,45 @@ async def confirm(request: Request) -> Response:
                 )
             return render(request, "accounts/confirm.html", {"problem": None}, i18n=i18n)
         async with database(request).transaction() as session:
-            await accounts.confirm_email(session, token=token, now=now(request))
+            user = await accounts.confirm_email(session, token=token, now=now(request))
+            raw = await _open_session(request, session, user)
     except Conflict as error:
         return render(
             request, "accounts/confirm.html", {"problem": error.message}, i18n=i18n, status=409
         )
-    target = "profile" if viewer(request) else "sign_in"
-    return see_other(url(request, target) + "?done=confirmed")
+    if raw is None:
+        return see_other(url(request, "sign_in") + "?done=confirmed")
+    target = next_of(request, request.query_params.get("next", ""))
+    return _signed_in(request, raw, target or url(request, "profile") + "?done=confirmed")
+
+
+async def _open_session(request: Request, session: AsyncSession, user: User) -> str | None:
+    """Sign `user` in on this browser, ending the session it had; None for a closed account."""
+    if user.id is None or user.state == UserState.BANNED:
+        return None
+    previous = getattr(request.state, "session_token", None)
+    if previous:
+        await end_session(session, raw_token=previous)
+    return await start_session(
+        session, user_id=user.id, policy=session_policy(settings_of(request)), now=now(request)
+    )
+
+
+def _signed_in(request: Request, raw: str, target: str) -> Response:
+    """Go to `target` with the new session's cookie and a new CSRF token."""
+    settings = settings_of(request)
+    rotate_csrf(request)  # a token seen before signing in is not trusted after
+    response = see_other(target)
+    response.set_cookie(
+        settings.session_cookie,
+        raw,
+        max_age=settings.session_max_days * 86400,
+        httponly=True,
+        secure=settings.https,
+        samesite="lax",
+        path="/",
+    )
+    return response
 
 
 async def confirm_again(request: Request) -> Response:
@@ -137,9 +182,8 @@ async def confirm_again(request: Request) -> Response:
 
 async def sign_in(request: Request) -> Response:
     i18n = page_i18n(request)
-    home = url(request, "home")
     if request.method == "GET":
-        form = FormState({"next": safe_next(request.query_params.get("next", ""), home)})
+        form = FormState({"next": next_of(request, request.query_params.get("next", ""))})
         return render(
             request,
             "accounts/sign_in.html",
@@ -147,7 +191,7 @@ async def sign_in(request: Request) -> Response:
             i18n=i18n,
         )
     values = await read_form(request, ("email", "password", "next"))
-    settings = settings_of(request)
+    values["next"] = next_of(request, values["next"])
     try:
         async with database(request).transaction() as session:
             result = await accounts.sign_in(
@@ -158,13 +202,8 @@ async def sign_in(request: Request) -> Response:
                 now=now(request),
             )
             raw = None
-            if result.user is not None and result.user.id is not None:
-                raw = await start_session(
-                    session,
-                    user_id=result.user.id,
-                    policy=session_policy(settings),
-                    now=now(request),
-                )
+            if result.user is not None:
+                raw = await _open_session(request, session, result.user)
     except RateLimited as error:
         form, status, headers = failed_form(values, error, secret=("password",))
         return render(
@@ -182,18 +221,7 @@ async def sign_in(request: Request) -> Response:
         return render(
             request, "accounts/sign_in.html", {"form": form, "done": ""}, i18n=i18n, status=400
         )
-    rotate_csrf(request)  # a token seen before signing in is not trusted after
-    response = see_other(safe_next(values["next"], home))
-    response.set_cookie(
-        settings.session_cookie,
-        raw,
-        max_age=settings.session_max_days * 86400,
-        httponly=True,
-        secure=settings.https,
-        samesite="lax",
-        path="/",
-    )
-    return response
+    return _signed_in(request, raw, values["next"] or url(request, "home"))
 
 
 async def sign_out(request: Request) -> Response:
@@ -213,6 +241,8 @@ async def sign_out(request: Request) -> Response:
 async def reset_request(request: Request) -> Response:
     i18n = page_i18n(request)
     if request.method == "GET":
+        if request.query_params.get("done") == "check-inbox":
+            return render(request, "accounts/check_inbox.html", {"purpose": "reset"}, i18n=i18n)
         return render(request, "accounts/reset_request.html", {"form": FormState()}, i18n=i18n)
     values = await read_form(request, ("email",))
     try:
@@ -234,13 +264,7 @@ async def reset_request(request: Request) -> Response:
             status=status,
             headers=headers,
         )
-    return render(
-        request,
-        "accounts/check_inbox.html",
-        {"purpose": "reset"},
-        i18n=i18n,
-        background=send_mail_after_response(request),
-    )
+    return _check_inbox(request, "reset_request")
 
 
 async def reset(request: Request) -> Response:

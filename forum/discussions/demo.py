@@ -1,13 +1,18 @@
-"""The demo discussions shipped with the forum, dated around today."""
+"""The demo discussions shipped with the forum, dated around today, with live threads."""
 
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
+from forum.accounts.accounts import user_by_email
+from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.discussions.importing import (
     DiscussionSpec,
     discussion_exists,
@@ -15,8 +20,41 @@ from forum.discussions.importing import (
     shift_dates,
     validate_discussion,
 )
+from forum.models import Post, PostTag, Tag, User
+from forum.models.types import PostStatus
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+DEMO_POSTS_DIR = DEMO_DIR / "posts"  # posts/<slug>.toml: the people and threads of one discussion
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """Someone who writes in the demo; they have no password, so nobody can sign in as them."""
+
+    key: str
+    name: str
+    organisation: str
+    country: str
+    group: str
+    language: str
+    trusted: bool  # a trusted person's posts are published at once; others wait for a moderator
+
+    @property
+    def email(self) -> str:
+        return f"demo.{self.key}@example.org"
+
+
+@dataclass(frozen=True)
+class DemoPost:
+    key: str
+    author: str
+    language: str
+    text: str
+    hours_ago: int
+    consent: str
+    tags: tuple[str, ...] = ()
+    question: int | None = None
+    reply_to: str | None = None
 
 
 def demo_specs(
@@ -33,6 +71,19 @@ def demo_specs(
     return specs
 
 
+def demo_threads(slug: str) -> tuple[list[DemoPerson], list[DemoPost]]:
+    """The demo people and posts of a discussion (none for most)."""
+    path = DEMO_POSTS_DIR / f"{slug}.toml"
+    if not path.exists():
+        return [], []
+    data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    people = [DemoPerson(**person) for person in data.get("people", [])]
+    posts = [
+        DemoPost(**{**post, "tags": tuple(post.get("tags", ()))}) for post in data.get("posts", [])
+    ]
+    return people, posts
+
+
 async def load_demo_discussion(
     session: AsyncSession,
     spec: DiscussionSpec,
@@ -40,9 +91,67 @@ async def load_demo_discussion(
     *,
     now: datetime,
     source: str,
-) -> bool:
-    """Import one demo discussion unless it is there already; tell whether it was added."""
+) -> int | None:
+    """Import one demo discussion and its threads unless it is there already.
+
+    Return how many posts were added with it, or None when it was there (nothing is added).
+    """
     if await discussion_exists(session, spec.slug):
-        return False
+        return None
     await import_discussion(session, spec, files, now=now, source=source)
-    return True
+    people, posts = demo_threads(spec.slug)
+    authors = {person.key: await _person(session, person, now) for person in people}
+    written: dict[str, Post] = {}
+    for post in posts:
+        written[post.key] = await _write(session, spec.slug, post, authors, written, now)
+    return len(written)
+
+
+async def _person(session: AsyncSession, person: DemoPerson, now: datetime) -> User:
+    """The demo person's account: confirmed, without a password."""
+    user = await user_by_email(session, person.email)
+    if user is None:
+        user = User(
+            email=person.email,
+            display_name=person.name,
+            organisation=person.organisation,
+            country=person.country,
+            stakeholder_group=person.group,
+            preferred_language=person.language,
+            trusted=person.trusted,
+            password_hash="",
+            email_confirmed_at=now,
+            created_at=now - timedelta(days=7),
+        )
+        session.add(user)
+        await session.flush()
+    return user
+
+
+async def _write(
+    session: AsyncSession,
+    slug: str,
+    spec: DemoPost,
+    authors: dict[str, User],
+    written: dict[str, Post],
+    now: datetime,
+) -> Post:
+    """Write one demo post as its author would, then date it and tag it."""
+    post = await create_post(
+        session,
+        author=authors[spec.author],
+        discussion_slug=slug,
+        question_number=spec.question,
+        parent_id=written[spec.reply_to].id if spec.reply_to else None,
+        draft=Draft(spec.text.strip(), spec.language, spec.consent),
+        limits=PostLimits(),
+        now=now,
+    )
+    post.created_at = now - timedelta(hours=spec.hours_ago)
+    if post.status == PostStatus.APPROVED:
+        post.approved_at = post.created_at
+    if spec.tags:
+        tags = await session.scalars(select(Tag).where(col(Tag.slug).in_(spec.tags)))
+        session.add_all(PostTag(post_id=post.id or 0, tag_id=tag.id or 0) for tag in tags)
+    await session.flush()
+    return post

@@ -60,6 +60,17 @@ class WeekView:
 
 
 @dataclass(frozen=True, slots=True)
+class TimelineWeek:
+    """A week on the discussion's timeline; an upcoming week shows no title (nor questions)."""
+
+    position: int
+    status: str  # "open", "upcoming" or "closed"
+    opens_at: datetime
+    closes_at: datetime
+    title: Localized | None
+
+
+@dataclass(frozen=True, slots=True)
 class DiscussionPage:
     card: DiscussionCard
     introduction_html: Localized
@@ -71,6 +82,15 @@ class DiscussionPage:
     weeks: list[WeekView]
     next_week_opens_at: datetime | None
     general_comments: bool
+    timeline: list[TimelineWeek]
+
+    @property
+    def open_weeks(self) -> list[WeekView]:
+        return [week for week in self.weeks if week.is_open]
+
+    @property
+    def closed_weeks(self) -> list[WeekView]:
+        return [week for week in self.weeks if not week.is_open]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +150,8 @@ async def _questions(
 
 async def _weeks(
     session: AsyncSession, discussion: Discussion, language: str, now: datetime
-) -> tuple[list[WeekView], datetime | None]:
-    """Load the sets that have opened, with their questions; and when the next one opens."""
+) -> tuple[list[WeekView], list[TimelineWeek]]:
+    """Load the sets that have opened, with their questions; and every set's place in time."""
     order = fallback_order(language, discussion.language_list)
     sets = list(
         await session.scalars(
@@ -141,7 +161,6 @@ async def _weeks(
         )
     )
     opened = [s for s in sets if s.opens_at <= now]
-    upcoming = [s.opens_at for s in sets if s.opens_at > now]
     opened_ids = [s.id or 0 for s in opened]
     titles = await _set_titles(session, opened_ids)
     questions = await _questions(session, opened_ids, order)
@@ -157,7 +176,18 @@ async def _weeks(
         )
         for s in opened
     ]
-    return weeks, min(upcoming, default=None)
+    by_id = {week.id: week for week in weeks}
+    timeline = [
+        TimelineWeek(
+            position=s.position,
+            status="upcoming" if now < s.opens_at else "open" if now < s.closes_at else "closed",
+            opens_at=s.opens_at,
+            closes_at=s.closes_at,
+            title=by_id[s.id].title if s.id in by_id else None,
+        )
+        for s in sets
+    ]
+    return weeks, timeline
 
 
 async def _moderators(session: AsyncSession, discussion_id: int) -> list[Person]:
@@ -178,7 +208,8 @@ async def get_discussion_page(
     assert discussion.id is not None
     order = fallback_order(language, discussion.language_list)
     translations = (await discussion_translations(session, [discussion.id]))[discussion.id]
-    weeks, next_opens = await _weeks(session, discussion, language, now)
+    weeks, timeline = await _weeks(session, discussion, language, now)
+    upcoming = [week.opens_at for week in timeline if week.status == "upcoming"]
     return DiscussionPage(
         card=discussion_card(discussion, translations, language, now),
         introduction_html=localize(
@@ -190,8 +221,9 @@ async def get_discussion_page(
         tags=await discussion_tags(session, discussion.id, order),
         documents=await document_links(session, discussion_id=discussion.id, order=order),
         weeks=weeks,
-        next_week_opens_at=next_opens,
+        next_week_opens_at=min(upcoming, default=None),
         general_comments=discussion.general_comments,
+        timeline=timeline,
     )
 
 
@@ -226,7 +258,7 @@ async def get_question_page(
     discussion = await _discussion(session, slug)
     assert discussion.id is not None
     translations = (await discussion_translations(session, [discussion.id]))[discussion.id]
-    weeks, _next = await _weeks(session, discussion, language, now)
+    weeks, _timeline = await _weeks(session, discussion, language, now)
     numbers = [q.number for week in weeks for q in week.questions]
     for week in weeks:
         for question in week.questions:

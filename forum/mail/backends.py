@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -44,7 +45,7 @@ def build_email(message: OutboxMessage, mail_from: str) -> EmailMessage:
     email["To"] = Address(
         display_name=header_text(message.to_name), addr_spec=clean_address(message.to_address)
     )
-    email["Subject"] = header_text(message.subject)
+    _set_subject(email, header_text(message.subject))
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = make_msgid(domain=from_address.rpartition("@")[2])
     email["Content-Language"] = header_text(message.language)
@@ -52,6 +53,19 @@ def build_email(message: OutboxMessage, mail_from: str) -> EmailMessage:
     for name, value in clean_headers(json.loads(message.extra_headers or "{}")).items():
         email[name] = value
     return email
+
+
+def _set_subject(email: EmailMessage, subject: str) -> None:
+    """Set the Subject, folded so that a reader sees exactly `subject`.
+
+    Python's folder (3.11 to 3.13) ends a line with the space before an encoded word, and
+    readers then see that space doubled; encoded words all along fold between words' bytes,
+    where unfolding adds nothing.
+    """
+    if subject.isascii():
+        email["Subject"] = subject
+    else:
+        email.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode())
 
 
 class MailBackend(Protocol):

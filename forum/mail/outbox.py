@@ -33,6 +33,7 @@ _BREAKING = frozenset({"Cc", "Zl", "Zp"})
 # What starts an RFC 2047 encoded word. The email package decodes encoded words whenever it
 # reads a header value, our own included, and writes what they hide (line breaks too) as is.
 _ENCODED_WORD = "=?"
+_SPACES = re.compile(r"[^\S\u00a0\u2007\u202f]+")
 
 
 class BadAddress(ValueError):
@@ -46,7 +47,7 @@ def header_text(value: str, limit: int | None = None) -> str:
     that no text of a person's can be read as an encoded word hiding a line break.
     """
     spaced = "".join(" " if unicodedata.category(ch) in _BREAKING else ch for ch in value)
-    single = " ".join(spaced.split()).replace(_ENCODED_WORD, "= ?")
+    single = _SPACES.sub(" ", spaced).strip().replace(_ENCODED_WORD, "= ?")  # no-break spaces stay
     return single if limit is None else single[:limit].rstrip()
 
 

@@ -58,6 +58,8 @@ async def subscribe(request: Request) -> Response:
     i18n = page_i18n(request)
     user = viewer(request)
     if request.method == "GET":
+        if request.query_params.get("done") == "check-inbox":
+            return render(request, "newsletter/message.html", {"what": "check-inbox"}, i18n=i18n)
         form = FormState(
             {"email": user.email if user else "", "language": i18n.language, "follow": "all"}
         )
@@ -101,17 +103,13 @@ async def subscribe(request: Request) -> Response:
             status=status,
             headers=headers,
         )
-    return render(
-        request,
-        "newsletter/message.html",
-        {"what": "check-inbox"},
-        i18n=i18n,
-        background=send_mail_after_response(request),
-    )
+    response = see_other(url(request, "newsletter") + "?done=check-inbox")
+    response.background = send_mail_after_response(request)
+    return response
 
 
 async def confirm(request: Request) -> Response:
-    """GET shows a button (mail scanners follow links); POST confirms."""
+    """GET shows a button (mail scanners follow links); POST confirms, then goes to manage."""
     i18n = page_i18n(request)
     secret = settings_of(request).secret_key
     token = request.path_params["token"]
@@ -126,15 +124,21 @@ async def confirm(request: Request) -> Response:
             subscriber = await newsletter.confirm(
                 session, token=token, secret=secret, now=now(request)
             )
+        assert subscriber.id is not None
+        subscriber_id = subscriber.id
+    except newsletter.AlreadyConfirmed as error:
+        if request.method == "GET":
+            manage = newsletter.manage_token(secret, error.subscriber_id)
+            return render(
+                request, "newsletter/confirm.html", {"problem": None, "manage": manage}, i18n=i18n
+            )
+        subscriber_id = error.subscriber_id  # pressed twice: the same page as the first time
     except Conflict as error:
         return render(
             request, "newsletter/confirm.html", {"problem": error.message}, i18n=i18n, status=409
         )
-    assert subscriber.id is not None
-    manage = newsletter.manage_token(secret, subscriber.id)
-    return render(
-        request, "newsletter/message.html", {"what": "confirmed", "token": manage}, i18n=i18n
-    )
+    manage = newsletter.manage_token(secret, subscriber_id)
+    return see_other(url(request, "newsletter_manage", token=manage) + "?done=confirmed")
 
 
 async def manage(request: Request) -> Response:
@@ -190,12 +194,16 @@ async def unsubscribe(request: Request) -> Response:
     if request.method == "GET":
         async with database(request).session() as session:
             await newsletter.subscriber_for_manage(session, token=token, secret=secret)
+        if request.query_params.get("done") == "unsubscribed":
+            return render(request, "newsletter/message.html", {"what": "unsubscribed"}, i18n=i18n)
         return render(request, "newsletter/unsubscribe.html", {"token": token}, i18n=i18n)
+    async with request.form() as form:
+        one_click = form.get("List-Unsubscribe") == "One-Click"
     async with database(request).transaction() as session:
         await newsletter.unsubscribe(session, token=token, secret=secret, now=now(request))
-    return render(
-        request, "newsletter/message.html", {"what": "unsubscribed", "token": token}, i18n=i18n
-    )
+    if one_click:  # RFC 8058: a mail program, not a browser; it shows no page to reload
+        return render(request, "newsletter/message.html", {"what": "unsubscribed"}, i18n=i18n)
+    return see_other(url(request, "newsletter_unsubscribe", token=token) + "?done=unsubscribed")
 
 
 routes: list[BaseRoute] = [

@@ -40,6 +40,16 @@ ALREADY_CONFIRMED = N_("This subscription is already confirmed.")
 UNSUBSCRIBED_SINCE = N_("This address has been unsubscribed since. Subscribe again to follow.")
 
 
+class AlreadyConfirmed(Conflict):
+    """A confirmation link followed again: the subscription it names is confirmed already."""
+
+    message = ALREADY_CONFIRMED
+
+    def __init__(self, subscriber_id: int) -> None:
+        super().__init__()
+        self.subscriber_id = subscriber_id
+
+
 def confirm_token(secret: str, subscriber_id: int, email: str, *, now: datetime) -> str:
     """Sign the proof, valid for three days from `now`, that a mail reached `email`."""
     payload = [subscriber_id, email, int(now.timestamp())]
@@ -82,7 +92,7 @@ async def _confirmable(session: AsyncSession, token: str, secret: str, now: date
     if subscriber is None or subscriber.email != email or not _is_int(issued):
         raise NotFound("token")
     if subscriber.status == SubscriberStatus.CONFIRMED:
-        raise Conflict(ALREADY_CONFIRMED)
+        raise AlreadyConfirmed(subscriber_id)
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
         raise Conflict(UNSUBSCRIBED_SINCE)
     if now - datetime.fromtimestamp(issued, UTC) > CONFIRM_LIFETIME:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+from urllib.parse import quote, unquote
 
 from babel import Locale
+from pyuca import Collator
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -15,6 +19,12 @@ from forum.core.errors import FormInvalid
 from forum.core.i18n import I18n
 from forum.core.ratelimit import RateLimited
 from forum.models.types import StakeholderGroup
+from forum.web.urls import language_of, screen_path
+
+# A path under a language mount, in the characters a URL path and query may hold as they are.
+_NEXT = re.compile(r"^/([a-z]{2,3})/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$")
+# The pages on the way in: from them, "next" is passed on, not replaced.
+ACCOUNT_SCREENS = frozenset({"sign_in", "register", "confirm_email", "reset_request"})
 
 
 @dataclass
@@ -66,11 +76,38 @@ def failed_form(
     return FormState(kept, error.errors, error.message), 422, {}
 
 
-def safe_next(target: str, default: str) -> str:
-    """Accept only a path on this site as a place to go after signing in."""
-    if target.startswith("/") and not target.startswith(("//", "/\\")) and "\n" not in target:
-        return target
-    return default
+def safe_next(
+    target: str, default: str, *, languages: Collection[str], language: str | None = None
+) -> str:
+    """Accept only a page of this site, `/{lang}/…`, as a place to go next; else `default`.
+
+    Never `//host`, a scheme, a backslash, a blank or a control character, even encoded:
+    browsers read `/\\host` and `/<tab>/host` as another site. Given `language`, the page
+    is taken in that language (the one the person was reading when they went on).
+    """
+    match = _NEXT.match(target)
+    if match is None or match.group(1) not in languages:
+        return default
+    decoded = unquote(target)
+    if "//" in decoded or "\\" in decoded or not decoded.isprintable() or " " in decoded:
+        return default
+    return target if language is None else f"/{language}/{target[match.end(1) + 1 :]}"
+
+
+def next_of(request: Request, target: str) -> str:
+    """`target` if it is a safe place to go next, in the reader's language; else ""."""
+    languages = request.app.state.settings.languages
+    return safe_next(target, "", languages=languages, language=language_of(request))
+
+
+def return_to(request: Request) -> str:
+    """Where signing in or registering from this page should come back to ("" for none)."""
+    if getattr(request.scope.get("route"), "name", None) in ACCOUNT_SCREENS:
+        return next_of(request, request.query_params.get("next", ""))
+    if request.method != "GET":
+        return next_of(request, screen_path(request) or "")
+    query = request.url.query
+    return next_of(request, quote(request.url.path) + (f"?{query}" if query else ""))
 
 
 def see_other(url: str, **headers: Any) -> Response:
@@ -78,16 +115,29 @@ def see_other(url: str, **headers: Any) -> Response:
 
 
 @cache
-def _countries(language: str) -> tuple[tuple[str, str], ...]:
+def _collator() -> Collator:
+    """The Unicode Collation Algorithm's root order (building it takes a second: once)."""
+    return Collator()
+
+
+@cache
+def countries(language: str) -> tuple[tuple[str, str], ...]:
+    """(code, name) of every country a person may choose, sorted as readers of `language` do.
+
+    The root collation is the order of English, French and Spanish alike for these names:
+    CLDR tailors only "ñ" for Spanish, and the one name holding it, "España", shares its
+    beginning with no other.
+    """
     names = Locale.parse(language).territories
     pairs = ((code, str(names.get(code, code))) for code in country_codes())
-    return tuple(sorted(pairs, key=lambda pair: pair[1].casefold()))
+    key = _collator().sort_key
+    return tuple(sorted(pairs, key=lambda pair: key(pair[1])))
 
 
 def profile_choices(request: Request, i18n: I18n) -> dict[str, Any]:
     """The choices of the profile form, named in the reader's language."""
     return {
-        "countries": _countries(i18n.language),
+        "countries": countries(i18n.language),
         "groups": [group.value for group in StakeholderGroup],
         "languages": request.app.state.settings.languages,
     }

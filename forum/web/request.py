@@ -17,6 +17,7 @@ from forum.mail.compose import Postman
 from forum.mail.worker import send_due
 from forum.models import User
 from forum.settings import Settings
+from forum.web.forms import return_to
 from forum.web.urls import path_for, switcher, this_page, url_builder
 
 logger = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ def render(
             "url": url_builder(request),
             "static_version": request.app.state.static_version,
             "user": viewer(request),
+            "return_to": return_to(request),
             "csrf_token": getattr(request.state, "csrf_token", ""),
             "csp_nonce": getattr(request.state, "csp_nonce", ""),
             "request_id": getattr(request.state, "request_id", ""),

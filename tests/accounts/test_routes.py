@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import html
+import re
 from datetime import timedelta
 from email.message import EmailMessage
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -15,6 +18,8 @@ from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.models.types import UserState
 from forum.settings import Settings
+from tests.conftest import NOW
+from tests.factories import add_discussion, discussion_data
 from tests.helpers import (
     PASSWORD,
     csrf_token,
@@ -42,8 +47,9 @@ async def test_register_mails_confirmation_in_chosen_language(
     client: httpx.AsyncClient, db: Database
 ) -> None:
     response = await post_form(client, "/fr/account/register", REGISTRATION)
-    assert response.status_code == 200
-    assert "Consultez votre boîte de réception" in response.text
+    assert response.status_code == 303  # reloading the next page registers nobody twice
+    page = await client.get(response.headers["location"])
+    assert "Consultez votre boîte de réception" in page.text
     user = await user_row(db, "lucia.gomez@example.org")
     assert user is not None and user.email_confirmed_at is None
     assert user.password_hash.startswith("$argon2id$")
@@ -58,8 +64,8 @@ async def test_register_known_address_answers_the_same_and_tells_owner(
 ) -> None:
     await make_user(db, email="lucia.gomez@example.org", language="fr")
     response = await post_form(client, "/en/account/register", REGISTRATION)
-    assert response.status_code == 200
-    assert "Check your inbox" in response.text
+    assert response.status_code == 303
+    assert "Check your inbox" in (await client.get(response.headers["location"])).text
     [mail] = await outbox(db)
     assert mail.to_address == "lucia.gomez@example.org" and mail.language == "fr"
     assert "/confirm/" not in mail.text_body and "/fr/account/reset" in mail.text_body
@@ -222,7 +228,8 @@ async def test_password_reset_signs_out_everywhere_and_link_works_once(
     await sign_in_as(other, db, user)
     assert (await other.get("/es/account/profile")).status_code == 200
     response = await post_form(client, "/es/account/reset", {"email": "maria@example.org"})
-    assert response.status_code == 200 and "Consulte su bandeja de entrada" in response.text
+    assert response.status_code == 303
+    assert "Consulte su bandeja de entrada" in (await client.get(response.headers["location"])).text
     link = link_in((await outbox(db, "maria@example.org"))[0].text_body, "/account/reset/")
     weak = await post_form(client, link, {"password": "123"})
     assert weak.status_code == 422 and "al menos 8 caracteres" in weak.text
@@ -247,7 +254,9 @@ async def test_password_reset_for_unknown_address_sends_nothing(
     client: httpx.AsyncClient, db: Database
 ) -> None:
     response = await post_form(client, "/en/account/reset", {"email": "nobody@example.org"})
-    assert response.status_code == 200 and "If an account uses this address" in response.text
+    assert response.status_code == 303
+    page = await client.get(response.headers["location"])
+    assert "If an account uses this address" in page.text
     assert await outbox(db) == []
 
 
@@ -435,3 +444,94 @@ async def test_register_with_encoded_word_name_sends_confirmation_with_clean_hea
     assert isinstance(body, EmailMessage)
     assert "/es/account/confirm/" in body.get_content()
     assert (await user_row(db, "lucia.gomez@example.org")).display_name == name  # type: ignore[union-attr]
+
+
+QUESTION = "/fr/discussions/remote-apprenticeships/questions/3"
+
+
+@pytest.fixture
+async def discussion(db: Database) -> None:
+    async with db.transaction() as session:
+        await add_discussion(session, discussion_data(start=NOW - timedelta(days=2)), now=NOW)
+
+
+def _link(page: str, text: str) -> str:
+    found = re.search(r'<a href="([^"]+)">' + re.escape(text) + "</a>", page)
+    assert found, f"no link {text!r}"
+    return html.unescape(found.group(1))
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_register_from_question_confirms_signs_in_and_returns_to_it(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    question = await client.get(QUESTION)
+    register = _link(question.text, "Créer un compte")
+    assert register == "/fr/account/register?next=" + quote(QUESTION, safe="/")
+    links = re.findall(r'href="(/fr/account/register[^"]*)"', question.text)
+    assert len(links) == 2 and set(links) == {register}  # the header's, and the notice's
+    form = await client.get(register)
+    response = await post_form(
+        client, "/fr/account/register", {**REGISTRATION, "next": QUESTION}, form_page=register
+    )
+    assert response.status_code == 303
+    [mail] = await outbox(db)
+    link = link_in(mail.text_body, "/account/confirm/")
+    assert link.endswith("?next=" + quote(QUESTION, safe="/"))
+    assert 'name="next"' in form.text
+    csrf_before = client.cookies.get("csrf")
+
+    confirmed = await post_form(client, link, {})
+
+    assert confirmed.status_code == 303
+    assert confirmed.headers["location"] == QUESTION.replace("/fr/", "/es/", 1)  # her language
+    assert client.cookies.get("forum_session")
+    assert client.cookies.get("csrf") != csrf_before  # a new token once signed in
+    page = await client.get(confirmed.headers["location"])
+    assert "Lucía Gómez" in page.text and "Cerrar sesión" in page.text
+
+
+@pytest.mark.parametrize("hostile", ["//evil.example", "https://evil.example", "/\\evil.example"])
+async def test_confirm_with_hostile_next_stays_on_site(
+    client: httpx.AsyncClient, db: Database, hostile: str
+) -> None:
+    await post_form(client, "/en/account/register", {**REGISTRATION, "next": hostile})
+    link = link_in((await outbox(db))[0].text_body, "/account/confirm/")
+    assert "next=" not in link
+    forged = link + "?next=" + quote(hostile, safe="/")
+
+    response = await post_form(client, forged, {})
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/es/account/profile?done=confirmed"  # her language
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_sign_in_from_a_page_returns_to_it(client: httpx.AsyncClient, db: Database) -> None:
+    await make_user(db)
+    page = await client.get(QUESTION + "?order=newest")
+    sign_in = _link(page.text, "Se connecter")
+    assert sign_in == "/fr/account/sign-in?next=" + quote(QUESTION + "?order=newest", safe="/")
+    form = await client.get(sign_in)
+    assert 'name="next" value="' + QUESTION + '?order=newest"' in html.unescape(form.text)
+    response = await post_form(
+        client,
+        "/fr/account/sign-in",
+        {"email": "maria@example.org", "password": PASSWORD, "next": QUESTION + "?order=newest"},
+        form_page=sign_in,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == QUESTION + "?order=newest"
+
+
+@pytest.mark.parametrize("hostile", ["//evil.example", "https://evil.example", "/%5Cevil"])
+async def test_sign_in_with_hostile_next_goes_home(
+    client: httpx.AsyncClient, db: Database, hostile: str
+) -> None:
+    await make_user(db)
+    response = await post_form(
+        client,
+        "/en/account/sign-in",
+        {"email": "maria@example.org", "password": PASSWORD, "next": hostile},
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/en/"

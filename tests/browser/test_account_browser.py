@@ -50,8 +50,10 @@ async def test_register_confirm_sign_in_edit_sign_out(
     assert link, _text(mail)
     await page.goto(link.group(0))
     await page.get_by_role("button", name="Confirmer mon adresse").click()
-    await expect(page.locator(".notice")).to_contain_text("confirmée")
+    await expect(page.locator(".notice").first).to_contain_text("confirmée")  # signed in
 
+    await page.get_by_role("button", name="Se déconnecter").click()
+    await page.get_by_role("link", name="Se connecter").first.click()
     await page.get_by_label("Adresse électronique").fill(email)
     await page.get_by_label("Mot de passe").fill("le vent se lève sur la plaine")
     await page.get_by_role("button", name="Se connecter").click()
@@ -65,4 +67,31 @@ async def test_register_confirm_sign_in_edit_sign_out(
     await expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
     await page.goto(live_server + "/fr/account/profile")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
+    await context.close()
+
+
+async def test_newcomer_from_a_question_comes_back_to_it_signed_in(
+    browser: Browser, live_server: str, smtp_inbox: Inbox
+) -> None:
+    email = "kofi.newcomer@example.org"
+    question = live_server + "/en/discussions/skills-in-crisis/questions/2"
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await page.goto(question)
+    await page.locator("main").get_by_role("link", name="Create an account").click()
+    await page.get_by_label("E-mail address").fill(email)
+    await page.get_by_label("Password").fill("a long walk by the river")
+    await page.get_by_label("Name shown with your contributions").fill("Kofi Boateng")
+    await page.get_by_label("Stakeholder group").select_option("workers")
+    await page.get_by_role("button", name="Create my account").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+
+    link = re.search(r"http://\S+/account/confirm/\S+", _text(smtp_inbox.wait_for(email)))
+    assert link
+    await page.goto(link.group(0))
+    await page.get_by_role("button", name="Confirm my address").click()
+
+    await expect(page).to_have_url(question)
+    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Question 2")
     await context.close()

@@ -29,5 +29,6 @@ async def test_subscribe_and_confirm_in_the_browser(
     assert link, _text(mail)
     await page.goto(link.group(0))
     await page.get_by_role("button", name="Confirmar mi suscripción").click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Ya está suscrito")
+    await expect(page.locator(".notice")).to_contain_text("Ya está suscrito")
+    await expect(page.get_by_label("Idioma de los correos")).to_have_value("es")
     await context.close()

@@ -6,6 +6,7 @@ import base64
 import json
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.policy import default
 
 import pytest
 
@@ -165,3 +166,39 @@ async def test_send_due_with_encoded_word_name_delivers_one_clean_mail(
     [envelope] = inbox.envelopes
     assert envelope.rcpt_tos == [READER]
     assert_clean(envelope.original_content, TEXT_ES)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Les questions de la semaine 2 sont ouvertes\u202f: Assurer la continuité de la "
+        "formation professionnelle en temps de crise",
+        "Une nouvelle discussion est ouverte\u202f: Assurer la continuité de la formation "
+        "professionnelle en temps de crise, une consultation régionale élargie",
+        "Cette semaine dans «\u202fAssurer la continuité de la formation professionnelle en "
+        "temps de crise\u202f»",
+        "Las preguntas de la semana 2 están abiertas: Mantener la formación profesional en "
+        "tiempos de crisis y después de ella",
+    ],
+)
+def test_build_email_long_subject_reads_back_with_single_spaces(
+    clock: FixedClock, subject: str
+) -> None:
+    row = OutboxMessage(
+        to_address=READER,
+        to_name="Amara Diop",
+        language="fr",
+        subject=subject,
+        text_body="Bonjour.\n",
+        html_body="<p>Bonjour.</p>",
+        extra_headers="{}",
+        next_attempt_at=clock.now(),
+        created_at=clock.now(),
+    )
+
+    raw = build_email(row, "Forum <forum@forum.example.org>").as_bytes()
+
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))  # it was folded
+    received = message_from_bytes(raw, policy=default)
+    assert received["Subject"] == subject

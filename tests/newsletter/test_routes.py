@@ -50,7 +50,8 @@ async def test_subscribe_confirm_manage_and_one_click_unsubscribe(
         "/es/newsletter",
         {"email": "Lectora@Example.org", "language": "es", "follow": "all"},
     )
-    assert answer.status_code == 200 and "Consulte su bandeja de entrada" in answer.text
+    assert answer.status_code == 303
+    assert "Consulte su bandeja de entrada" in (await client.get(answer.headers["location"])).text
     assert (await _subscriber(db)).status == "pending"
     [mail] = await outbox(db, "lectora@example.org")
     assert mail.language == "es"
@@ -58,15 +59,15 @@ async def test_subscribe_confirm_manage_and_one_click_unsubscribe(
     assert (await client.get(link)).status_code == 200  # a mail scanner changes nothing
     assert (await _subscriber(db)).status == "pending"
     confirmed = await post_form(client, link, {})
-    assert confirmed.status_code == 200 and "Ya está suscrito" in confirmed.text
+    assert confirmed.status_code == 303  # refreshing the next page confirms nothing twice
+    manage = confirmed.headers["location"].split("?")[0]
+    assert manage.startswith("/es/newsletter/manage/")
+    page = await client.get(confirmed.headers["location"])
+    assert page.status_code == 200 and "Ya está suscrito" in page.text
+    assert "lectora@example.org" in page.text
     assert (await _subscriber(db)).status == "confirmed"
     again = await post_form(client, link, {}, form_page="/es/newsletter")
-    assert again.status_code == 409
-    found = re.search(r'href="(/es/newsletter/manage/[^"]+)"', confirmed.text)
-    assert found
-    manage = found.group(1)
-    page = await client.get(manage)
-    assert page.status_code == 200 and "lectora@example.org" in page.text
+    assert again.status_code == 303 and again.headers["location"].startswith(manage)
     token = manage.rsplit("/", 1)[1]
     # RFC 8058: a mail client POSTs this body, with no cookie and no form token
     stranger = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
@@ -131,6 +132,24 @@ async def test_manage_page_after_unsubscribing_hides_the_address(
 
 
 @pytest.mark.usefixtures("discussion")
+@pytest.mark.usefixtures("discussion")
+async def test_confirm_link_visited_again_says_confirmed_and_links_to_manage(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await post_form(client, "/fr/newsletter", {"email": "l@example.org", "language": "fr"})
+    link = link_in((await outbox(db))[0].text_body, "/newsletter/confirm/")
+    await post_form(client, link, {})
+
+    second = await client.get(link)
+
+    assert second.status_code == 200
+    assert "Cet abonnement est déjà confirmé." in second.text
+    assert "M’abonner de nouveau" not in second.text and "bouton" not in second.text
+    manage = re.search(r'href="(/fr/newsletter/manage/[^"]+)"', second.text)
+    assert manage, second.text
+    assert "l@example.org" in (await client.get(manage.group(1))).text
+
+
 async def test_known_address_answers_the_same(client: httpx.AsyncClient, db: Database) -> None:
     first = await post_form(
         client, "/en/newsletter", {"email": "reader@example.org", "language": "en", "follow": "all"}
@@ -138,8 +157,9 @@ async def test_known_address_answers_the_same(client: httpx.AsyncClient, db: Dat
     second = await post_form(
         client, "/en/newsletter", {"email": "reader@example.org", "language": "en", "follow": "all"}
     )
-    assert first.status_code == second.status_code == 200
-    assert "Check your inbox" in first.text and "Check your inbox" in second.text
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert "Check your inbox" in (await client.get(first.headers["location"])).text
     assert len(await outbox(db, "reader@example.org")) == 2
 
 
@@ -184,7 +204,7 @@ async def test_newsletter_end_to_end_over_smtp(
             )
             [confirmation] = inbox.messages()
             link = link_in(_text(confirmation), "/newsletter/confirm/")
-            assert (await post_form(http, link, {})).status_code == 200
+            assert (await post_form(http, link, {})).status_code == 303
 
             async def due() -> None:
                 await queue_due(
