@@ -373,6 +373,9 @@ async def edit_post(
         session, rules=rules, author=user, text=source, language=language, now=now, editing=post.id
     )
     post.quote_consent = user.quote_consent = draft.quote_consent
+    if post.key_quote and draft.quote_consent == QuoteConsent.NOT_AT_ALL:
+        post.key_quote = False  # the author took back their consent: no quote, no badge
+        await bump_content_version(session, discussion_id=post.discussion_id)
     published = post.status == PostStatus.APPROVED
     if (source, language) == (post.source, post.language):
         await withdraw_edit(session, post, now)  # back to the text shown: nothing waits

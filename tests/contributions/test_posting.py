@@ -609,3 +609,27 @@ async def test_post_for_editing_returns_own_post(db: Database, clock: FixedClock
         assert found.source == EN
         with pytest.raises(NotFound):
             await post_for_editing(session, editor=author, post_id=54321)
+
+
+async def test_edit_refusing_quotes_takes_back_the_key_quote_mark(
+    db: Database, clock: FixedClock
+) -> None:
+    await add(db)
+    author = await make_user(db)
+    post = await write(db, author, clock)
+    await set_status(db, post, PostStatus.APPROVED)
+    async with db.transaction() as session:
+        await session.execute(update(Post).where(col(Post.id) == post.id).values(key_quote=True))
+    assert post.id is not None
+    async with db.transaction() as session:
+        await edit_post(
+            session,
+            editor=author,
+            post_id=post.id,
+            draft=draft(EN, consent="not_at_all"),
+            limits=LIMITS,
+            now=clock.now(),
+        )
+    kept = await stored(db, post.id)
+    assert kept.quote_consent == "not_at_all" and kept.key_quote is False
+    assert kept.status == PostStatus.APPROVED
