@@ -12,6 +12,7 @@ from forum.accounts.accounts import Registration
 from forum.accounts.profiles import ProfileData, public_profile, update_profile
 from forum.accounts.sessions import end_session, start_session
 from forum.core.errors import Conflict, FormInvalid
+from forum.core.i18n import I18n
 from forum.core.permissions import check_signed_in
 from forum.core.ratelimit import RateLimited
 from forum.models import User
@@ -54,24 +55,22 @@ def profile_data(values: dict[str, str]) -> ProfileData:
     return ProfileData(**{name: values[name] for name in PROFILE_FIELDS})
 
 
+def _register_page(request: Request, i18n: I18n) -> Response:
+    """The empty registration form, or the page that says to check the inbox after it."""
+    if request.query_params.get("done") == "check-inbox":
+        return render(request, "accounts/check_inbox.html", {"purpose": "confirm"}, i18n=i18n)
+    next_path = next_of(request, request.query_params.get("next", ""))
+    form = FormState(
+        {"preferred_language": i18n.language, "stakeholder_group": "", "next": next_path}
+    )
+    context = {"form": form, **profile_choices(request, i18n)}
+    return render(request, "accounts/register.html", context, i18n=i18n)
+
+
 async def register(request: Request) -> Response:
     i18n = page_i18n(request)
     if request.method == "GET":
-        if request.query_params.get("done") == "check-inbox":
-            return render(request, "accounts/check_inbox.html", {"purpose": "confirm"}, i18n=i18n)
-        form = FormState(
-            {
-                "preferred_language": i18n.language,
-                "stakeholder_group": "",
-                "next": next_of(request, request.query_params.get("next", "")),
-            }
-        )
-        return render(
-            request,
-            "accounts/register.html",
-            {"form": form, **profile_choices(request, i18n)},
-            i18n=i18n,
-        )
+        return _register_page(request, i18n)
     values = await read_form(request, (*REGISTER_FIELDS, "next"))
     values["next"] = next_of(request, values["next"])
     data = Registration(
