@@ -19,7 +19,7 @@ from forum.core.errors import FormInvalid
 from forum.core.i18n import I18n
 from forum.core.ratelimit import RateLimited
 from forum.models.types import StakeholderGroup
-from forum.web.urls import language_of, screen_path
+from forum.web.urls import kept_query, language_of, screen_path
 
 # A path under a language mount, in the characters a URL path and query may hold as they are.
 _NEXT = re.compile(r"^/([a-z]{2,3})/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$")
@@ -94,8 +94,13 @@ def safe_next(
     return target if language is None else f"/{language}/{target[match.end(1) + 1 :]}"
 
 
+MAX_NEXT_LENGTH = 500
+
+
 def next_of(request: Request, target: str) -> str:
     """`target` if it is a safe place to go next, in the reader's language; else ""."""
+    if len(target) > MAX_NEXT_LENGTH:  # no page of ours has so long an address: never echo it
+        return ""
     languages = request.app.state.settings.languages
     return safe_next(target, "", languages=languages, language=language_of(request))
 
@@ -106,7 +111,7 @@ def return_to(request: Request) -> str:
         return next_of(request, request.query_params.get("next", ""))
     if request.method != "GET":
         return next_of(request, screen_path(request) or "")
-    query = request.url.query
+    query = kept_query(request)  # the page's own filters, never an echo of any query
     return next_of(request, quote(request.url.path) + (f"?{query}" if query else ""))
 
 
