@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -9,8 +11,14 @@ from starlette.routing import BaseRoute, Route
 
 from forum.accounts import accounts
 from forum.accounts.accounts import Registration
-from forum.accounts.profiles import ProfileData, public_profile, update_profile
-from forum.accounts.sessions import end_session, start_session
+from forum.accounts.profiles import ProfileData, normalise_email, public_profile, update_profile
+from forum.accounts.sessions import (
+    REGISTERED_FOR,
+    end_session,
+    registered_email,
+    registered_token,
+    start_session,
+)
 from forum.core.errors import Conflict, FormInvalid
 from forum.core.i18n import I18n
 from forum.core.permissions import check_signed_in
@@ -41,6 +49,7 @@ from forum.web.security import rotate_csrf
 from forum.web.urls import Action
 from forum.web.viewer import session_policy
 
+REGISTERED_COOKIE = "forum_registered"
 PROFILE_FIELDS = (
     "display_name",
     "organisation",
@@ -98,7 +107,27 @@ async def register(request: Request) -> Response:
             status=status,
             headers=headers,
         )
-    return _check_inbox(request, "register")
+    response = _check_inbox(request, "register")
+    _mark_registered_here(request, response, values["email"])
+    return response
+
+
+def _mark_registered_here(request: Request, response: Response, email: str) -> None:
+    """Let this browser, and only this one, be signed in when the address is confirmed.
+
+    Set for a known address too, so the answer stays the same whoever registered.
+    """
+    settings = settings_of(request)
+    token = registered_token(settings.secret_key, normalise_email(email) or "")
+    response.set_cookie(
+        REGISTERED_COOKIE,
+        token,
+        max_age=int(REGISTERED_FOR.total_seconds()),
+        httponly=True,
+        secure=settings.https,
+        samesite="lax",
+        path="/",
+    )
 
 
 def _check_inbox(request: Request, screen: str) -> Response:
@@ -121,15 +150,23 @@ async def confirm(request: Request) -> Response:
             return render(request, "accounts/confirm.html", {"problem": None}, i18n=i18n)
         async with database(request).transaction() as session:
             user = await accounts.confirm_email(session, token=token, now=now(request))
-            raw = await _open_session(request, session, user)
+            # Only the browser that registered is signed in: whoever else opens the link (the
+            # owner of an address somebody else registered) confirms it and signs in anew.
+            secret = settings_of(request).secret_key
+            cookie = request.cookies.get(REGISTERED_COOKIE, "")
+            here = registered_email(secret, cookie) == user.email
+            raw = await _open_session(request, session, user) if here else None
     except Conflict as error:
         return render(
             request, "accounts/confirm.html", {"problem": error.message}, i18n=i18n, status=409
         )
-    if raw is None:
-        return see_other(url(request, "sign_in") + "?done=confirmed")
     target = next_of(request, request.query_params.get("next", ""))
-    return _signed_in(request, raw, target or url(request, "profile") + "?done=confirmed")
+    if raw is None:
+        query = urlencode({"done": "confirmed", **({"next": target} if target else {})})
+        return see_other(url(request, "sign_in") + "?" + query)
+    response = _signed_in(request, raw, target or url(request, "profile") + "?done=confirmed")
+    response.delete_cookie(REGISTERED_COOKIE, path="/")
+    return response
 
 
 async def _open_session(request: Request, session: AsyncSession, user: User) -> str | None:

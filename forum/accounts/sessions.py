@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -103,3 +104,22 @@ async def prune_sessions(session: AsyncSession, *, policy: SessionPolicy, now: d
             | (col(UserSession.last_seen_at) <= now - policy.idle)
         )
     )
+
+
+REGISTERED_SALT = "registered-here"
+REGISTERED_FOR = timedelta(days=3)  # as long as the confirmation link lives
+
+
+def registered_token(secret: str, email: str) -> str:
+    """Sign the address a browser registered, so that browser alone is signed in on confirming."""
+    return URLSafeTimedSerializer(secret, salt=REGISTERED_SALT).dumps(email)
+
+
+def registered_email(secret: str, token: str) -> str | None:
+    """Return the address a browser's token says it registered, or None if none or stale."""
+    serializer = URLSafeTimedSerializer(secret, salt=REGISTERED_SALT)
+    try:
+        email = serializer.loads(token, max_age=int(REGISTERED_FOR.total_seconds()))
+    except BadSignature:
+        return None
+    return email if isinstance(email, str) and email else None

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from forum.accounts.accounts import restrict_user
 from forum.app import create_app
@@ -535,3 +536,22 @@ async def test_sign_in_with_hostile_next_goes_home(
         {"email": "maria@example.org", "password": PASSWORD, "next": hostile},
     )
     assert response.status_code == 303 and response.headers["location"] == "/en/"
+
+
+async def test_confirm_in_another_browser_does_not_sign_in(
+    client: httpx.AsyncClient, db: Database, app: Starlette
+) -> None:
+    # Someone registers another person's address with a password of their own; the owner
+    # confirms from their mail. The owner must not be signed into an account whose password
+    # somebody else knows: only the browser that registered is signed in on confirming.
+    await post_form(client, "/fr/account/register", {**REGISTRATION, "next": QUESTION})
+    link = link_in((await outbox(db))[0].text_body, "/account/confirm/")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as owner:
+        confirmed = await post_form(owner, link, {})
+        assert confirmed.status_code == 303
+        assert confirmed.headers["location"].startswith("/es/account/sign-in")
+        assert "done=confirmed" in confirmed.headers["location"]
+        assert not owner.cookies.get("forum_session")
+    row = await user_row(db, "lucia.gomez@example.org")
+    assert row is not None and row.email_confirmed_at is not None  # the address is confirmed
