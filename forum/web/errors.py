@@ -12,6 +12,7 @@ from starlette.types import Receive, Scope, Send
 from forum.core.errors import N_, Conflict, DomainError, Invalid, PermissionDenied
 from forum.core.i18n import I18n
 from forum.core.permissions import SignInRequired
+from forum.web.forms import return_to
 from forum.web.request import fallback_i18n, render
 from forum.web.urls import path_for, screen_path
 
@@ -76,9 +77,11 @@ async def forbidden(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PermissionDenied)
     i18n = fallback_i18n(request)
     if isinstance(exc, SignInRequired):
-        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         sign_in = path_for(request, "sign_in", lang=i18n.language)
-        return RedirectResponse(f"{sign_in}?next={target}", status_code=303)
+        target = return_to(request)  # the page itself, never a POST-only address
+        return RedirectResponse(
+            f"{sign_in}?next={quote(target)}" if target else sign_in, status_code=303
+        )
     return error_page(request, 403, explain(i18n, exc))
 
 

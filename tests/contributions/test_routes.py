@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import html5lib
 import httpx
@@ -19,7 +20,7 @@ from forum.models import Discussion, Post, PostRevision, Question
 from forum.models.types import Role
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user, post_form, sign_in_as, user_row
+from tests.helpers import csrf_token, make_user, post_form, sign_in_as, user_row
 
 BASE = "/{lang}/discussions/remote-apprenticeships"
 SPANISH = "En nuestra región los aprendices siguieron formándose con tutorías por teléfono."
@@ -152,6 +153,22 @@ async def test_anonymous_reader_is_asked_to_sign_in(client: httpx.AsyncClient) -
     page = (await client.get(BASE.format(lang="en") + "/questions/3")).text
     assert "To take part, please sign in or create an account." in page
     assert "/en/account/sign-in?next=" in page
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_anonymous_answer_is_sent_to_sign_in_and_back_to_the_question(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    question = BASE.format(lang="en") + "/questions/3"
+    token = await csrf_token(client, "/en/account/sign-in")  # the question shows no form
+    response = await client.post(
+        question + "/answer",
+        data={"csrf_token": token, "source": ENGLISH, "quote_consent": "by_name"},
+    )
+    assert response.status_code == 303
+    # back to the page the form was on: the answer's own address only takes a POST
+    assert response.headers["location"] == "/en/account/sign-in?next=" + quote(question)
+    assert await _count(db) == 0
 
 
 @pytest.mark.usefixtures("discussion")
