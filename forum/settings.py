@@ -69,6 +69,9 @@ class Settings:
     post_max_chars: int = 10_000
     remoderate_edits: bool = True
     reports_to_hide: int = 3
+    # Uploaded documents (and, by default, nothing else yet) live under this folder.
+    data_dir: Path = Path("data")
+    max_document_bytes: int = 20 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if self.env not in ENVIRONMENTS:
@@ -145,6 +148,10 @@ class Settings:
                 post_max_chars=config("FORUM_POST_MAX_CHARS", cast=int, default=10_000),
                 remoderate_edits=config("FORUM_REMODERATE_EDITS", cast=_flag, default=True),
                 reports_to_hide=config("FORUM_REPORTS_TO_HIDE", cast=int, default=3),
+                data_dir=config("FORUM_DATA_DIR", cast=Path, default=Path("data")),
+                max_document_bytes=config(
+                    "FORUM_MAX_DOCUMENT_BYTES", cast=int, default=20 * 1024 * 1024
+                ),
             )
         except ValueError as error:
             raise SettingsError(str(error)) from error

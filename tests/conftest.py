@@ -124,8 +124,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, env="test", secret_key=SECRET)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url, env="test", secret_key=SECRET, data_dir=tmp_path / "data"
+    )
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from forum.core.content import bump_content_version
 from forum.core.errors import N_, Conflict, FormInvalid, NotFound, PermissionDenied
 from forum.core.permissions import check_can_contribute, is_staff
 from forum.core.text import MULTILINE, render_markdown, unshowable
-from forum.discussions.listing import discussion_status
+from forum.discussions.listing import discussion_status, is_published
 from forum.guidelines.rules import Finding, RuleBook
 from forum.guidelines.screening import screen_post
 from forum.models import Discussion, Post, Question, QuestionSet, User
@@ -160,7 +160,7 @@ def _check_open(discussion: Discussion, now: datetime) -> None:
 
 async def _open_discussion(session: AsyncSession, slug: str, now: datetime) -> Discussion:
     discussion = await session.scalar(select(Discussion).where(Discussion.slug == slug))
-    if discussion is None:
+    if discussion is None or not is_published(discussion, now):
         raise NotFound(slug)
     _check_open(discussion, now)
     return discussion

@@ -87,3 +87,22 @@ def check_moderates(user: User | None, discussion_id: int, moderated: Collection
     if user.role != Role.ADMIN and discussion_id not in moderated:
         raise PermissionDenied(N_("You do not moderate this discussion."))
     return user
+
+
+def may_organise(user: User | None, discussion_id: int, organised: Collection[int]) -> bool:
+    """Say whether `user` may set up and correct `discussion_id`: its organisers, and admins.
+
+    `organised` holds the ids of the discussions the user organises. A banned account may
+    not, whatever it was given.
+    """
+    if user is None or user.state == UserState.BANNED:
+        return False
+    return user.role == Role.ADMIN or discussion_id in organised
+
+
+def check_organises(user: User | None, discussion_id: int, organised: Collection[int]) -> User:
+    """Return the user if they may open `discussion_id` in the studio; else PermissionDenied."""
+    user = check_signed_in(user)
+    if not may_organise(user, discussion_id, organised):
+        raise PermissionDenied(N_("You do not organise this discussion."))
+    return user

@@ -239,6 +239,7 @@ async def import_discussion(
         general_comments=spec.general_comments,
         languages=",".join(spec.languages),
         created_at=now,
+        published_at=now,
     )
     session.add(discussion)
     await session.flush()

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -34,8 +35,20 @@ class DiscussionListing:
     past: list[DiscussionCard]
 
 
+def is_published(discussion: Discussion, now: datetime) -> bool:
+    """Say whether readers may see the discussion now (a draft or a scheduled one they may not)."""
+    return discussion.published_at is not None and discussion.published_at <= now
+
+
+def published(now: datetime) -> ColumnElement[bool]:
+    """The SQL condition is_published checks: the discussions readers may see now."""
+    return and_(col(Discussion.published_at).is_not(None), col(Discussion.published_at) <= now)
+
+
 def discussion_status(discussion: Discussion, now: datetime) -> DiscussionStatus:
-    """Derive a discussion's status from its dates."""
+    """Derive a discussion's status from its dates (an archived one is closed)."""
+    if discussion.archived_at is not None and discussion.archived_at <= now:
+        return DiscussionStatus.CLOSED
     if now < discussion.opens_at:
         return DiscussionStatus.UPCOMING
     if now < discussion.closes_at:
@@ -95,7 +108,11 @@ async def list_discussions(
     session: AsyncSession, *, language: str, now: datetime
 ) -> DiscussionListing:
     """List discussions open now (closing soonest first), upcoming, and past (newest first)."""
-    discussions = list(await session.scalars(select(Discussion).order_by(col(Discussion.opens_at))))
+    discussions = list(
+        await session.scalars(
+            select(Discussion).where(published(now)).order_by(col(Discussion.opens_at))
+        )
+    )
     translations = await discussion_translations(
         session, [d.id for d in discussions if d.id is not None]
     )

@@ -13,7 +13,12 @@ from sqlmodel import col, select
 from forum.core.errors import NotFound
 from forum.core.localize import Localized, fallback_order, localize
 from forum.discussions.documents import DocumentLink, document_links
-from forum.discussions.listing import DiscussionCard, discussion_card, discussion_translations
+from forum.discussions.listing import (
+    DiscussionCard,
+    discussion_card,
+    discussion_translations,
+    is_published,
+)
 from forum.models import (
     Discussion,
     DiscussionModerator,
@@ -104,9 +109,12 @@ class QuestionPage:
     next_number: int | None
 
 
-async def _discussion(session: AsyncSession, slug: str) -> Discussion:
+async def _discussion(
+    session: AsyncSession, slug: str, now: datetime, *, preview: bool = False
+) -> Discussion:
+    """Load a discussion readers may see now (any, for a studio `preview`); else NotFound."""
     discussion = await session.scalar(select(Discussion).where(Discussion.slug == slug))
-    if discussion is None:
+    if discussion is None or not (preview or is_published(discussion, now)):
         raise NotFound(slug)
     return discussion
 
@@ -201,10 +209,13 @@ async def _moderators(session: AsyncSession, discussion_id: int) -> list[Person]
 
 
 async def get_discussion_page(
-    session: AsyncSession, *, slug: str, language: str, now: datetime
+    session: AsyncSession, *, slug: str, language: str, now: datetime, preview: bool = False
 ) -> DiscussionPage:
-    """Assemble a discussion page in `language`; raise NotFound for an unknown slug."""
-    discussion = await _discussion(session, slug)
+    """Assemble a discussion page in `language`; raise NotFound for an unknown slug.
+
+    A `preview` shows a discussion not yet published, as readers will see it at `now`.
+    """
+    discussion = await _discussion(session, slug, now, preview=preview)
     assert discussion.id is not None
     order = fallback_order(language, discussion.language_list)
     translations = (await discussion_translations(session, [discussion.id]))[discussion.id]
@@ -252,10 +263,16 @@ async def discussion_tags(
 
 
 async def get_question_page(
-    session: AsyncSession, *, slug: str, number: int, language: str, now: datetime
+    session: AsyncSession,
+    *,
+    slug: str,
+    number: int,
+    language: str,
+    now: datetime,
+    preview: bool = False,
 ) -> QuestionPage:
     """Assemble one question's page; raise NotFound while its set has not opened."""
-    discussion = await _discussion(session, slug)
+    discussion = await _discussion(session, slug, now, preview=preview)
     assert discussion.id is not None
     translations = (await discussion_translations(session, [discussion.id]))[discussion.id]
     weeks, _timeline = await _weeks(session, discussion, language, now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, String
+from sqlalchemy import Column, String, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -20,6 +20,7 @@ class TagTranslation(SQLModel, table=True):
     tag_id: int = Field(foreign_key="tags.id", primary_key=True, ondelete="CASCADE")
     language: str = Field(max_length=5, primary_key=True)
     label: str = Field(max_length=120)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class DiscussionTag(SQLModel, table=True):

@@ -48,6 +48,51 @@ class DiscussionStatus(StrEnum):
     CLOSED = "closed"
 
 
+class DiscussionState(StrEnum):
+    """Where a discussion stands as its organisers see it in the studio."""
+
+    DRAFT = "draft"  # not published: only organisers and admins see it
+    SCHEDULED = "scheduled"  # published, or to be, but not open yet
+    OPEN = "open"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+class ChangeKind(StrEnum):
+    """What a studio history entry records."""
+
+    CREATE = "create"
+    DUPLICATE = "duplicate"
+    IMPORT = "import"
+    UPDATE_FROM_FILE = "update_from_file"
+    SETTINGS = "settings"
+    TEXTS = "texts"  # title, summary, introduction
+    PEOPLE = "people"  # moderators and organisers
+    WEEK_ADD = "week_add"
+    WEEK_EDIT = "week_edit"
+    WEEK_REMOVE = "week_remove"
+    WEEK_MOVE = "week_move"
+    QUESTION_ADD = "question_add"
+    QUESTION_EDIT = "question_edit"
+    QUESTION_REMOVE = "question_remove"
+    QUESTION_MOVE = "question_move"
+    TAG_ADD = "tag_add"
+    TAG_EDIT = "tag_edit"
+    TAG_REMOVE = "tag_remove"
+    DOCUMENT_ADD = "document_add"
+    DOCUMENT_EDIT = "document_edit"
+    DOCUMENT_REMOVE = "document_remove"
+    SESSION_ADD = "session_add"
+    SESSION_EDIT = "session_edit"
+    SESSION_REMOVE = "session_remove"
+    PUBLISH = "publish"
+    SCHEDULE = "schedule"
+    UNPUBLISH = "unpublish"
+    CLOSE = "close"
+    ARCHIVE = "archive"
+    UNARCHIVE = "unarchive"
+
+
 class Role(StrEnum):
     CONTRIBUTOR = "contributor"
     MODERATOR = "moderator"

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.db import Database
+from forum.discussions.listing import published
 from forum.mail.compose import Postman
 from forum.mail.outbox import BadAddress
 from forum.models import DigestRun, Discussion, QuestionSet, Subscriber
@@ -159,6 +160,7 @@ async def _plan(session: AsyncSession, now: datetime) -> _Plan:
         await session.scalars(
             select(Discussion)
             .where(or_(active, col(Discussion.id).in_({s.discussion_id for s in sets})))
+            .where(published(now))
             .order_by(col(Discussion.opens_at), col(Discussion.id))
         )
     )
