@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import mimetypes
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
@@ -53,3 +55,36 @@ async def get_document(session: AsyncSession, *, slug: str, document_id: int) ->
     if document is None:
         raise NotFound(f"{slug}/documents/{document_id}")
     return document
+
+
+async def add_document(
+    session: AsyncSession,
+    *,
+    data_dir: Path,
+    discussion_id: int,
+    language: str,
+    title: str,
+    filename: str,
+    content: bytes,
+    max_bytes: int,
+) -> Document:
+    """Store one document of a discussion (the file import and the studio both come here)."""
+    del data_dir, max_bytes  # stored in the database for now
+    document = Document(
+        discussion_id=discussion_id,
+        language=language,
+        title=title,
+        filename=Path(filename).name,
+        size_bytes=len(content),
+        content=content,
+        content_type=mimetypes.guess_type(filename)[0] or "application/octet-stream",
+    )
+    session.add(document)
+    await session.flush()
+    return document
+
+
+def document_content(document: Document, data_dir: Path) -> bytes:
+    """The bytes of a stored document."""
+    del data_dir
+    return document.content
