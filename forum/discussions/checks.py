@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from forum.core.errors import N_
+from forum.core.errors import N_, FormInvalid
 from forum.core.i18n import I18n
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -220,3 +220,15 @@ def week_problems(draft: Draft, languages: Sequence[str]) -> list[Problem]:
                 Problem(WEEK_OUT_OF_ORDER, f"weeks[{w + 1}].opens_at", {"week": w + 1, "other": w})
             )
     return problems
+
+
+class Refused(FormInvalid):
+    """A form or a file was refused for these problems; nothing of it was written.
+
+    `errors` maps each problem's place to its message, for pages that show no parameters;
+    pages that can should say `problem.text(i18n)` for each of `problems`.
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__({problem.place: problem.message for problem in problems})
+        self.problems = list(problems)
