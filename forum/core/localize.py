@@ -47,6 +47,9 @@ def pick(texts: Mapping[str, T], order: Sequence[str]) -> tuple[T, str] | None:
 
 
 def localize(texts: Mapping[str, str], order: Sequence[str]) -> Localized:
-    """Pick a text to show; an empty one, said to be in the reader's language, if none."""
-    found = pick(texts, order)
+    """Pick a text to show; an empty one, said to be in the reader's language, if none.
+
+    A blank text counts as missing: an organiser may save one language before the others.
+    """
+    found = pick({language: text for language, text in texts.items() if text.strip()}, order)
     return Localized(*found) if found else Localized("", order[0])

@@ -46,12 +46,8 @@ async def discussion_moderators(session: AsyncSession, *, slug: str) -> list[Ass
     return [Assigned(int(user_id or 0), name, email, org) for user_id, name, email, org in rows]
 
 
-async def assign_moderator(
-    session: AsyncSession, *, actor: User | None, slug: str, email: str
-) -> User:
-    """Make the person with `email` a moderator of the discussion (admins only)."""
-    check_admin(actor)
-    discussion = await _discussion(session, slug)
+async def find_person(session: AsyncSession, email: str) -> User:
+    """The account with this address (not a closed one); Invalid on the `email` field otherwise."""
     address = normalise_email(email)
     person = (
         None
@@ -60,6 +56,20 @@ async def assign_moderator(
     )
     if person is None or person.id is None or person.state == UserState.BANNED:
         raise Invalid(NO_SUCH_PERSON, field="email")
+    return person
+
+
+async def assign_moderator(
+    session: AsyncSession, *, actor: User | None, slug: str, email: str
+) -> User:
+    """Make the person with `email` a moderator of the discussion (admins only)."""
+    check_admin(actor)
+    return await add_moderator(session, discussion=await _discussion(session, slug), email=email)
+
+
+async def add_moderator(session: AsyncSession, *, discussion: Discussion, email: str) -> User:
+    """Make the person with `email` a moderator of `discussion` (the caller checked who asks)."""
+    person = await find_person(session, email)
     if await session.get(DiscussionModerator, (discussion.id, person.id)) is not None:
         raise Conflict(N_("This person already moderates this discussion."))
     last = await session.scalar(
@@ -67,7 +77,7 @@ async def assign_moderator(
             DiscussionModerator.discussion_id == discussion.id
         )
     )
-    assert discussion.id is not None
+    assert discussion.id is not None and person.id is not None
     session.add(
         DiscussionModerator(
             discussion_id=discussion.id, user_id=person.id, position=(last or 0) + 1
@@ -84,7 +94,13 @@ async def remove_moderator(
 ) -> None:
     """Take a person off a discussion's moderators (admins only)."""
     check_admin(actor)
-    discussion = await _discussion(session, slug)
+    await take_off_moderator(session, discussion=await _discussion(session, slug), user_id=user_id)
+
+
+async def take_off_moderator(
+    session: AsyncSession, *, discussion: Discussion, user_id: int
+) -> None:
+    """Take a person off `discussion`'s moderators (the caller checked who asks)."""
     removed = await session.execute(
         delete(DiscussionModerator).where(
             col(DiscussionModerator.discussion_id) == discussion.id,

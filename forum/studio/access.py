@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.core.errors import NotFound
-from forum.core.permissions import check_organises, check_signed_in, is_admin
 from forum.core.localize import Localized, fallback_order, localize
+from forum.core.permissions import check_organises, check_signed_in, is_admin
 from forum.models import Discussion, DiscussionOrganiser, DiscussionTranslation, User
 from forum.models.types import DiscussionState
 

@@ -150,15 +150,12 @@ async def load_drafts(
         .where(col(Question.discussion_id).in_(ids))
     ):
         texts[qt.question_id][qt.language] = qt.text
-    counts: dict[int, int] = dict(
-        (
-            await session.execute(
-                select(col(Post.question_id), func.count())
-                .where(col(Post.discussion_id).in_(ids), col(Post.question_id).is_not(None))
-                .group_by(col(Post.question_id))
-            )
-        ).all()
+    rows = await session.execute(
+        select(col(Post.question_id), func.count())
+        .where(col(Post.discussion_id).in_(ids), col(Post.question_id).is_not(None))
+        .group_by(col(Post.question_id))
     )
+    counts = {int(question_id or 0): int(n) for question_id, n in rows.all()}
     by_set: dict[int, list[StudioQuestion]] = defaultdict(list)
     for q in questions:
         assert q.id is not None
