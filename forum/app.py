@@ -30,6 +30,7 @@ from forum.mail.compose import Postman
 from forum.moderation import routes as moderation
 from forum.newsletter import routes as newsletter
 from forum.settings import Settings
+from forum.studio import routes as studio
 from forum.web import errors, front
 from forum.web.cache import PageCache
 from forum.web.methods import HeadAsGetMiddleware
@@ -61,6 +62,7 @@ def localised_routes() -> list[BaseRoute]:
         *accounts.routes,
         *moderation.routes,
         *newsletter.routes,
+        *studio.routes,
     ]
 
 

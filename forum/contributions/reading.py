@@ -96,10 +96,15 @@ def composer_for(
 
 
 async def discussion_view(
-    session: AsyncSession, *, slug: str, language: str, now: datetime
+    session: AsyncSession, *, slug: str, language: str, now: datetime, preview: bool = False
 ) -> DiscussionView:
-    """Assemble a discussion page with the published contributions and threads per question."""
-    page = await get_discussion_page(session, slug=slug, language=language, now=now)
+    """Assemble a discussion page with the published contributions and threads per question.
+
+    A `preview` (the studio's) shows it even unpublished, as readers will see it at `now`.
+    """
+    page = await get_discussion_page(
+        session, slug=slug, language=language, now=now, preview=preview
+    )
     answers = await answer_counts(session, discussion_id=page.card.id)
     grouped = await summaries_for(session, discussion_id=page.card.id)
     order = fallback_order(language, page.languages)

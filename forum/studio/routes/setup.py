@@ -1,0 +1,168 @@
+"""A discussion's settings and people, and its texts in every language side by side."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from forum.core.errors import Invalid
+from forum.discussions.checks import Refused
+from forum.moderation.assignments import add_moderator, find_person, take_off_moderator
+from forum.studio.drafts import load_draft
+from forum.studio.moments import utc_to_local, zone_choices
+from forum.studio.overview import overview
+from forum.studio.routes.common import (
+    done,
+    field_names,
+    load,
+    per_language,
+    refused_form,
+    show,
+    writable,
+)
+from forum.studio.routes.discussions import read_settings
+from forum.studio.setup import add_organiser, remove_organiser, update_settings
+from forum.studio.texts import KINDS, update_texts
+from forum.web.forms import FormState, read_form
+from forum.web.request import database, now, page_i18n, settings_of
+
+
+async def settings(request: Request) -> Response:
+    i18n = page_i18n(request)
+    offered = settings_of(request).languages
+    form: FormState | None = None
+    people = FormState()
+    status = 200
+    if request.method == "POST":
+        values, parsed = await read_settings(request)
+        try:
+            async with database(request).transaction() as session:
+                found, person = await writable(request, session)
+                await update_settings(
+                    session,
+                    discussion=found,
+                    actor=person,
+                    form=parsed,
+                    offered=offered,
+                    now=now(request),
+                )
+                slug = found.slug
+            return done(request, "studio_settings", slug)
+        except Refused as refused:
+            form, status = refused_form(values, refused, i18n), 422
+    return await _settings_page(request, form, people, status)
+
+
+async def _settings_page(
+    request: Request, form: FormState | None, people: FormState, status: int
+) -> Response:
+    i18n = page_i18n(request)
+    offered = settings_of(request).languages
+    async with database(request).session() as session:
+        found = await load(request, session)
+        if form is None:
+            form = FormState(
+                {
+                    "slug": found.slug,
+                    "opens_at": utc_to_local(found.opens_at, found.timezone),
+                    "closes_at": utc_to_local(found.closes_at, found.timezone),
+                    "timezone": found.timezone,
+                    "main_language": found.language_list[0],
+                    "moderation": found.moderation_mode,
+                    "general_comments": "on" if found.general_comments else "",
+                }
+                | {f"language-{code}": "on" for code in found.language_list}
+            )
+        view = await overview(
+            session, discussion=found, language=i18n.language, now=now(request), offered=offered
+        )
+        return await show(
+            request,
+            session,
+            found,
+            "studio/settings.html",
+            {"form": form, "people": people, "view": view, "zones": zone_choices()},
+            i18n=i18n,
+            tab="studio_settings",
+            status=status,
+        )
+
+
+async def add_person(request: Request) -> Response:
+    """Add a moderator or an organiser by their e-mail address."""
+    values = await read_form(request, ("email", "role"))
+    try:
+        async with database(request).transaction() as session:
+            found, actor = await writable(request, session)
+            if values["role"] == "organiser":
+                person = await find_person(session, values["email"])
+                await add_organiser(
+                    session, discussion=found, actor=actor, person=person, now=now(request)
+                )
+            else:
+                await add_moderator(session, discussion=found, email=values["email"])
+            slug = found.slug
+        return done(request, "studio_settings", slug)
+    except Invalid as error:
+        people = FormState(values, {"email": error.message}, error.message)
+    return await _settings_page(request, None, people, 422)
+
+
+async def remove_person(request: Request) -> Response:
+    values = await read_form(request, ("role",))
+    async with database(request).transaction() as session:
+        found, actor = await writable(request, session)
+        person_id = request.path_params["id"]
+        if values["role"] == "organiser":
+            await remove_organiser(
+                session, discussion=found, actor=actor, person_id=person_id, now=now(request)
+            )
+        else:
+            await take_off_moderator(session, discussion=found, user_id=person_id)
+        slug = found.slug
+    return done(request, "studio_settings", slug)
+
+
+async def texts(request: Request) -> Response:
+    i18n = page_i18n(request)
+    form: FormState | None = None
+    status = 200
+    if request.method == "POST":
+        async with database(request).session() as session:
+            languages = (await load(request, session)).language_list
+        values = await read_form(request, field_names(KINDS, languages))
+        try:
+            async with database(request).transaction() as session:
+                found, person = await writable(request, session)
+                await update_texts(
+                    session,
+                    discussion=found,
+                    actor=person,
+                    texts={kind: per_language(values, kind, languages) for kind in KINDS},
+                    now=now(request),
+                )
+                slug = found.slug
+            return done(request, "studio_texts", slug)
+        except Refused as refused:
+            form, status = refused_form(values, refused, i18n), 422
+    async with database(request).session() as session:
+        found = await load(request, session)
+        if form is None:
+            draft = await load_draft(session, found)
+            form = FormState(
+                {
+                    f"{kind}-{code}": text
+                    for kind in KINDS
+                    for code, text in getattr(draft, kind).items()
+                }
+            )
+        return await show(
+            request,
+            session,
+            found,
+            "studio/texts.html",
+            {"form": form},
+            i18n=i18n,
+            tab="studio_texts",
+            status=status,
+        )
