@@ -36,6 +36,9 @@ class StudioQuestion:
     text: dict[str, str]
     posts: int  # contributions of any status: while there are some, it cannot go
 
+    def missing_in(self, languages: Sequence[str]) -> list[str]:
+        return [code for code in languages if not self.text.get(code, "").strip()]
+
 
 @dataclass(frozen=True, slots=True)
 class StudioWeek:
@@ -48,6 +51,9 @@ class StudioWeek:
     @property
     def posts(self) -> int:
         return sum(question.posts for question in self.questions)
+
+    def missing_in(self, languages: Sequence[str]) -> list[str]:
+        return [code for code in languages if not self.title.get(code, "").strip()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,10 @@ class StudioDiscussion:
     @property
     def languages(self) -> list[str]:
         return self.discussion.language_list
+
+    @property
+    def question_count(self) -> int:
+        return sum(len(week.questions) for week in self.weeks)
 
     def draft(self) -> Draft:
         d = self.discussion

@@ -25,6 +25,63 @@ class ChangeEntry:
     actor: str  # the person's display name; empty for the system or a file import
     created_at: datetime
 
+    @property
+    def item_kind(self) -> str:
+        """ "question", "week", "tag"... (people are named in the values, not here)."""
+        return self.item.partition(":")[0]
+
+    @property
+    def item_name(self) -> str:
+        return self.item.partition(":")[2]
+
+    def rows(self) -> list[ChangeRow]:
+        """What changed, one value a row: which, in which language, before and after."""
+        found: list[ChangeRow] = []
+        for key in sorted(set(self.before) | set(self.after)):
+            old, new = self.before.get(key), self.after.get(key)
+            if isinstance(old, dict) or isinstance(new, dict):
+                old_map = old if isinstance(old, dict) else {}
+                new_map = new if isinstance(new, dict) else {}
+                for language in sorted(set(old_map) | set(new_map)):
+                    found.append(
+                        ChangeRow(
+                            key,
+                            language,
+                            _plain(old_map.get(language)),
+                            _plain(new_map.get(language)),
+                        )
+                    )
+            elif key.endswith("_at"):
+                found.append(ChangeRow(key, "", _moment(old), _moment(new)))
+            else:
+                found.append(ChangeRow(key, "", _plain(old), _plain(new)))
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    key: str  # "title", "text", "opens_at"...
+    language: str  # the language of a translated text; empty otherwise
+    before: str | datetime
+    after: str | datetime
+
+
+def _moment(value: Any) -> str | datetime:
+    try:
+        return datetime.fromisoformat(str(value)) if value else ""
+    except ValueError:
+        return str(value)
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " · ".join(_plain(item) for item in value if item)
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    return str(value)
+
 
 def record_change(
     session: AsyncSession,
