@@ -7,10 +7,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import func
+from sqlmodel import select
 from starlette.applications import Starlette
 
 from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.db import Database
+from forum.models import Question, QuestionSet, Tag
 from forum.models.types import Role, UserState
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
@@ -92,6 +95,24 @@ MATRIX = {
     "/en/discussions/remote-apprenticeships/posts/{post}": [200] * 7,
     "/en/discussions/remote-apprenticeships/posts/{post}/edit": [303, 403, 403, 403, 403, 303, 403],
     "/en/people/999999": [404] * 7,
+    # The studio: admins, and the discussion's organisers (tested apart in tests/studio).
+    "/en/studio/": [303, 200, 200, 200, 200, 303, 200],
+    "/en/studio/new": [303, 403, 403, 403, 200, 303, 403],
+    **{
+        f"/en/studio/remote-apprenticeships{page}": [303, 403, 403, 403, 200, 303, 403]
+        for page in (
+            "",
+            "/settings",
+            "/texts",
+            "/weeks",
+            "/weeks/{week}",
+            "/questions/{question}",
+            "/tags",
+            "/tags/{tag}",
+            "/preview",
+            "/history",
+        )
+    },
 }
 
 
@@ -113,6 +134,12 @@ async def test_permission_matrix(
             limits=PostLimits(),
             now=NOW,
         )
+    async with db.session() as session:
+        ids = {
+            "week": await session.scalar(select(func.min(QuestionSet.id))),
+            "question": await session.scalar(select(func.min(Question.id))),
+            "tag": await session.scalar(select(func.min(Tag.id))),
+        }
     kinds = {
         "unconfirmed": {"confirmed": False},
         "contributor": {},
@@ -126,13 +153,14 @@ async def test_permission_matrix(
         await sign_in_as(client, db, user)
     column = VIEWERS.index(viewer)
     for path, expected in MATRIX.items():
-        response = await client.get(
-            path.replace("{id}", str(shown.id)).replace("{post}", str(post.id))
-        )
+        concrete = path.replace("{id}", str(shown.id)).replace("{post}", str(post.id))
+        for name, value in ids.items():
+            concrete = concrete.replace("{" + name + "}", str(value))
+        response = await client.get(concrete)
         assert response.status_code == expected[column], (viewer, path)
     # every GET page of the app is in the matrix, so a new page cannot slip through
     pages = {path for path, methods in _routes(app) if "GET" in methods}
-    covered = {_concrete(p.replace("{id}", "1").replace("{post}", "1")) for p in MATRIX} | {
+    covered = {_concrete(re.sub(r"\{(id|post|week|question|tag)\}", "1", p)) for p in MATRIX} | {
         "/",
         "/healthz",
         "/en/account/confirm/sometoken",

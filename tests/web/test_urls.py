@@ -7,10 +7,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import func
+from sqlmodel import select
 from starlette.applications import Starlette
 
 from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.db import Database
+from forum.models import Question, QuestionSet, Tag
 from forum.models.types import Role
 from forum.web.urls import Action
 from tests.conftest import NOW
@@ -60,6 +63,10 @@ async def _seed(db: Database) -> dict[str, str]:
             limits=PostLimits(),
             now=NOW,
         )
+    async with db.session() as session:
+        week = await session.scalar(select(func.min(QuestionSet.id)))
+        question = await session.scalar(select(func.min(Question.id)))
+        tag = await session.scalar(select(func.min(Tag.id)))
     return {
         "slug": SLUG,
         "number": "1",
@@ -67,7 +74,25 @@ async def _seed(db: Database) -> dict[str, str]:
         "id": str(post.id),
         "token": "x",
         "author": str(admin.id),
+        "week": str(week),
+        "question": str(question),
+        "tag": str(tag),
     }
+
+
+# Pages whose {id} is not a post's: which of the seeded values it takes.
+ID_OF = {
+    "person": "author",
+    "studio_week": "week",
+    "studio_question": "question",
+    "studio_tag": "tag",
+}
+
+
+def _page_path(path: str, name: str | None, values: dict[str, str]) -> str:
+    if name in ID_OF:
+        return _concrete(path, {**values, "id": values[ID_OF[name]]})
+    return _concrete(path, values)
 
 
 @pytest.mark.parametrize("language", ["en", "es", "fr"])
@@ -83,9 +108,7 @@ async def test_every_get_page_renders_in_each_language(
     for path, route in walk_routes(app):
         if "GET" not in (route.methods or ()) or route.name in TOKEN_PAGES | NOT_HTML:
             continue
-        concrete = _concrete(path, values)
-        if route.name == "person":
-            concrete = _concrete(path, {**values, "id": values["author"]})
+        concrete = _page_path(path, route.name, values)
         response = await client.get(concrete)
         assert response.status_code == 200, (concrete, response.status_code)
         assert response.headers["content-language"] == language, concrete
@@ -105,9 +128,7 @@ async def test_every_page_answers_head_like_get_without_a_body(
     for path, route in walk_routes(app):
         if "GET" not in (route.methods or ()) or route.name in TOKEN_PAGES | NOT_HTML:
             continue
-        concrete = _concrete(
-            path, {**values, "id": values["author"]} if route.name == "person" else values
-        )
+        concrete = _page_path(path, route.name, values)
         response = await client.head(concrete)
         assert response.status_code == 200, (concrete, response.status_code)
         assert response.content == b"", concrete
