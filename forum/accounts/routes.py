@@ -25,6 +25,7 @@ from forum.core.permissions import check_signed_in
 from forum.core.ratelimit import RateLimited
 from forum.models import User
 from forum.models.types import TokenPurpose, UserState
+from forum.studio.access import organised_ids
 from forum.web.forms import (
     FormState,
     failed_form,
@@ -353,10 +354,12 @@ async def profile(request: Request) -> Response:
     if request.method == "GET":
         form = FormState({name: str(getattr(user, name)) for name in PROFILE_FIELDS})
         form.values.update({name: "on" if getattr(user, name) else "" for name in NOTIFY_FIELDS})
+        async with database(request).session() as session:
+            organises = bool(await organised_ids(session, user))
         return render(
             request,
             "accounts/profile.html",
-            {"form": form, "done": done, **profile_choices(request, i18n)},
+            {"form": form, "done": done, "organises": organises, **profile_choices(request, i18n)},
             i18n=i18n,
         )
     values = await read_form(request, (*PROFILE_FIELDS, *NOTIFY_FIELDS))

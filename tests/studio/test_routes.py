@@ -147,6 +147,7 @@ async def test_an_organiser_reaches_their_discussion_and_no_other(
     async with db.transaction() as session:
         session.add(DiscussionOrganiser(discussion_id=found.id, user_id=person.id))
     await sign_in_as(client, db, person)
+    assert 'href="/en/studio/"' in (await client.get("/en/account/profile")).text
     assert (await client.get(f"/en/studio/{SLUG}/weeks")).status_code == 200
     assert (await client.get("/en/studio/another-discussion")).status_code == 403
     assert (await client.get("/en/studio/new")).status_code == 403
