@@ -351,11 +351,11 @@ async def profile(request: Request) -> Response:
     user = check_signed_in(viewer(request))
     assert user.id is not None
     done = request.query_params.get("done", "")
+    async with database(request).session() as session:
+        organises = bool(await organised_ids(session, user))
     if request.method == "GET":
         form = FormState({name: str(getattr(user, name)) for name in PROFILE_FIELDS})
         form.values.update({name: "on" if getattr(user, name) else "" for name in NOTIFY_FIELDS})
-        async with database(request).session() as session:
-            organises = bool(await organised_ids(session, user))
         return render(
             request,
             "accounts/profile.html",
@@ -378,7 +378,7 @@ async def profile(request: Request) -> Response:
         return render(
             request,
             "accounts/profile.html",
-            {"form": form, "done": "", **profile_choices(request, i18n)},
+            {"form": form, "done": "", "organises": organises, **profile_choices(request, i18n)},
             i18n=i18n,
             status=status,
         )
