@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -70,10 +72,10 @@ async def weeks(request: Request) -> Response:
         found = await load(request, session)
         draft = await load_draft(session, found)
         if not form.values and draft.weeks:
-            last = draft.weeks[-1].set
+            last = draft.weeks[-1].set  # the next week opens a week after the last one
             form = FormState(
                 {
-                    "opens_at": utc_to_local(last.closes_at, found.timezone),
+                    "opens_at": utc_to_local(last.opens_at + timedelta(days=7), found.timezone),
                     "closes_at": utc_to_local(found.closes_at, found.timezone),
                 }
             )
