@@ -28,6 +28,7 @@ from forum.discussions.checks import (
 )
 from forum.models import Discussion, DiscussionOrganiser, User
 from forum.models.types import ChangeKind, ModerationMode, Role
+from forum.moderation.assignments import add_moderator, take_off_moderator
 from forum.studio.history import record_change
 from forum.studio.moments import local_to_utc
 
@@ -247,3 +248,39 @@ async def remove_organiser(
         before={"organiser": person.display_name if person else ""},
     )
     await session.flush()
+
+
+async def add_moderator_to(
+    session: AsyncSession, *, discussion: Discussion, actor: User, email: str, now: datetime
+) -> User:
+    """Make the person with `email` a moderator of the discussion, and say so in its history."""
+    assert discussion.id is not None
+    person = await add_moderator(session, discussion=discussion, email=email)
+    record_change(
+        session,
+        discussion_id=discussion.id,
+        actor_id=actor.id,
+        what=ChangeKind.PEOPLE,
+        now=now,
+        item=f"moderator:{person.id}",
+        after={"moderator": person.display_name},
+    )
+    return person
+
+
+async def remove_moderator_from(
+    session: AsyncSession, *, discussion: Discussion, actor: User, person_id: int, now: datetime
+) -> None:
+    """Take a person off the discussion's moderators, and say so in its history."""
+    assert discussion.id is not None
+    await take_off_moderator(session, discussion=discussion, user_id=person_id)
+    person = await session.get(User, person_id)
+    record_change(
+        session,
+        discussion_id=discussion.id,
+        actor_id=actor.id,
+        what=ChangeKind.PEOPLE,
+        now=now,
+        item=f"moderator:{person_id}",
+        before={"moderator": person.display_name if person else ""},
+    )

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from forum.core.errors import Invalid
 from forum.discussions.checks import Refused
-from forum.moderation.assignments import add_moderator, find_person, take_off_moderator
+from forum.moderation.assignments import find_person
 from forum.studio.drafts import load_draft
 from forum.studio.moments import utc_to_local, zone_choices
 from forum.studio.overview import overview
@@ -21,7 +21,13 @@ from forum.studio.routes.common import (
     writable,
 )
 from forum.studio.routes.discussions import read_settings
-from forum.studio.setup import add_organiser, remove_organiser, update_settings
+from forum.studio.setup import (
+    add_moderator_to,
+    add_organiser,
+    remove_moderator_from,
+    remove_organiser,
+    update_settings,
+)
 from forum.studio.texts import KINDS, update_texts
 from forum.web.forms import FormState, read_form
 from forum.web.request import database, now, page_i18n, settings_of
@@ -100,7 +106,9 @@ async def add_person(request: Request) -> Response:
                     session, discussion=found, actor=actor, person=person, now=now(request)
                 )
             else:
-                await add_moderator(session, discussion=found, email=values["email"])
+                await add_moderator_to(
+                    session, discussion=found, actor=actor, email=values["email"], now=now(request)
+                )
             slug = found.slug
         return done(request, "studio_settings", slug)
     except Invalid as error:
@@ -118,7 +126,9 @@ async def remove_person(request: Request) -> Response:
                 session, discussion=found, actor=actor, person_id=person_id, now=now(request)
             )
         else:
-            await take_off_moderator(session, discussion=found, user_id=person_id)
+            await remove_moderator_from(
+                session, discussion=found, actor=actor, person_id=person_id, now=now(request)
+            )
         slug = found.slug
     return done(request, "studio_settings", slug)
 
