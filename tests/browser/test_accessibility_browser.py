@@ -105,6 +105,17 @@ async def test_signed_in_pages_pass_axe(
     await _check(page, "moderation-log", screenshots)
     await page.goto(live_server + "/en/account/profile")
     await _check(page, "profile", screenshots)
+    for studio in (
+        "",
+        "/skills-in-crisis",
+        "/skills-in-crisis/settings",
+        "/skills-in-crisis/texts",
+        "/skills-in-crisis/weeks",
+        "/skills-in-crisis/tags",
+        "/skills-in-crisis/history",
+    ):
+        await page.goto(live_server + "/es/studio" + (studio or "/"))
+        await _check(page, "studio" + studio.replace("/", "-"), screenshots)
 
     await page.goto(live_server + DISCUSSION + "/questions/5")
     await page.locator("section.write").get_by_label("Your text", exact=True).fill("   ")
