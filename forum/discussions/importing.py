@@ -82,7 +82,8 @@ async def import_discussion(
     problems += tag_kind_problems(spec.tags, tags)
     if problems:
         raise ImportRefused(problems, source=source, lines=spec.lines)
-    published_at = (spec.published_at or now) if spec.state == State.PUBLISHED else None
+    published = (spec.published_at or now).replace(microsecond=0)
+    published_at = published if spec.state == State.PUBLISHED else None
     discussion = Discussion(
         slug=spec.slug,
         opens_at=spec.opens_at,
