@@ -43,11 +43,11 @@ DOCUMENT_TITLE_MISSING = N_("Document %(position)s has no title.")
 DOCUMENT_FILE_MISSING = N_("Document %(position)s names no file.")
 # A value of the wrong kind.
 NOT_TEXT = N_("“%(key)s” should be a text between quotes.")
-NOT_DATE = N_("“%(key)s” should be a date and time, like 2027-03-01T09:00:00+01:00.")
+NOT_DATE = N_("“%(key)s” should be a date and time, like %(example)s.")
 NAIVE_DATE = N_(
-    "“%(key)s” has no offset from UTC: write it like 2027-03-01T09:00:00+01:00, or end it "
-    "with Z for UTC."
+    "“%(key)s” has no offset from UTC: write it like %(example)s, or end it with Z for UTC."
 )
+DATE_EXAMPLE = "2027-03-01T09:00:00+01:00"
 NOT_NUMBER = N_("“%(key)s” should be a whole number, like 3.")
 NOT_BOOLEAN = N_("“%(key)s” should be true or false.")
 NOT_LIST = N_("“%(key)s” should be a list.")

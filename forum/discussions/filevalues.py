@@ -96,10 +96,10 @@ class Reader:
         if value is None:
             return None
         if not isinstance(value, datetime):
-            self.refuse(say.NOT_DATE, join(place, key), key=key)
+            self.refuse(say.NOT_DATE, join(place, key), key=key, example=say.DATE_EXAMPLE)
             return None
         if value.tzinfo is None:
-            self.refuse(say.NAIVE_DATE, join(place, key), key=key)
+            self.refuse(say.NAIVE_DATE, join(place, key), key=key, example=say.DATE_EXAMPLE)
             return None
         return value
 
