@@ -281,7 +281,7 @@ def _read_documents(
             reader.refuse(say.FILE_UNREADABLE, place, file=document.file)
             continue
         if len(content) > max_bytes:
-            megabytes = round(max_bytes / (1024 * 1024), 1)
+            megabytes = f"{max_bytes / (1024 * 1024):g}"
             reader.refuse(say.FILE_TOO_LARGE, place, file=document.file, megabytes=megabytes)
         files[document.file] = content
     return files
