@@ -40,6 +40,9 @@ class Reader:
     bad_weeks: set[int] = field(default_factory=set)
 
     def refuse(self, message: str, place: str, **params: object) -> None:
+        """Report a problem at `place`, unless what holds it was reported already."""
+        if any(under(place, unread) for unread in self.unreadable):
+            return
         self.problems.append(Problem(message, place, params))
         if place:
             self.unreadable.add(place)

@@ -149,6 +149,10 @@ FAULTS: list[tuple[Callable[[dict[str, Any]], object], str]] = [
         "documents[1].file: The file “gone.pdf” cannot be read.",
     ),
     (
+        lambda d: d["weeks"].insert(1, "the week in between"),
+        "weeks[2]: “weeks[2]” should be a table of keys and values.",
+    ),
+    (
         lambda d: d["weeks"][0].update(opens_at=START - timedelta(days=3)),
         "weeks[1]: Week 1 runs outside the discussion's dates.",
     ),
