@@ -11,13 +11,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from forum.core.clock import SystemClock
-from forum.core.errors import FormInvalid, ImportRefused
+from forum.core.errors import N_, FormInvalid, ImportRefused, NotFound
+from forum.core.i18n import I18n, load_catalogs
 from forum.db import Database
 from forum.discussions.demo import demo_specs, load_demo_discussion
+from forum.discussions.exporting import Export, export_discussion
+from forum.discussions.filechanges import NOTHING
 from forum.discussions.importing import import_discussion, read_discussion_file
+from forum.discussions.updating import update_discussion
 from forum.mail.worker import run_worker
 from forum.newsletter.due import DueReport, queue_due
-from forum.settings import Settings, SettingsError
+from forum.settings import SUPPORTED_LANGUAGES, Settings, SettingsError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -81,15 +85,69 @@ def demo_report(added: int | None) -> str:
     return f"added, with {added} posts" if added else "added"
 
 
-async def _import(settings: Settings, path: Path) -> str:
-    spec, files = read_discussion_file(path, settings.languages)
+IMPORTED = N_("The discussion “%(slug)s” is imported.")
+DRY_RUN = N_("Nothing is written yet: run again with --apply to make these changes.")
+APPLIED = N_("These changes are written.")
+NO_SUCH_DISCUSSION = N_("There is no discussion with the address “%(slug)s”.")
+
+
+def _say(i18n: I18n, message: str, **params: object) -> str:
+    return i18n.gettext(message) % params if params else i18n.gettext(message)
+
+
+async def _import(settings: Settings, args: argparse.Namespace, i18n: I18n) -> list[str]:
+    """Create (or, with --update, update) the discussion the file describes; say what was done."""
+    spec, files = read_discussion_file(
+        args.file, settings.languages, max_document_bytes=settings.max_document_bytes
+    )
     db = Database(settings.database_url)
     try:
         async with db.transaction() as session:
-            await import_discussion(session, spec, files, now=SystemClock().now(), source=str(path))
+            if not args.update:
+                now = SystemClock().now()
+                await import_discussion(
+                    session,
+                    spec,
+                    files,
+                    now=now,
+                    source=str(args.file),
+                    data_dir=settings.data_dir,
+                    max_document_bytes=settings.max_document_bytes,
+                )
+                return [_say(i18n, IMPORTED, slug=spec.slug)]
+            changes = await update_discussion(
+                session,
+                spec,
+                files,
+                now=SystemClock().now(),
+                apply=args.apply,
+                source=str(args.file),
+                slug=args.discussion,
+                data_dir=settings.data_dir,
+                max_document_bytes=settings.max_document_bytes,
+            )
     finally:
         await db.dispose()
-    return spec.slug
+    if not changes:
+        return [_say(i18n, NOTHING)]
+    return [change.text(i18n) for change in changes] + [
+        _say(i18n, APPLIED if args.apply else DRY_RUN)
+    ]
+
+
+async def _export(settings: Settings, slug: str, documents: Path | None) -> Export:
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            export = await export_discussion(session, slug, data_dir=settings.data_dir)
+    finally:
+        await db.dispose()
+    if documents is not None:
+        for name, content in export.files.items():
+            path = documents / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+    return export
 
 
 async def _create_admin(settings: Settings, email: str, name: str, password: str) -> str:
@@ -189,8 +247,26 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("demo", help="load the demo discussions (skips those already there)")
-    load = commands.add_parser("import", help="import a discussion from a TOML file")
+    load = commands.add_parser(
+        "import", help="create a discussion from a TOML file, or update one with --update"
+    )
     load.add_argument("file", type=Path)
+    load.add_argument(
+        "--update", action="store_true", help="update the stored discussion: say what changes"
+    )
+    load.add_argument("--apply", action="store_true", help="with --update: write the changes")
+    load.add_argument(
+        "--discussion", metavar="SLUG", help="with --update: the discussion to update"
+    )
+    load.add_argument("--language", choices=SUPPORTED_LANGUAGES, default="en")
+    export = commands.add_parser(
+        "export-discussion", help="print a discussion as a TOML file forum import reads"
+    )
+    export.add_argument("slug")
+    export.add_argument(
+        "--documents", type=Path, metavar="DIR", help="also write the documents' files there"
+    )
+    export.add_argument("--language", choices=SUPPORTED_LANGUAGES, default="en")
     admin = commands.add_parser(
         "create-admin", help="make an admin account (password from FORUM_ADMIN_PASSWORD or asked)"
     )
@@ -219,7 +295,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             for slug, added in asyncio.run(load_demo(settings)):
                 print(f"{slug}: {demo_report(added)}")
         elif args.command == "import":
-            print(f"imported {asyncio.run(_import(settings, args.file))}")
+            i18n = load_catalogs([args.language])[args.language]
+            try:
+                print("\n".join(asyncio.run(_import(settings, args, i18n))))
+            except ImportRefused as error:
+                print(_say(i18n, error.message), file=sys.stderr)
+                print("\n".join(error.report(i18n)), file=sys.stderr)
+                return 1
+        elif args.command == "export-discussion":
+            try:
+                sys.stdout.write(asyncio.run(_export(settings, args.slug, args.documents)).text)
+            except NotFound:
+                i18n = load_catalogs([args.language])[args.language]
+                print(_say(i18n, NO_SUCH_DISCUSSION, slug=args.slug), file=sys.stderr)
+                return 1
         elif args.command == "create-admin":
             password = _admin_password()
             email = asyncio.run(_create_admin(settings, args.email, args.name, password))
@@ -241,11 +330,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FormInvalid as error:
         for field, message in error.errors.items():
             print(f"forum: {field}: {message}", file=sys.stderr)
-        return 1
-    except ImportRefused as error:
-        print(f"forum: {len(error.problems)} problem(s), nothing was imported:", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  {problem}", file=sys.stderr)
         return 1
     return 0
 

@@ -1,4 +1,4 @@
-"""The `forum` command: help, migrate, demo (idempotent), import with clear refusals."""
+"""The `forum` command: help, migrate, demo (idempotent), import, update and export."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def forum(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProce
 def test_help_lists_commands(tmp_path: Path) -> None:
     result = forum("--help", database_url="sqlite+aiosqlite:///x.db", cwd=tmp_path)
     assert result.returncode == 0
-    for command in ("serve", "migrate", "demo", "import"):
+    for command in ("serve", "migrate", "demo", "import", "export-discussion"):
         assert command in result.stdout
 
 
@@ -54,22 +54,83 @@ def test_migrate_demo_twice_then_import(database_url: str, tmp_path: Path) -> No
     good = tmp_path / "good.toml"
     good.write_text(tomli_w.dumps(discussion_data(start=NOW)), encoding="utf-8")
     result = forum("import", str(good), database_url=database_url, cwd=tmp_path)
-    assert result.returncode == 0 and "imported remote-apprenticeships" in result.stdout
-    again = forum("import", str(good), database_url=database_url, cwd=tmp_path)
-    assert again.returncode == 1 and "exists already" in again.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "The discussion “remote-apprenticeships” is imported.\n"
+    again = forum("import", str(good), "--language", "es", database_url=database_url, cwd=tmp_path)
+    assert again.returncode == 1
+    assert f"{good}:1: slug: Ya existe un debate con esta dirección" in again.stderr
 
 
-def test_import_refusal_lists_file_place_reason(tmp_path: Path) -> None:
+def test_import_refusal_says_each_problem_with_its_line(tmp_path: Path) -> None:
     data = discussion_data(start=NOW)
     del data["title"]["es"]
     data["weeks"][1]["questions"][0]["number"] = 1
     bad = tmp_path / "bad.toml"
     bad.write_text(tomli_w.dumps(data), encoding="utf-8")
-    result = forum("import", str(bad), database_url="sqlite+aiosqlite:///x.db", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "nothing was imported" in result.stderr
-    assert f"{bad}: title: missing translation: es" in result.stderr
-    assert f"{bad}: weeks[2].questions[1].number: question 1 is already used" in result.stderr
+    lines = bad.read_text(encoding="utf-8").splitlines()
+    title = lines.index("[title]") + 1
+    second_week = [n for n, line in enumerate(lines, 1) if line == "[[weeks]]"][1]
+    number = next(n for n, line in enumerate(lines, 1) if n > second_week and "number" in line)
+    result = forum(
+        "import",
+        str(bad),
+        "--language",
+        "fr",
+        database_url="sqlite+aiosqlite:///x.db",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "Le fichier de la discussion a été refusé\u00a0; rien n'en a été écrit.",
+        f"{bad}:{title}: title.es: Le titre manque en espagnol.",
+        f"{bad}:{number}: weeks[2].questions[1].number: La question 1 est numérotée deux fois"
+        "\u00a0; chaque question a besoin de son propre numéro.",
+    ]
+    assert not (tmp_path / "x.db").exists()  # refused before the database was opened
+
+
+def test_export_then_update_from_the_edited_file(database_url: str, tmp_path: Path) -> None:
+    assert forum("migrate", database_url=database_url, cwd=tmp_path).returncode == 0
+    first = tmp_path / "first.toml"
+    first.write_text(tomli_w.dumps(discussion_data(start=NOW)), encoding="utf-8")
+    assert forum("import", str(first), database_url=database_url, cwd=tmp_path).returncode == 0
+    exported = forum(
+        "export-discussion", "remote-apprenticeships", database_url=database_url, cwd=tmp_path
+    )
+    assert exported.returncode == 0, exported.stderr
+    edited = tmp_path / "edited.toml"
+    edited.write_text(
+        exported.stdout.replace(
+            "Question 3 : qu'est-ce qui a marché", "Question 3 : qu'est-ce qui a le mieux marché"
+        ),
+        encoding="utf-8",
+    )
+    dry = forum("import", "--update", str(edited), database_url=database_url, cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.splitlines() == [
+        "Question 3: the text in French changed.",
+        "Nothing is written yet: run again with --apply to make these changes.",
+    ]
+    unchanged = forum(
+        "export-discussion", "remote-apprenticeships", database_url=database_url, cwd=tmp_path
+    )
+    assert unchanged.stdout == exported.stdout
+    applied = forum(
+        "import", "--update", "--apply", str(edited), database_url=database_url, cwd=tmp_path
+    )
+    assert applied.returncode == 0 and applied.stdout.endswith("These changes are written.\n")
+    after = forum(
+        "export-discussion",
+        "remote-apprenticeships",
+        "--documents",
+        str(tmp_path / "files"),
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert after.stdout == edited.read_text(encoding="utf-8")
+    missing = forum("export-discussion", "no-such-thing", database_url=database_url, cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr == "There is no discussion with the address “no-such-thing”.\n"
 
 
 @pytest.mark.parametrize("secret", ["", "weak"])

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from forum.core.i18n import I18n
 
 
 def N_(message: str) -> str:
@@ -60,25 +64,60 @@ class FormInvalid(DomainError):
         self.errors = errors
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an imported file: where it is and why it is refused."""
+class Explained(Protocol):
+    """A problem said in the organiser's words (forum.discussions.checks.Problem is one)."""
 
-    file: str
-    place: str
-    reason: str
+    @property
+    def message(self) -> str: ...
 
-    def __str__(self) -> str:
-        return (
-            f"{self.file}: {self.place}: {self.reason}"
-            if self.place
-            else (f"{self.file}: {self.reason}")
-        )
+    @property
+    def place(self) -> str: ...
+
+    @property
+    def params(self) -> Mapping[str, object]: ...
+
+    def text(self, i18n: I18n) -> str: ...
 
 
 class ImportRefused(DomainError):
-    """A discussion file was refused; nothing of it was written."""
+    """A discussion file was refused; nothing of it was written.
 
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(problem) for problem in problems))
-        self.problems = problems
+    `problems` are every problem found, each a translatable message with its place in the
+    file (`weeks[2].closes_at`); `lines` maps places to the line of `source` where they are.
+    """
+
+    message = N_("The discussion file was refused; nothing of it was written.")
+
+    def __init__(
+        self,
+        problems: Sequence[Explained],
+        *,
+        source: str = "",
+        lines: Mapping[str, int] | None = None,
+    ) -> None:
+        super().__init__()
+        self.problems = list(problems)
+        self.source = source
+        self.lines = dict(lines or {})
+
+    def line(self, place: str) -> int | None:
+        """The line where `place` (or the nearest part of the file holding it) is written."""
+        while True:
+            if place in self.lines:
+                return self.lines[place]
+            if not place:
+                return None
+            inside = [line for key, line in self.lines.items() if key.startswith(place + "[")]
+            if inside:
+                return min(inside)
+            place = place[: max(place.rfind("."), place.rfind("["), 0)]
+
+    def report(self, i18n: I18n) -> list[str]:
+        """One line per problem: `file.toml:42: weeks[2]: Week 2 closes before it opens.`"""
+        out = []
+        for problem in sorted(self.problems, key=lambda p: self.line(p.place) or 0):
+            line = self.line(problem.place)
+            where = f"{self.source}:{line}" if line is not None else self.source
+            place = f" {problem.place}:" if problem.place else ""
+            out.append(f"{where}:{place} {problem.text(i18n)}")
+        return out

@@ -49,6 +49,14 @@ WEEK_OUTSIDE = N_("Week %(week)s runs outside the discussion's dates.")
 WEEK_OUT_OF_ORDER = N_(
     "Week %(week)s opens before week %(other)s does; weeks open one after the other."
 )
+# Numbering: every question its own number, every tag its own short name.
+QUESTION_TWICE = N_("Question %(number)s is numbered twice; each question needs its own number.")
+QUESTION_NUMBER_BAD = N_("Question numbers start at 1 (this one is %(number)s).")
+TAG_TWICE = N_("The tag “%(tag)s” is listed twice.")
+TAG_SLUG_BAD = N_(
+    "A tag's short name may hold only lower-case letters without accents, digits and single "
+    "hyphens (for example green-jobs)."
+)
 
 
 @dataclass(frozen=True)
@@ -165,6 +173,31 @@ def period_problems(
     if closes_at <= opens_at:
         return [Problem(message, f"{place}closes_at", params)]
     return []
+
+
+def numbering_problems(draft: Draft) -> list[Problem]:
+    """Questions numbered twice or below 1, tags listed twice or with a malformed short name.
+
+    The studio numbers questions and names tags itself; a file says them, so it checks here.
+    """
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    for w, week in enumerate(draft.weeks, start=1):
+        for q, question in enumerate(week.questions, start=1):
+            place = f"weeks[{w}].questions[{q}].number"
+            if question.number < 1:
+                problems.append(Problem(QUESTION_NUMBER_BAD, place, {"number": question.number}))
+            elif question.number in seen:
+                problems.append(Problem(QUESTION_TWICE, place, {"number": question.number}))
+            seen.add(question.number)
+    slugs: set[str] = set()
+    for t, tag in enumerate(draft.tags, start=1):
+        if len(tag.slug) > SLUG_MAX or not SLUG_PATTERN.fullmatch(tag.slug):
+            problems.append(Problem(TAG_SLUG_BAD, f"tags[{t}].slug"))
+        elif tag.slug in slugs:
+            problems.append(Problem(TAG_TWICE, f"tags[{t}].slug", {"tag": tag.slug}))
+        slugs.add(tag.slug)
+    return problems
 
 
 def check_draft(draft: Draft, offered: Sequence[str]) -> list[Problem]:
