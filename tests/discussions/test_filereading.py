@@ -210,7 +210,7 @@ def test_problems_name_their_line_in_the_interface_language(tmp_path: Path) -> N
         f"{path}:{closes}: weeks[2].closes_at: Week 2 closes before it opens.",
     ]
     assert caught.value.report(CATALOGS["fr"])[1] == (
-        f"{path}:{closes}: weeks[2].closes_at: La semaine 2 se ferme avant de s'ouvrir."
+        f"{path}:{closes}: weeks[2].closes_at: La semaine 2 se termine avant de s'ouvrir."
     )
     assert caught.value.report(CATALOGS["es"])[0] == (
         f"{path}:{title}: title.es: Falta el título en español."

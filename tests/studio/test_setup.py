@@ -120,7 +120,9 @@ async def test_settings_changes_are_recorded_with_what_they_were(db: Database) -
             now=NOW,
         )
     async with db.session() as session:
-        change = await session.scalar(select(DiscussionChange))
+        change = await session.scalar(
+            select(DiscussionChange).where(DiscussionChange.what == "settings")
+        )
     assert change is not None and change.what == "settings"
     assert '"closes_at"' in change.before and '"opens_at"' in change.after
     assert '"slug"' not in change.after
@@ -153,7 +155,11 @@ async def test_people_are_added_once_and_recorded(db: Database) -> None:
             session, discussion=found, actor=person, person_id=helper.id or 0, now=NOW
         )
     async with db.session() as session:
-        items = list(await session.scalars(select(DiscussionChange.item)))
+        items = list(
+            await session.scalars(
+                select(DiscussionChange.item).where(DiscussionChange.what == "people")
+            )
+        )
         left = await session.scalar(select(func.count()).select_from(DiscussionOrganiser))
         moderators = await session.scalar(
             select(func.count())
