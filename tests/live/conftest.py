@@ -1,0 +1,105 @@
+"""The studio layout links every tab of the studio; tabs not built yet get a stand-in here.
+
+The studio's other pages are written in parallel; until they are in this branch, a stand-in
+route answers to each name the layout links, so the sessions page renders. A name the app
+already has is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from forum.app import create_app
+from forum.core.clock import FixedClock
+from forum.db import Database
+from forum.live.checks import SessionInput
+from forum.live.sessions import add_session
+from forum.models import Discussion
+from forum.settings import Settings
+from forum.web.urls import LanguageMount
+from tests.conftest import NOW
+from tests.factories import add_discussion, discussion_data
+from tests.helpers import walk_routes
+
+LAYOUT_TABS = {
+    "studio": "/studio/",
+    "studio_discussion": "/studio/{slug}",
+    "studio_settings": "/studio/{slug}/settings",
+    "studio_texts": "/studio/{slug}/texts",
+    "studio_weeks": "/studio/{slug}/weeks",
+    "studio_tags": "/studio/{slug}/tags",
+    "studio_preview": "/studio/{slug}/preview",
+    "studio_history": "/studio/{slug}/history",
+}
+
+
+async def _stand_in(request: Request) -> Response:
+    return PlainTextResponse("", status_code=404)
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Starlette]:
+    application = create_app(settings, clock=clock)
+    names = {route.name for _path, route in walk_routes(application)}
+    mount = next(r for r in application.router.routes if isinstance(r, LanguageMount))
+    for name, path in LAYOUT_TABS.items():
+        if name not in names:
+            mount.routes.append(Route(path, _stand_in, name=name))
+    yield application
+    await application.state.db.dispose()
+
+
+SLUG = "remote-apprenticeships"
+
+
+def session_input(**changes: Any) -> SessionInput:
+    """A session as an organiser would type it: 15:00 in Madrid on 10 March 2026, two hours."""
+    values: dict[str, Any] = {
+        "titles": {"en": "Ask the trainers", "es": "Pregunte a los formadores", "fr": ""},
+        "descriptions": {"en": "An hour of questions.", "es": "", "fr": ""},
+        "day": "2026-03-10",
+        "clock": "15:00",
+        "timezone": "Europe/Madrid",
+        "duration": "120",
+        "registration_url": "https://events.example.org/register?id=7",
+        "language": "es",
+    }
+    return SessionInput(**(values | changes))
+
+
+async def seed_discussion(db: Database, *, published: bool = True) -> Discussion:
+    """The test discussion, open since the day before NOW (a draft if not `published`)."""
+    async with db.transaction() as session:
+        await add_discussion(session, discussion_data(start=NOW - timedelta(days=1)), now=NOW)
+        discussion = await session.scalar(select(Discussion).where(Discussion.slug == SLUG))
+        assert discussion is not None
+        if not published:
+            discussion.published_at = None
+            session.add(discussion)
+    return discussion
+
+
+async def seed_session(
+    db: Database, discussion: Discussion, data: SessionInput | None = None
+) -> int:
+    """Add a session as an organiser would; return its id."""
+    async with db.transaction() as session:
+        live = await add_session(
+            session,
+            discussion=discussion,
+            data=data or session_input(),
+            uid_host="forum.example.org",
+            actor_id=None,
+            now=NOW,
+        )
+    assert live.id is not None
+    return live.id
