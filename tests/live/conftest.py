@@ -1,9 +1,5 @@
-"""The studio layout links every tab of the studio; tabs not built yet get a stand-in here.
-
-The studio's other pages are written in parallel; until they are in this branch, a stand-in
-route answers to each name the layout links, so the sessions page renders. A name the app
-already has is left alone.
-"""
+"""What the tests of live sessions share: a discussion, a session as typed, an app whose
+studio layout can link every tab (see `stand_ins`)."""
 
 from __future__ import annotations
 
@@ -14,46 +10,25 @@ from typing import Any
 import pytest
 from sqlmodel import select
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
-from forum.app import create_app
+import forum.app
 from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.live.checks import SessionInput
 from forum.live.sessions import add_session
 from forum.models import Discussion
 from forum.settings import Settings
-from forum.web.urls import LanguageMount
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import walk_routes
-
-LAYOUT_TABS = {
-    "studio": "/studio/",
-    "studio_discussion": "/studio/{slug}",
-    "studio_settings": "/studio/{slug}/settings",
-    "studio_texts": "/studio/{slug}/texts",
-    "studio_weeks": "/studio/{slug}/weeks",
-    "studio_tags": "/studio/{slug}/tags",
-    "studio_preview": "/studio/{slug}/preview",
-    "studio_history": "/studio/{slug}/history",
-}
-
-
-async def _stand_in(request: Request) -> Response:
-    return PlainTextResponse("", status_code=404)
+from tests.live.stand_ins import with_stand_ins
 
 
 @pytest.fixture
-async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Starlette]:
-    application = create_app(settings, clock=clock)
-    names = {route.name for _path, route in walk_routes(application)}
-    mount = next(r for r in application.router.routes if isinstance(r, LanguageMount))
-    for name, path in LAYOUT_TABS.items():
-        if name not in names:
-            mount.routes.append(Route(path, _stand_in, name=name))
+async def app(
+    settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Starlette]:
+    monkeypatch.setattr(forum.app, "localised_routes", with_stand_ins(forum.app.localised_routes))
+    application = forum.app.create_app(settings, clock=clock)
     yield application
     await application.state.db.dispose()
 

@@ -92,6 +92,9 @@ MATRIX = {
     "/en/discussions/remote-apprenticeships/posts/{post}": [200] * 7,
     "/en/discussions/remote-apprenticeships/posts/{post}/edit": [303, 403, 403, 403, 403, 303, 403],
     "/en/people/999999": [404] * 7,
+    "/en/studio/remote-apprenticeships/sessions": [303, 403, 403, 403, 200, 303, 403],
+    "/en/discussions/remote-apprenticeships/sessions.ics": [200] * 7,
+    "/en/discussions/remote-apprenticeships/sessions/1.ics": [404] * 7,  # no such session
 }
 
 
