@@ -33,7 +33,15 @@ from forum.web.request import (
 )
 from forum.web.urls import Action
 
-SCALAR_FIELDS = ("day", "clock", "timezone", "duration", "registration_url", "language")
+SCALAR_FIELDS = (
+    "day",
+    "clock",
+    "timezone",
+    "duration",
+    "registration_url",
+    "language",
+    "sequence",
+)
 
 
 @cache
@@ -162,6 +170,7 @@ async def edit(request: Request) -> Response:
                 data=data,
                 actor_id=user.id,
                 now=now(request),
+                seen_sequence=whole_number(values["sequence"]),
             )
     except FormInvalid as error:
         form, status, _headers = failed_form(values, error)

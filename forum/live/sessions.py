@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.core.content import bump_content_version
-from forum.core.errors import NotFound
+from forum.core.errors import Conflict, NotFound
 from forum.core.localize import Localized, fallback_order, localize
 from forum.discussions.listing import is_published
 from forum.live.checks import CheckedSession, SessionInput, check_session
@@ -49,6 +49,7 @@ class SessionView:
         """The studio form's fields holding this session as it is."""
         local = self.starts_at.astimezone(ZoneInfo(self.timezone))
         values = {
+            "sequence": str(self.sequence),
             "day": local.date().isoformat(),
             "clock": local.strftime("%H:%M"),
             "timezone": self.timezone,
@@ -171,10 +172,17 @@ async def edit_session(
     data: SessionInput,
     actor_id: int | None,
     now: datetime,
+    seen_sequence: int | None = None,
 ) -> LiveSession:
-    """Change a session; its UID stays and its SEQUENCE goes up, so calendars update it."""
+    """Change a session; its UID stays and its SEQUENCE goes up, so calendars update it.
+
+    `seen_sequence` is the SEQUENCE the organiser's form showed: if someone changed the
+    session since, Conflict, and their change is not overwritten.
+    """
     assert discussion.id is not None
     live = await _owned(session, discussion, live_id)
+    if seen_sequence is not None and seen_sequence != live.sequence:
+        raise Conflict()
     checked = check_session(data, discussion.language_list)
     before = await _view(session, discussion, live_id)
     live.starts_at = checked.starts_at

@@ -170,13 +170,23 @@ async def test_edit_keeps_the_uid_and_raises_the_sequence(
     assert 'value="Pregunte a los formadores"' in form.text and 'value="15:00"' in form.text
     assert f'action="/en/studio/{SLUG}/sessions/{live_id}/edit"' in form.text
 
-    refused = await _post(client, f"{STUDIO}/{live_id}/edit", {**FORM, "clock": "25:00"})
+    refused = await _post(
+        client, f"{STUDIO}/{live_id}/edit", {**FORM, "clock": "25:00", "sequence": "0"}
+    )
     assert refused.status_code == 422
     assert "Give the time as hours and minutes, for example 15:00." in refused.text
     assert f'action="/en/studio/{SLUG}/sessions/{live_id}/edit"' in refused.text
 
-    changed = await _post(client, f"{STUDIO}/{live_id}/edit", {**FORM, "clock": "16:30"})
+    assert 'name="sequence" value="0"' in refused.text
+    changed = await _post(
+        client, f"{STUDIO}/{live_id}/edit", {**FORM, "clock": "16:30", "sequence": "0"}
+    )
     assert changed.status_code == 303
+    # a form opened before that change would overwrite it: refused, and nothing changes
+    stale = await _post(
+        client, f"{STUDIO}/{live_id}/edit", {**FORM, "clock": "09:00", "sequence": "0"}
+    )
+    assert stale.status_code == 409
     async with db.session() as session:
         live = await session.get(LiveSession, live_id)
     assert live is not None and live.sequence == 1
