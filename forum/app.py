@@ -26,6 +26,7 @@ from forum.discussions import routes as discussions
 from forum.guidelines import routes as guidelines
 from forum.guidelines.rules import load_rules
 from forum.guidelines.text import load_guidelines
+from forum.live import routes as live
 from forum.mail.compose import Postman
 from forum.moderation import routes as moderation
 from forum.newsletter import routes as newsletter
@@ -63,6 +64,7 @@ def localised_routes() -> list[BaseRoute]:
         *moderation.routes,
         *newsletter.routes,
         *studio.routes,
+        *live.routes,
     ]
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -20,11 +21,31 @@ from forum.discussions.importing import (
     shift_dates,
     validate_discussion,
 )
-from forum.models import Post, PostTag, Tag, User
+from forum.live.checks import SessionInput
+from forum.live.sessions import add_session
+from forum.models import Discussion, Post, PostTag, Tag, User
 from forum.models.types import PostStatus
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 DEMO_POSTS_DIR = DEMO_DIR / "posts"  # posts/<slug>.toml: the people and threads of one discussion
+# The live session the open demo discussion announces, a week ahead, in our own words.
+DEMO_SESSION_TITLE = {
+    "en": "Live session: training that kept going, told by those who ran it",
+    "es": "Sesión en directo: la formación que siguió adelante, contada por quienes la hicieron",
+    "fr": "Session en direct\u00a0: la formation qui a tenu bon, racontée par celles et ceux "
+    "qui l’ont menée",
+}
+DEMO_SESSION_DESCRIPTION = {
+    "en": "Three training centres describe what they changed in a hurry and what they kept. "
+    "Questions from participants are welcome; the session is recorded.",
+    "es": "Tres centros de formación cuentan qué cambiaron con prisas y qué conservaron. "
+    "Se aceptan preguntas de los participantes; la sesión se graba.",
+    "fr": "Trois centres de formation racontent ce qu’ils ont changé dans l’urgence et ce "
+    "qu’ils ont gardé. Les questions des participants sont bienvenues\u00a0; la session "
+    "est enregistrée.",
+}
+DEMO_SESSION_LINK = "https://example.org/webinars/skills-in-crisis"
+DEMO_UID_HOST = "demo.forum.invalid"
 
 
 @dataclass(frozen=True)
@@ -104,7 +125,30 @@ async def load_demo_discussion(
     written: dict[str, Post] = {}
     for post in posts:
         written[post.key] = await _write(session, spec.slug, post, authors, written, now)
+    if spec.opens_at <= now < spec.closes_at:
+        await _announce_session(session, spec.slug, now)
     return len(written)
+
+
+async def _announce_session(session: AsyncSession, slug: str, now: datetime) -> None:
+    """Give an open demo discussion one live session, a week from now at 14:00 its time."""
+    discussion = await session.scalar(select(Discussion).where(Discussion.slug == slug))
+    assert discussion is not None
+    day = (now.astimezone(ZoneInfo(discussion.timezone)) + timedelta(days=7)).date()
+    languages = discussion.language_list
+    data = SessionInput(
+        titles={code: DEMO_SESSION_TITLE.get(code, "") for code in languages},
+        descriptions={code: DEMO_SESSION_DESCRIPTION.get(code, "") for code in languages},
+        day=day.isoformat(),
+        clock="14:00",
+        timezone=discussion.timezone,
+        duration="120",
+        registration_url=DEMO_SESSION_LINK,
+        language=languages[0],
+    )
+    await add_session(
+        session, discussion=discussion, data=data, uid_host=DEMO_UID_HOST, actor_id=None, now=now
+    )
 
 
 async def _person(session: AsyncSession, person: DemoPerson, now: datetime) -> User:

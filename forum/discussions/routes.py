@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 from forum.contributions.reading import discussion_view
 from forum.discussions.documents import get_document
 from forum.discussions.listing import list_discussions
+from forum.live.sessions import discussion_sessions
 from forum.web.cache import cached_page
 from forum.web.request import database, now, page_i18n, render
 
@@ -34,10 +35,17 @@ async def _discussion(request: Request) -> Response:
         view = await discussion_view(
             session, slug=request.path_params["slug"], language=i18n.language, now=now(request)
         )
+        live = await discussion_sessions(
+            session,
+            discussion_id=view.page.card.id,
+            languages=view.page.languages,
+            language=i18n.language,
+            now=now(request),
+        )
     return render(
         request,
         "discussions/discussion.html",
-        {"page": view.page, "answers": view.answers, "summaries": view.summaries},
+        {"page": view.page, "answers": view.answers, "summaries": view.summaries, "live": live},
         i18n=i18n,
     )
 

@@ -113,6 +113,9 @@ MATRIX = {
             "/history",
         )
     },
+    "/en/studio/remote-apprenticeships/sessions": [303, 403, 403, 403, 200, 303, 403],
+    "/en/discussions/remote-apprenticeships/sessions.ics": [200] * 7,
+    "/en/discussions/remote-apprenticeships/sessions/1.ics": [404] * 7,  # no such session
 }
 
 

@@ -25,7 +25,7 @@ SLUG = "remote-apprenticeships"
 # GET pages that answer 404 to a made-up token: they render in the tests of their area.
 TOKEN_PAGES = {"confirm_email", "reset_password", "newsletter_confirm", "newsletter_manage"}
 TOKEN_PAGES |= {"newsletter_unsubscribe"}
-NOT_HTML = {"healthz", "document", "root"}
+NOT_HTML = {"healthz", "document", "root", "live_calendar", "live_session_ics"}
 
 
 def test_every_route_has_a_unique_name(app: Starlette) -> None:
