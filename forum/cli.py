@@ -30,6 +30,7 @@ def migrate(settings: Settings, revision: str = "head") -> tuple[str | None, str
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["database_url"] = settings.database_url
+    config.attributes["data_dir"] = settings.data_dir  # where documents' files are kept
     before = asyncio.run(_revision(settings.database_url))
     command.upgrade(config, revision)
     return before, asyncio.run(_revision(settings.database_url))
@@ -67,7 +68,9 @@ async def load_demo(settings: Settings) -> list[tuple[str, int | None]]:
     try:
         for spec, files, source in demo_specs(now.date(), settings.languages):
             async with db.transaction() as session:
-                added = await load_demo_discussion(session, spec, files, now=now, source=source)
+                added = await load_demo_discussion(
+                    session, spec, files, now=now, source=source, data_dir=settings.data_dir
+                )
             results.append((spec.slug, added))
     finally:
         await db.dispose()
@@ -86,7 +89,15 @@ async def _import(settings: Settings, path: Path) -> str:
     db = Database(settings.database_url)
     try:
         async with db.transaction() as session:
-            await import_discussion(session, spec, files, now=SystemClock().now(), source=str(path))
+            await import_discussion(
+                session,
+                spec,
+                files,
+                now=SystemClock().now(),
+                data_dir=settings.data_dir,
+                max_document_bytes=settings.max_document_bytes,
+                source=str(path),
+            )
     finally:
         await db.dispose()
     return spec.slug

@@ -114,10 +114,22 @@ def discussion_data(
 
 
 async def add_discussion(
-    session: AsyncSession, data: dict[str, Any], *, now: datetime, base: Path | None = None
+    session: AsyncSession,
+    data: dict[str, Any],
+    *,
+    now: datetime,
+    base: Path | None = None,
+    data_dir: Path | None = None,
 ) -> None:
-    """Validate and import `data` in the caller's transaction."""
+    """Validate and import `data` in the caller's transaction.
+
+    Documents' files go to `data_dir` (give the app's settings.data_dir to download them).
+    """
     spec, files = validate_discussion(
         data, source="test.toml", base=base or Path("."), languages=LANGUAGES
     )
-    await import_discussion(session, spec, files, now=now, source="test.toml")
+    if files and data_dir is None:
+        raise ValueError("a discussion with documents needs the data directory")
+    await import_discussion(
+        session, spec, files, now=now, data_dir=data_dir or Path("unused"), source="test.toml"
+    )

@@ -29,4 +29,4 @@ async def test_migrations_reach_head(db: Database) -> None:
         version = await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
-    assert version == "0008"
+    assert version == "0010"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 import tomllib
 from datetime import date, datetime
 from pathlib import Path
@@ -16,12 +15,12 @@ from sqlmodel import col, select
 
 from forum.core.errors import ImportRefused, Problem
 from forum.core.text import render_markdown
+from forum.discussions.documents import DocumentRefused, add_document
 from forum.models import (
     Discussion,
     DiscussionModerator,
     DiscussionTag,
     DiscussionTranslation,
-    Document,
     Question,
     QuestionSet,
     QuestionSetTranslation,
@@ -225,6 +224,8 @@ async def import_discussion(
     files: dict[str, bytes],
     *,
     now: datetime,
+    data_dir: Path,
+    max_document_bytes: int = MAX_DOCUMENT_BYTES,
     source: str = "",
 ) -> Discussion:
     """Write a validated discussion; the caller's transaction makes it all or nothing."""
@@ -258,19 +259,21 @@ async def import_discussion(
         )
     await _import_people(session, discussion_id, spec.moderators, now)
     await _import_tags(session, discussion_id, spec.tags, source)
-    for document in spec.documents:
-        content = files[document.file]
-        session.add(
-            Document(
+    for index, document in enumerate(spec.documents, start=1):
+        try:
+            await add_document(
+                session,
+                data_dir=data_dir,
                 discussion_id=discussion_id,
                 language=document.language,
                 title=document.title,
                 filename=Path(document.file).name,
-                size_bytes=len(content),
-                content=content,
-                content_type=mimetypes.guess_type(document.file)[0] or "application/octet-stream",
+                content=files[document.file],
+                max_bytes=max_document_bytes,
             )
-        )
+        except DocumentRefused as error:
+            reason = error.message % error.params if error.params else error.message
+            raise ImportRefused([Problem(source, f"documents[{index}].file", reason)]) from error
     for position, week in enumerate(spec.weeks, start=1):
         question_set = QuestionSet(
             discussion_id=discussion_id,

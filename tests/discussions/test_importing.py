@@ -181,4 +181,4 @@ async def test_import_discussion_rejects_unvalidated_duplicates(db: Database) ->
     spec, files = validate_discussion(spec_source, source="x", base=Path("."), languages=LANGUAGES)
     with pytest.raises(ImportRefused):
         async with db.transaction() as session:
-            await import_discussion(session, spec, files, now=NOW)
+            await import_discussion(session, spec, files, now=NOW, data_dir=Path("unused"))
