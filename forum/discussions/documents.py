@@ -65,8 +65,9 @@ NO_EXTENSION = N_("The file name must end in .pdf, .odt, .docx or .txt.")
 REFUSED_TYPE = N_(
     "Only PDF, OpenDocument text (.odt), Word (.docx) and plain text files are taken."
 )
+NOT_UTF8 = N_("This text file is not in UTF-8. Save it as UTF-8 and send it again.")
 WRONG_EXTENSION = N_(
-    "The file's name ends in .%(named)s but its content is not that: it is a %(actual)s (.%(ext)s)."
+    "The file's name ends in .%(named)s, but its content is something else: %(actual)s (.%(ext)s)."
 )
 
 
@@ -125,8 +126,13 @@ def content_type_of(content: bytes) -> DocumentType:
     try:
         text.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise DocumentRefused(REFUSED_TYPE) from error
+        raise DocumentRefused(NOT_UTF8 if _looks_like_text(text) else REFUSED_TYPE) from error
     return TXT
+
+
+def _looks_like_text(content: bytes) -> bool:
+    """Text in another encoding (Latin-1, say): no control bytes but tabs and line ends."""
+    return all(byte >= 0x20 or byte in b"\t\r\n" for byte in content[:4096])
 
 
 def check_file(filename: str, content: bytes, max_bytes: int) -> tuple[str, DocumentType]:

@@ -92,6 +92,7 @@ MATRIX = {
     "/en/discussions/remote-apprenticeships/posts/{post}": [200] * 7,
     "/en/discussions/remote-apprenticeships/posts/{post}/edit": [303, 403, 403, 403, 403, 303, 403],
     "/en/people/999999": [404] * 7,
+    "/en/studio/remote-apprenticeships/documents": [303, 403, 403, 403, 200, 303, 403],
 }
 
 

@@ -4,4 +4,9 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-routes: list[BaseRoute] = []
+from forum.studio.routes import documents, stand_ins
+
+routes: list[BaseRoute] = [
+    *documents.routes,
+    *stand_ins.routes,  # until the lead's pages are merged: see stand_ins.py
+]
