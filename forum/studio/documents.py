@@ -173,8 +173,11 @@ async def upload_document(
 
 
 async def _document(session: AsyncSession, discussion: Discussion, document_id: int) -> Document:
+    """The discussion's document, locked until the change commits (two replacing it wait)."""
     document = await session.scalar(
-        select(Document).where(Document.id == document_id, Document.discussion_id == discussion.id)
+        select(Document)
+        .where(Document.id == document_id, Document.discussion_id == discussion.id)
+        .with_for_update()
     )
     if document is None:
         raise NotFound(f"{discussion.slug}/documents/{document_id}")
@@ -242,8 +245,8 @@ async def replace_document(
     The earlier file is removed once this commits.
     """
     assert discussion.id is not None
-    _check_upload({}, filename, content, max_bytes)
     document = await _document(session, discussion, document_id)
+    _check_upload({}, filename, content, max_bytes)
     before = _described(document)
     stored = store_file(
         session,
