@@ -2,8 +2,9 @@
 
 The studio layout builds a link to every tab with url(); on this branch those pages do not
 exist yet, so these names answer 404 to every method (no method is listed, so that no page
-walk, permission matrix or POST walk counts them). Delete this module and its line in __init__.py when the real pages arrive:
-the test that every route name is unique fails until then.
+walk, permission matrix or POST walk counts them). Delete this module and its line in
+__init__.py when the real pages arrive: the test that every route name is unique fails
+until then.
 """
 
 from __future__ import annotations
