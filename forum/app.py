@@ -32,6 +32,7 @@ from forum.moderation import routes as moderation
 from forum.newsletter import routes as newsletter
 from forum.settings import Settings
 from forum.studio import routes as studio
+from forum.studio.routes import documents as studio_documents
 from forum.web import errors, front
 from forum.web.cache import PageCache
 from forum.web.methods import HeadAsGetMiddleware
@@ -94,7 +95,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Middleware(RequestIdMiddleware, server_error=errors.server_error),
         Middleware(HeadAsGetMiddleware),
         Middleware(
-            BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, too_large=errors.too_large
+            BodySizeLimitMiddleware,
+            max_bytes=settings.max_body_bytes,
+            too_large=errors.too_large,
+            limit_for=studio_documents.upload_limit(settings.max_document_bytes),  # its uploads
         ),
         Middleware(
             CSRFMiddleware,

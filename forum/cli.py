@@ -34,6 +34,7 @@ def migrate(settings: Settings, revision: str = "head") -> tuple[str | None, str
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["database_url"] = settings.database_url
+    config.attributes["data_dir"] = settings.data_dir  # where documents' files are kept
     before = asyncio.run(_revision(settings.database_url))
     command.upgrade(config, revision)
     return before, asyncio.run(_revision(settings.database_url))
@@ -71,7 +72,9 @@ async def load_demo(settings: Settings) -> list[tuple[str, int | None]]:
     try:
         for spec, files, source in demo_specs(now.date(), settings.languages):
             async with db.transaction() as session:
-                added = await load_demo_discussion(session, spec, files, now=now, source=source)
+                added = await load_demo_discussion(
+                    session, spec, files, now=now, source=source, data_dir=settings.data_dir
+                )
             results.append((spec.slug, added))
     finally:
         await db.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -114,10 +116,60 @@ def discussion_data(
 
 
 async def add_discussion(
-    session: AsyncSession, data: dict[str, Any], *, now: datetime, base: Path | None = None
+    session: AsyncSession,
+    data: dict[str, Any],
+    *,
+    now: datetime,
+    base: Path | None = None,
+    data_dir: Path | None = None,
 ) -> None:
-    """Validate and import `data` in the caller's transaction."""
+    """Validate and import `data` in the caller's transaction.
+
+    Documents' files go to `data_dir` (give the app's settings.data_dir to download them).
+    """
     spec, files = validate_discussion(
         data, source="test.toml", base=base or Path("."), languages=LANGUAGES
     )
-    await import_discussion(session, spec, files, now=now, source="test.toml")
+    if files and data_dir is None:
+        raise ValueError("a discussion with documents needs the data directory")
+    await import_discussion(
+        session, spec, files, now=now, data_dir=data_dir or Path("unused"), source="test.toml"
+    )
+
+
+# The smallest files of each kind a document may be, as their content says (not their name).
+PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+)
+EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48
+
+
+def zipped(members: list[tuple[str, bytes]]) -> bytes:
+    """A zip holding `members` in this order, stored (not compressed), as office files are."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def odt_bytes() -> bytes:
+    """An OpenDocument text: its first member is `mimetype`, uncompressed."""
+    return zipped(
+        [
+            ("mimetype", b"application/vnd.oasis.opendocument.text"),
+            ("content.xml", b"<office:document-content/>"),
+        ]
+    )
+
+
+def docx_bytes() -> bytes:
+    """A Word document: [Content_Types].xml first, then the word/ part."""
+    return zipped(
+        [
+            ("[Content_Types].xml", b"<Types/>"),
+            ("_rels/.rels", b"<Relationships/>"),
+            ("word/document.xml", b"<w:document/>"),
+        ]
+    )

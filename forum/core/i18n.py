@@ -179,11 +179,18 @@ def _format_number(context: Mapping[str, Any], value: float) -> str:
     return i18n.number(value)
 
 
-def _filesize(context: Mapping[str, Any], size: int) -> str:
-    i18n: I18n = context["i18n"]
+def filesize(i18n: I18n, size: int) -> str:
+    """A number of bytes as people read it: 512 bytes, 12.5 KB, 20 MB, in their locale."""
     if size < 1024:
         return i18n.ngettext("%(num)d byte", "%(num)d bytes", size) % {"num": size}
-    return i18n.gettext("%(size)s KB") % {"size": i18n.number(round(size / 1024, 1))}
+    if size < 1024 * 1024:
+        return i18n.gettext("%(size)s KB") % {"size": i18n.number(round(size / 1024, 1))}
+    return i18n.gettext("%(size)s MB") % {"size": i18n.number(round(size / 1024 / 1024, 1))}
+
+
+def _filesize(context: Mapping[str, Any], size: int) -> str:
+    i18n: I18n = context["i18n"]
+    return filesize(i18n, size)
 
 
 def build_templates(directory: Path) -> Environment:

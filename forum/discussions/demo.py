@@ -112,6 +112,7 @@ async def load_demo_discussion(
     *,
     now: datetime,
     source: str,
+    data_dir: Path,
 ) -> int | None:
     """Import one demo discussion and its threads unless it is there already.
 
@@ -119,7 +120,7 @@ async def load_demo_discussion(
     """
     if await discussion_exists(session, spec.slug):
         return None
-    await import_discussion(session, spec, files, now=now, source=source)
+    await import_discussion(session, spec, files, now=now, data_dir=data_dir, source=source)
     people, posts = demo_threads(spec.slug)
     authors = {person.key: await _person(session, person, now) for person in people}
     written: dict[str, Post] = {}

@@ -19,7 +19,7 @@ from forum.core.errors import ImportRefused
 from forum.core.text import render_markdown
 from forum.discussions import filespec as say
 from forum.discussions.checks import Problem
-from forum.discussions.documents import add_document
+from forum.discussions.documents import DocumentRefused, add_document
 from forum.discussions.filereading import (
     MAX_DOCUMENT_BYTES,
     parse_discussion,
@@ -71,7 +71,7 @@ async def import_discussion(
     *,
     now: datetime,
     source: str = "",
-    data_dir: Path = Path("data"),
+    data_dir: Path,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
 ) -> Discussion:
     """Create the discussion a checked file describes; refuse a taken address or tag kind."""
@@ -115,17 +115,22 @@ async def import_discussion(
         tag = tags.get(tag_spec.slug) or await add_tag(session, tag_spec)
         assert tag.id is not None
         session.add(DiscussionTag(discussion_id=discussion_id, tag_id=tag.id, position=position))
-    for document in spec.documents:
-        await add_document(
-            session,
-            data_dir=data_dir,
-            discussion_id=discussion_id,
-            language=document.language,
-            title=document.title,
-            filename=document.filename,
-            content=files[document.file],
-            max_bytes=max_document_bytes,
-        )
+    for index, document in enumerate(spec.documents, start=1):
+        try:
+            await add_document(
+                session,
+                data_dir=data_dir,
+                discussion_id=discussion_id,
+                language=document.language,
+                title=document.title,
+                filename=document.filename,
+                content=files[document.file],
+                max_bytes=max_document_bytes,
+            )
+        except DocumentRefused as refused:
+            place = f"documents[{index}].file"
+            problem = Problem(refused.message, place, refused.params)
+            raise ImportRefused([problem], source=source) from refused
     for position, week in enumerate(spec.weeks, start=1):
         await add_week(session, discussion_id, position, week)
     record_change(

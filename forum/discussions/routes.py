@@ -5,17 +5,17 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from forum.contributions.reading import discussion_view
-from forum.discussions.documents import get_document
+from forum.discussions.documents import document_file, get_document
 from forum.discussions.listing import list_discussions
 from forum.live.sessions import discussion_sessions
 from forum.web.cache import cached_page
-from forum.web.request import database, now, page_i18n, render
+from forum.web.request import database, now, page_i18n, render, settings_of, viewer
 
-INLINE_TYPES = ("application/pdf", "text/plain", "image/png", "image/jpeg")
+INLINE_TYPES = ("application/pdf", "text/plain")  # the others are saved, not opened
 
 
 async def home(request: Request) -> Response:
@@ -51,23 +51,44 @@ async def _discussion(request: Request) -> Response:
 
 
 async def document(request: Request) -> Response:
+    """A document, streamed from disk as the type its content is, never sniffed as another.
+
+    A draft's documents are there for its organisers only; anybody else gets 404.
+    """
+    data_dir = settings_of(request).data_dir
     async with database(request).session() as session:
-        doc = await get_document(
-            session, slug=request.path_params["slug"], document_id=request.path_params["id"]
+        download = await get_document(
+            session,
+            slug=request.path_params["slug"],
+            document_id=request.path_params["id"],
+            user=viewer(request),
+            now=now(request),
         )
-    disposition = "inline" if doc.content_type in INLINE_TYPES else "attachment"
+    doc = download.document
+    path = document_file(doc, data_dir)
     media_type = doc.content_type
     if media_type.startswith("text/"):
         media_type += "; charset=utf-8"
-    return Response(
-        doc.content,
+    disposition = "inline" if doc.content_type in INLINE_TYPES else "attachment"
+    return FileResponse(
+        path,
         media_type=media_type,
         headers={
-            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(doc.filename)}",
+            "Content-Disposition": content_disposition(disposition, doc.filename),
             "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "public, max-age=3600",
+            "ETag": f'"{doc.sha256}"',
+            # Published: anybody may keep it, asking again whether it changed; a draft's: nobody.
+            "Cache-Control": "public, no-cache" if download.published else "private, no-store",
         },
     )
+
+
+def content_disposition(disposition: str, filename: str) -> str:
+    """RFC 6266: an ASCII fallback name, and the real one in RFC 5987 `filename*`."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\%;' else "_" for c in filename
+    )
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 routes: list[BaseRoute] = [

@@ -21,7 +21,7 @@ from forum.core.errors import ImportRefused, NotFound
 from forum.core.text import render_markdown
 from forum.discussions import filespec as say
 from forum.discussions.checks import Problem
-from forum.discussions.documents import add_document, document_content
+from forum.discussions.documents import add_document, document_content, forget_file
 from forum.discussions.exporting import Stored, stored_discussion
 from forum.discussions.filechanges import Change, describe
 from forum.discussions.filereading import MAX_DOCUMENT_BYTES
@@ -58,7 +58,7 @@ async def update_discussion(
     apply: bool,
     source: str = "",
     slug: str | None = None,
-    data_dir: Path = Path("data"),
+    data_dir: Path,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
 ) -> list[Change]:
     """Say what the file changes in discussion `slug` (the file's own by default); write it
@@ -226,6 +226,7 @@ async def _write_documents(
     for key, row in stored.documents.items():
         document = wanted.get(key)
         if document is None or document_content(row, data_dir) != files[document.file]:
+            forget_file(session, data_dir=data_dir, stored_path=row.stored_path)
             await session.delete(row)
         else:
             row.title = document.title

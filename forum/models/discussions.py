@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from forum.models.types import UTCDateTime
@@ -129,9 +129,11 @@ class Document(SQLModel, table=True):
     language: str = Field(max_length=5)
     title: str = Field(max_length=200)
     filename: str = Field(max_length=200)
-    content_type: str = Field(max_length=100)
+    content_type: str = Field(max_length=100)  # what the content is, never what its name says
     size_bytes: int
-    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # Where the bytes are, relative to the data directory: documents/<discussion>/<token>.<ext>.
+    stored_path: str = Field(max_length=200)
+    sha256: str = Field(max_length=64)  # of the content: the download's ETag
 
 
 class LiveSession(SQLModel, table=True):

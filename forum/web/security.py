@@ -93,26 +93,38 @@ def _no_body() -> Receive:
 
 
 class BodySizeLimitMiddleware:
-    """Answer 413 to request bodies over `max_bytes`, declared or streamed."""
+    """Answer 413 to request bodies over `max_bytes`, declared or streamed.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, too_large: ASGIApp | None = None) -> None:
+    `limit_for(path)` may give a path a limit of its own (an upload form's), else None.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        too_large: ASGIApp | None = None,
+        limit_for: Callable[[str], int | None] = lambda path: None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.too_large: ASGIApp = too_large or PlainTextResponse(
             "Request body too large", status_code=413
         )
+        self.limit_for = limit_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope["path"]) or self.max_bytes
         declared = whole_number(Headers(scope=scope).get("content-length"), MAX_DECLARED)
-        if declared is not None and declared > self.max_bytes:
+        if declared is not None and declared > limit:
             await self.too_large(scope, _no_body(), send)
             return
-        await self._guarded(scope, receive, send)
+        await self._guarded(scope, receive, send, limit)
 
-    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         """Run the app on a counting `receive`; answer 413 if it overflows before a response."""
         received = 0
         exceeded = started = False
@@ -124,7 +136,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
                     raise _BodyTooLarge
             return message

@@ -12,16 +12,20 @@ from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.discussions.demo import DEMO_DIR, demo_specs, load_demo_discussion
 from forum.models import Post, PostTag, User
-from forum.settings import SUPPORTED_LANGUAGES
+from forum.settings import SUPPORTED_LANGUAGES, Settings
 from tests.conftest import NOW
 from tests.core.test_french_typography import MISSING, NOT_PROSE
 
 
-async def _load(db: Database) -> list[int | None]:
+async def _load(db: Database, settings: Settings) -> list[int | None]:
     added = []
     for spec, files, source in demo_specs(NOW.date(), SUPPORTED_LANGUAGES):
         async with db.transaction() as session:
-            added.append(await load_demo_discussion(session, spec, files, now=NOW, source=source))
+            added.append(
+                await load_demo_discussion(
+                    session, spec, files, now=NOW, source=source, data_dir=settings.data_dir
+                )
+            )
     return added
 
 
@@ -31,9 +35,9 @@ async def _posts(db: Database) -> list[Post]:
 
 
 async def test_demo_discussion_shows_live_threads_in_three_languages(
-    db: Database, client: httpx.AsyncClient
+    db: Database, client: httpx.AsyncClient, settings: Settings
 ) -> None:
-    await _load(db)
+    await _load(db, settings)
 
     posts = await _posts(db)
     published = [post for post in posts if post.status == "approved"]
@@ -55,20 +59,20 @@ async def test_demo_discussion_shows_live_threads_in_three_languages(
     assert "En nuestro centro de Cusco" in page.text and "Grace Wanjiru" in page.text
 
 
-async def test_demo_leaves_posts_waiting_for_a_moderator(db: Database) -> None:
-    await _load(db)
+async def test_demo_leaves_posts_waiting_for_a_moderator(db: Database, settings: Settings) -> None:
+    await _load(db, settings)
     pending = [post for post in await _posts(db) if post.status == "pending"]
     assert len(pending) >= 3
     assert {post.language for post in pending} == {"en", "es", "fr"}
 
 
-async def test_demo_loaded_twice_adds_nothing(db: Database) -> None:
-    first = await _load(db)
+async def test_demo_loaded_twice_adds_nothing(db: Database, settings: Settings) -> None:
+    first = await _load(db, settings)
     posts = len(await _posts(db))
     async with db.session() as session:
         people = await session.scalar(select(func.count()).select_from(User))
 
-    second = await _load(db)
+    second = await _load(db, settings)
 
     assert any(first) and second == [None] * len(second)
     assert len(await _posts(db)) == posts
@@ -76,8 +80,10 @@ async def test_demo_loaded_twice_adds_nothing(db: Database) -> None:
         assert await session.scalar(select(func.count()).select_from(User)) == people
 
 
-async def test_demo_people_cannot_sign_in(db: Database, clock: FixedClock) -> None:
-    await _load(db)
+async def test_demo_people_cannot_sign_in(
+    db: Database, clock: FixedClock, settings: Settings
+) -> None:
+    await _load(db, settings)
     async with db.session() as session:
         people = list(await session.scalars(select(User).where(col(User.email).like("demo.%"))))
     assert len(people) >= 6
@@ -101,8 +107,8 @@ def _french(value: object) -> list[str]:
     return []
 
 
-async def test_demo_french_keeps_french_typography(db: Database) -> None:
-    await _load(db)
+async def test_demo_french_keeps_french_typography(db: Database, settings: Settings) -> None:
+    await _load(db, settings)
     french = [post.source for post in await _posts(db) if post.language == "fr"]
     for path in DEMO_DIR.glob("*.toml"):
         french += _french(tomllib.loads(path.read_text(encoding="utf-8")))

@@ -10,6 +10,7 @@ import pytest
 
 from forum.core.clock import FixedClock
 from forum.db import Database
+from forum.settings import Settings
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
 
@@ -128,7 +129,7 @@ async def test_english_fallback_is_marked(client: httpx.AsyncClient, db: Databas
 
 
 async def test_document_download_in_reader_language(
-    client: httpx.AsyncClient, db: Database, tmp_path: Path
+    client: httpx.AsyncClient, db: Database, tmp_path: Path, settings: Settings
 ) -> None:
     (tmp_path / "note.en.txt").write_text("A short note.\n", encoding="utf-8")
     (tmp_path / "note.es.txt").write_text("Una nota breve, con eñes.\n", encoding="utf-8")
@@ -138,7 +139,7 @@ async def test_document_download_in_reader_language(
         {"language": "es", "title": "Nota de orientación", "file": "note.es.txt"},
     ]
     async with db.transaction() as session:
-        await add_discussion(session, data, now=NOW, base=tmp_path)
+        await add_discussion(session, data, now=NOW, base=tmp_path, data_dir=settings.data_dir)
     spanish = (await client.get(URL.format(lang="es"))).text
     assert "Nota de orientación" in spanish and "Guidance note" not in spanish
     french = (await client.get(URL.format(lang="fr"))).text

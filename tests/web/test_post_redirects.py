@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+from sqlmodel import col, select
 from starlette.applications import Starlette
 from starlette.routing import Route
 
 from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.db import Database
+from forum.models import Document
 from forum.models.types import Role
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import (
+    csrf_token,
     link_in,
     make_user,
     outbox,
@@ -193,6 +196,33 @@ async def _walk_newsletter(client: httpx.AsyncClient, db: Database) -> dict[str,
     return seen
 
 
+async def _walk_studio(client: httpx.AsyncClient, db: Database) -> dict[str, httpx.Response]:
+    """Send, rename, replace and remove a document, as an admin in the studio."""
+    await sign_in_as(client, db, await make_user(db, email="studio@example.org", role=Role.ADMIN))
+    studio = "/en/studio/remote-apprenticeships/documents"
+    token = await csrf_token(client, studio)
+    seen = {
+        "studio_add_document": await client.post(
+            studio + "/add",
+            data={"csrf_token": token, "language": "en", "title": "Guidance note"},
+            files={"file": ("note.txt", b"A short note.", "text/plain")},
+        )
+    }
+    async with db.session() as session:
+        document_id = await session.scalar(select(col(Document.id)))
+    one = f"{studio}/{document_id}"
+    seen["studio_retitle_document"] = await post_form(
+        client, one + "/title", {"title": "A better title"}, form_page=studio
+    )
+    seen["studio_replace_document"] = await client.post(
+        one + "/file",
+        data={"csrf_token": token},
+        files={"file": ("note.txt", b"A longer note.", "text/plain")},
+    )
+    seen["studio_remove_document"] = await post_form(client, one + "/remove", {}, form_page=studio)
+    return seen
+
+
 async def test_every_successful_post_redirects(
     app: Starlette, client: httpx.AsyncClient, db: Database
 ) -> None:
@@ -207,6 +237,8 @@ async def test_every_successful_post_redirects(
     seen |= await _walk_posts(client, db)
     client.cookies.clear()
     seen |= await _walk_moderation(client, db)
+    client.cookies.clear()
+    seen |= await _walk_studio(client, db)
 
     assert set(seen) == _post_routes(app) - NO_REDIRECT.keys()
     answers = {name: (r.status_code, r.headers.get("location", "")) for name, r in seen.items()}

@@ -116,6 +116,7 @@ MATRIX = {
     "/en/studio/remote-apprenticeships/sessions": [303, 403, 403, 403, 200, 303, 403],
     "/en/discussions/remote-apprenticeships/sessions.ics": [200] * 7,
     "/en/discussions/remote-apprenticeships/sessions/1.ics": [404] * 7,  # no such session
+    "/en/studio/remote-apprenticeships/documents": [303, 403, 403, 403, 200, 303, 403],
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from forum.studio.routes import discussions, pages, setup, tags, weeks
+from forum.studio.routes import discussions, documents, pages, setup, tags, weeks
 from forum.web.urls import Action
 
 _D = "/studio/{slug}"
@@ -90,6 +90,7 @@ routes: list[BaseRoute] = [
     Action(
         _D + "/tags/{id:id}/remove", tags.tag_remove, name="studio_remove_tag", screen="studio_tags"
     ),
+    *documents.routes,
     Route(_D + "/preview", pages.preview, name="studio_preview"),
     Route(_D + "/history", pages.history, name="studio_history"),
 ]
