@@ -53,6 +53,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, smtp_inbox: Inbox) -> 
     port = free_port()
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{path}",
+        data_dir=path.parent / "data",
         env="test",
         secret_key=SECRET,
         base_url=f"http://127.0.0.1:{port}",

@@ -64,6 +64,7 @@ TAGS = [
         "Reconnaissance des compétences",
     ),
 ]
+GUIDE = "Cómo participar: lea la pregunta y responda con su experiencia."
 FRENCH_FIX = "Quelles compétences manquent le plus aux personnes aidantes ?"
 ANSWER = "Home carers in our district asked first for training in first aid and in dementia care."
 
@@ -145,12 +146,29 @@ async def test_an_organiser_builds_publishes_and_corrects_a_discussion(
         await page.get_by_role("button", name="Add the tag").click()
         await _saved(page)
 
+    # A document in Spanish, uploaded as a file.
+    await page.goto(f"{live}/en/studio/{SLUG}/documents")
+    await page.get_by_label("Language", exact=True).select_option("es")
+    await page.get_by_label("Title", exact=True).fill("Guía para participantes")
+    await page.get_by_label("File", exact=True).set_input_files(
+        files=[
+            {
+                "name": "guia-participantes.txt",
+                "mimeType": "text/plain",
+                "buffer": GUIDE.encode(),
+            }
+        ]
+    )
+    await page.get_by_role("button", name="Add the document").click()
+    await _saved(page)
+
     # The preview in Spanish shows both weeks' questions before anyone can read them.
     await page.goto(f"{live}/es/studio/{SLUG}/preview")
     await expect(page.locator(".preview-banner")).to_contain_text("Vista previa")
     await expect(page.get_by_role("heading", level=1)).to_have_text(TEXTS["title"][1])
     await expect(page.get_by_text(QUESTIONS[1][1])).to_be_visible()
     await expect(page.get_by_text("Economía del cuidado")).to_be_visible()
+    await expect(page.get_by_role("link", name="Guía para participantes")).to_be_visible()
     if screenshots:
         await page.screenshot(path=str(screenshots / "studio-preview-es.png"), full_page=True)
 
@@ -185,6 +203,11 @@ async def test_an_organiser_builds_publishes_and_corrects_a_discussion(
     await expect(public.get_by_text(FRENCH_FIX)).to_be_visible()
     await public.goto(f"{live}/es/discussions/{SLUG}")
     await expect(public.get_by_role("heading", level=1)).to_have_text(TEXTS["title"][1])
+    document = await public.request.get(
+        live
+        + await public.get_by_role("link", name="Guía para participantes").get_attribute("href")
+    )
+    assert document.status == 200 and "Cómo participar" in await document.text()
     await page.goto(f"{live}/fr/studio/{SLUG}/history")
     history = page.locator("ol.history > li").first
     await expect(history).to_contain_text("Question reformulée")

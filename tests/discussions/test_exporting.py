@@ -52,7 +52,9 @@ async def _export(db: Database, data_dir: Path) -> tuple[str, dict[str, bytes]]:
 
 async def test_export_holds_what_the_database_holds(db: Database, tmp_path: Path) -> None:
     async with db.transaction() as session:
-        await add_discussion(session, _rich(tmp_path), now=NOW, base=tmp_path)
+        await add_discussion(
+            session, _rich(tmp_path), now=NOW, base=tmp_path, data_dir=tmp_path / "data"
+        )
     text, files = await _export(db, tmp_path / "data")
     data = tomllib.loads(text)
     assert data["slug"] == SLUG and data["state"] == "published"
@@ -98,7 +100,9 @@ async def test_round_trip_into_an_empty_database_gives_the_same_export(
     db: Database, tmp_path: Path, sqlite_template: Path
 ) -> None:
     async with db.transaction() as session:
-        await add_discussion(session, _rich(tmp_path), now=NOW, base=tmp_path)
+        await add_discussion(
+            session, _rich(tmp_path), now=NOW, base=tmp_path, data_dir=tmp_path / "data"
+        )
     text, files = await _export(db, tmp_path / "data")
     folder = tmp_path / "exported"
     for name, content in files.items():
@@ -111,7 +115,9 @@ async def test_round_trip_into_an_empty_database_gives_the_same_export(
     try:
         spec, read = read_discussion_file(folder / "discussion.toml", LANGUAGES)
         async with empty.transaction() as session:
-            await import_discussion(session, spec, read, now=NOW + timedelta(days=1))
+            await import_discussion(
+                session, spec, read, now=NOW + timedelta(days=1), data_dir=tmp_path / "data2"
+            )
         assert await _export(empty, tmp_path / "data2") == (text, files)
     finally:
         await empty.dispose()

@@ -96,7 +96,7 @@ async def test_documents_are_stored_through_the_documents_service(
     data = discussion_data(start=START)
     data["documents"] = [{"language": "es", "title": "Nota", "file": "note.es.txt"}]
     async with db.transaction() as session:
-        await add_discussion(session, data, now=NOW, base=tmp_path)
+        await add_discussion(session, data, now=NOW, base=tmp_path, data_dir=tmp_path / "data")
     async with db.session() as session:
         document = await session.scalar(select(Document))
     assert document is not None and (document.language, document.filename) == ("es", "note.es.txt")
@@ -146,7 +146,9 @@ async def test_import_discussion_checks_the_address_itself(db: Database) -> None
         await add_discussion(session, discussion_data(start=START), now=NOW)
     with pytest.raises(ImportRefused) as caught:
         async with db.transaction() as session:
-            await import_discussion(session, spec, files, now=NOW, source="x.toml")
+            await import_discussion(
+                session, spec, files, now=NOW, source="x.toml", data_dir=Path("unused")
+            )
     assert caught.value.source == "x.toml"
     assert [p.place for p in caught.value.problems] == ["slug"]
 

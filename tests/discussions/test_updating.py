@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from forum.core.errors import ImportRefused
 from forum.core.i18n import load_catalogs
 from forum.db import Database
+from forum.discussions.documents import document_content
 from forum.discussions.exporting import stored_discussion
 from forum.discussions.filechanges import Change
 from forum.discussions.filereading import validate_discussion
@@ -39,7 +40,7 @@ NEW_FR = "Question 3 : qu'est-ce qui a le mieux marché chez vous ?"
 
 async def _stored(db: Database, data: dict[str, Any], base: Path = Path(".")) -> None:
     async with db.transaction() as session:
-        await add_discussion(session, data, now=NOW, base=base)
+        await add_discussion(session, data, now=NOW, base=base, data_dir=base / "data")
 
 
 async def _update(
@@ -205,12 +206,15 @@ async def test_documents_are_matched_by_language_and_file_name(
     ]
     async with db.session() as session:
         rows = sorted(
-            (d.language, d.title, d.content) for d in await session.scalars(select(Document))
+            (d.language, d.title, document_content(d, tmp_path / "data"))
+            for d in await session.scalars(select(Document))
         )
     assert rows == [
         ("en", "Short note", b"A note, corrected."),
         ("es", "Gu\u00eda", "Una guía.".encode()),
     ]
+    kept = sorted(p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file())
+    assert kept == sorted([b"A note, corrected.", "Una guía.".encode()])  # the rest is gone
 
 
 async def _answer(db: Database, number: int) -> None:

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from forum.contributions.reading import discussion_view
+from forum.live.sessions import discussion_sessions
 from forum.studio.drafts import load_draft
 from forum.studio.history import discussion_history
 from forum.studio.routes.common import load, show
@@ -46,6 +47,13 @@ async def preview(request: Request) -> Response:
         view = await discussion_view(
             session, slug=found.slug, language=i18n.language, now=at, preview=True
         )
+        live = await discussion_sessions(
+            session,
+            discussion_id=view.page.card.id,
+            languages=view.page.languages,
+            language=i18n.language,
+            now=at,
+        )
         return await show(
             request,
             session,
@@ -55,6 +63,7 @@ async def preview(request: Request) -> Response:
                 "page": view.page,
                 "answers": view.answers,
                 "summaries": view.summaries,
+                "live": live,
                 "moments": moments,
                 "chosen": chosen,
                 "at": at,
