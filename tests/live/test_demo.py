@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from sqlmodel import col, select
 
@@ -13,12 +15,14 @@ from tests.conftest import NOW
 
 
 async def test_open_demo_discussion_announces_one_upcoming_session(
-    db: Database, client: httpx.AsyncClient
+    db: Database, client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     for _round in range(2):  # loading twice adds nothing
         for spec, files, source in demo_specs(NOW.date(), SUPPORTED_LANGUAGES):
             async with db.transaction() as session:
-                await load_demo_discussion(session, spec, files, now=NOW, source=source)
+                await load_demo_discussion(
+                    session, spec, files, now=NOW, source=source, data_dir=tmp_path
+                )
     async with db.session() as session:
         rows = (
             await session.execute(

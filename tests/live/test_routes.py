@@ -50,7 +50,11 @@ async def _count(db: Database) -> tuple[int, int, int]:
     async with db.session() as session:
         sessions = await session.scalar(select(func.count()).select_from(LiveSession))
         texts = await session.scalar(select(func.count()).select_from(LiveSessionTranslation))
-        changes = await session.scalar(select(func.count()).select_from(DiscussionChange))
+        changes = await session.scalar(
+            select(func.count())
+            .select_from(DiscussionChange)
+            .where(DiscussionChange.what != "import")
+        )
     return sessions or 0, texts or 0, changes or 0
 
 

@@ -40,7 +40,11 @@ async def _version(db: Database, discussion: Discussion) -> int:
 async def _changes(db: Database) -> list[DiscussionChange]:
     async with db.session() as session:
         return list(
-            await session.scalars(select(DiscussionChange).order_by(col(DiscussionChange.id)))
+            await session.scalars(
+                select(DiscussionChange)
+                .where(DiscussionChange.what != "import")
+                .order_by(col(DiscussionChange.id))
+            )
         )
 
 

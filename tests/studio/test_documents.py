@@ -84,9 +84,14 @@ async def _documents(db: Database) -> list[Document]:
 
 
 async def _changes(db: Database) -> list[DiscussionChange]:
+    """The studio's changes to the discussion (not the import that made it)."""
     async with db.session() as session:
         return list(
-            await session.scalars(select(DiscussionChange).order_by(col(DiscussionChange.id)))
+            await session.scalars(
+                select(DiscussionChange)
+                .where(DiscussionChange.what != "import")
+                .order_by(col(DiscussionChange.id))
+            )
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import httpx
@@ -223,6 +224,116 @@ async def _walk_studio(client: httpx.AsyncClient, db: Database) -> dict[str, htt
     return seen
 
 
+async def _ids(client: httpx.AsyncClient, page: str, name: str) -> list[str]:
+    """The ids in the action addresses `.../{name}/{id}/...` of a studio page, in order."""
+    text = (await client.get(page)).text
+    return list(dict.fromkeys(re.findall(rf"/{name}/(\d+)/", text)))
+
+
+async def _walk_studio_pages(client: httpx.AsyncClient) -> dict[str, httpx.Response]:
+    """Every studio form and button, as the admin signed in by _walk_studio."""
+    seen: dict[str, httpx.Response] = {}
+    draft = "/en/studio/walk-draft"
+    three = {
+        f"{k}-{c}": f"{k} {c}"
+        for k in ("title", "summary", "introduction")
+        for c in "en es fr".split()
+    }
+
+    async def send(name: str, url: str, data: dict[str, object], page: str) -> None:
+        token = await csrf_token(client, page)
+        seen[name] = await client.post(url, data={**data, "csrf_token": token})
+
+    settings = {
+        "slug": "walk-draft",
+        "timezone": "UTC",
+        "opens_at": "2026-05-04T09:00",
+        "closes_at": "2026-05-29T18:00",
+        "main_language": "en",
+        "moderation": "pre",
+        "languages": ["en", "es", "fr"],
+    }
+    await send("studio_new", "/en/studio/new", settings, "/en/studio/new")
+    await send("studio_settings", draft + "/settings", {**settings, "moderation": "post"}, draft)
+    await send("studio_texts", draft + "/texts", three, draft + "/texts")
+    week = {"opens_at": "2026-05-04T09:00", "closes_at": "2026-05-20T18:00", "title-en": "W"}
+    await send("studio_weeks", draft + "/weeks", week, draft + "/weeks")
+    await send(
+        "studio_weeks", draft + "/weeks", {**week, "opens_at": "2026-05-11T09:00"}, draft + "/weeks"
+    )
+    first, second = await _ids(client, draft + "/weeks", "weeks")
+    await send("studio_week", f"{draft}/weeks/{first}", {**week, "title-es": "S"}, draft)
+    for text in ("One?", "Two?"):
+        await send(
+            "studio_add_question",
+            f"{draft}/weeks/{first}/questions",
+            {"text-en": text},
+            f"{draft}/weeks/{first}",
+        )
+    one, two = await _ids(client, f"{draft}/weeks/{first}", "questions")
+    await send("studio_question", f"{draft}/questions/{one}", {"text-en": "First?"}, draft)
+    await send("studio_move_question", f"{draft}/questions/{one}/move", {"step": "down"}, draft)
+    await send("studio_remove_question", f"{draft}/questions/{two}/remove", {}, draft)
+    await send("studio_move_week", f"{draft}/weeks/{second}/move", {"step": "up"}, draft)
+    await send("studio_remove_week", f"{draft}/weeks/{second}/remove", {}, draft)
+    await send(
+        "studio_tags",
+        draft + "/tags",
+        {"slug": "walking", "kind": "topic", "label-en": "Walking"},
+        draft + "/tags",
+    )
+    [tag] = await _ids(client, draft + "/tags", "tags")
+    await send("studio_tag", f"{draft}/tags/{tag}", {"label-en": "On foot"}, draft)
+    await send("studio_remove_tag", f"{draft}/tags/{tag}/remove", {}, draft)
+    await send(
+        "studio_add_person",
+        draft + "/people",
+        {"email": "mod@example.org", "role": "organiser"},
+        draft,
+    )
+    [person] = await _ids(client, draft + "/settings", "people")
+    await send(
+        "studio_remove_person", f"{draft}/people/{person}/remove", {"role": "organiser"}, draft
+    )
+    # A complete copy of the open discussion goes through publishing.
+    copy = "/en/studio/walk-copy"
+    await send(
+        "studio_duplicate",
+        "/en/studio/remote-apprenticeships/duplicate",
+        {"new_slug": "walk-copy", "new_opens_at": "2026-03-04T09:00"},
+        draft,
+    )
+    for name, action in (
+        ("studio_publish", "publish"),
+        ("studio_unpublish", "unpublish"),
+        ("studio_publish", "publish"),
+        ("studio_close", "close"),
+        ("studio_archive", "archive"),
+        ("studio_unarchive", "unarchive"),
+    ):
+        await send(name, f"{copy}/{action}", {"timing": "now"}, copy)
+    sessions = copy + "/sessions"
+    session = {
+        "title-en": "Ask us",
+        "day": "2026-03-20",
+        "clock": "15:00",
+        "timezone": "UTC",
+        "duration": "120",
+        "registration_url": "",
+        "language": "en",
+    }
+    await send("studio_session_add", sessions + "/add", session, sessions)
+    [live] = await _ids(client, sessions, "sessions")
+    await send(
+        "studio_session_edit",
+        f"{sessions}/{live}/edit",
+        {**session, "clock": "16:00", "sequence": "0"},
+        sessions,
+    )
+    await send("studio_session_remove", f"{sessions}/{live}/remove", {}, sessions)
+    return seen
+
+
 async def test_every_successful_post_redirects(
     app: Starlette, client: httpx.AsyncClient, db: Database
 ) -> None:
@@ -239,6 +350,7 @@ async def test_every_successful_post_redirects(
     seen |= await _walk_moderation(client, db)
     client.cookies.clear()
     seen |= await _walk_studio(client, db)
+    seen |= await _walk_studio_pages(client)
 
     assert set(seen) == _post_routes(app) - NO_REDIRECT.keys()
     answers = {name: (r.status_code, r.headers.get("location", "")) for name, r in seen.items()}
