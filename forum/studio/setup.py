@@ -28,7 +28,7 @@ from forum.discussions.checks import (
 )
 from forum.models import Discussion, DiscussionOrganiser, User
 from forum.models.types import ChangeKind, ModerationMode, Role
-from forum.moderation.assignments import add_moderator, take_off_moderator
+from forum.moderation.assignments import add_moderator, find_person, take_off_moderator
 from forum.studio.history import record_change
 from forum.studio.moments import local_to_utc
 
@@ -105,16 +105,21 @@ async def _settle(
         ):
             problems.append(Problem(SLUG_TAKEN, "slug", {"slug": slug}))
     zone = form.timezone.strip()
-    problems += zone_problems(zone)
+    bad_zone = zone_problems(zone)
+    problems += bad_zone
     problems += [
         Problem(p.message, "main_language", p.params)
         for p in language_problems(list(form.languages), offered)
     ]
-    opens_at = local_to_utc(form.opens_at, zone) if not zone_problems(zone) else None
-    closes_at = local_to_utc(form.closes_at, zone) if not zone_problems(zone) else None
-    for name, value in (("opens_at", opens_at), ("closes_at", closes_at)):
-        if value is None and not zone_problems(zone):
-            problems.append(Problem(BAD_MOMENT, name))
+    opens_at = closes_at = None
+    if not bad_zone:  # without a zone the times cannot be read
+        opens_at = local_to_utc(form.opens_at, zone)
+        closes_at = local_to_utc(form.closes_at, zone)
+        problems += [
+            Problem(BAD_MOMENT, name)
+            for name, value in (("opens_at", opens_at), ("closes_at", closes_at))
+            if value is None
+        ]
     if opens_at and closes_at and closes_at <= opens_at:
         problems.append(Problem(CLOSES_BEFORE_OPENS, "closes_at"))
     if form.moderation not in ("pre", "post"):
@@ -284,3 +289,40 @@ async def remove_moderator_from(
         item=f"moderator:{person_id}",
         before={"moderator": person.display_name if person else ""},
     )
+
+
+async def add_person(
+    session: AsyncSession,
+    *,
+    discussion: Discussion,
+    actor: User,
+    email: str,
+    role: str,
+    now: datetime,
+) -> None:
+    """Make the person with `email` an organiser (`role` "organiser") or a moderator."""
+    if role == "organiser":
+        person = await find_person(session, email)
+        await add_organiser(session, discussion=discussion, actor=actor, person=person, now=now)
+    else:
+        await add_moderator_to(session, discussion=discussion, actor=actor, email=email, now=now)
+
+
+async def remove_person(
+    session: AsyncSession,
+    *,
+    discussion: Discussion,
+    actor: User,
+    person_id: int,
+    role: str,
+    now: datetime,
+) -> None:
+    """Take a person off the organisers (`role` "organiser") or the moderators."""
+    if role == "organiser":
+        await remove_organiser(
+            session, discussion=discussion, actor=actor, person_id=person_id, now=now
+        )
+    else:
+        await remove_moderator_from(
+            session, discussion=discussion, actor=actor, person_id=person_id, now=now
+        )

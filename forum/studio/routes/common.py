@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +14,8 @@ from forum.core.i18n import I18n
 from forum.discussions.checks import Refused
 from forum.models import Discussion, User
 from forum.studio.access import studio_discussion, studio_head
-from forum.web.forms import FormState, see_other
-from forum.web.request import now, render, settings_of, url, viewer
+from forum.web.forms import FormState, read_form, see_other
+from forum.web.request import database, now, page_i18n, render, settings_of, url, viewer
 
 ARCHIVED = N_("This discussion is archived: take it out of the archive to change it.")
 
@@ -55,6 +55,52 @@ def refused_form(values: dict[str, str], refused: Refused, i18n: I18n) -> FormSt
 def done(request: Request, name: str, slug: str, **params: Any) -> Response:
     """Back to a studio page after a change, saying it was done."""
     return see_other(url(request, name, slug=slug, **params) + "?done=1")
+
+
+# A change to a discussion: the session, the discussion, the person, the form's values and
+# the discussion's languages in; the service does the rest (and raises what it refuses).
+Edit = Callable[[AsyncSession, Discussion, User, dict[str, str], list[str]], Awaitable[object]]
+
+
+async def _apply(
+    request: Request,
+    values: dict[str, str],
+    languages: list[str],
+    edit: Edit,
+    after: str,
+    params: dict[str, Any],
+) -> Response:
+    async with database(request).transaction() as session:
+        found, person = await writable(request, session)
+        await edit(session, found, person, values, languages)
+        slug = found.slug  # read after the change: the settings may change it
+    return done(request, after, slug, **params)
+
+
+async def save(
+    request: Request,
+    fields: Callable[[list[str]], Sequence[str]],
+    edit: Edit,
+    after: str,
+    **params: Any,
+) -> Response | FormState:
+    """Read a form whose fields may depend on the discussion's languages, make the change in
+    one transaction and go back to `after`; when refused, the form again with what was typed."""
+    async with database(request).session() as session:
+        languages = (await load(request, session)).language_list
+    values = await read_form(request, tuple(fields(languages)))
+    try:
+        return await _apply(request, values, languages, edit, after, params)
+    except Refused as refused:
+        return refused_form(values, refused, page_i18n(request))
+
+
+async def act(
+    request: Request, names: tuple[str, ...], edit: Edit, after: str, **params: Any
+) -> Response:
+    """A button's change (remove, move...): what it refuses is a conflict, shown as a page."""
+    values = await read_form(request, names)
+    return await _apply(request, values, [], edit, after, params)
 
 
 async def show(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,7 +13,7 @@ from forum.studio.duplicate import duplicate_discussion
 from forum.studio.moments import utc_to_local, zone_choices
 from forum.studio.overview import overview, studio_list
 from forum.studio.publishing import archive, close_early, publish, unarchive, unpublish
-from forum.studio.routes.common import done, load, refused_form, show, writable
+from forum.studio.routes.common import Edit, act, done, load, refused_form, save, show
 from forum.studio.setup import FIELDS, SettingsForm, create_discussion
 from forum.web.forms import FormState, read_form, see_other
 from forum.web.request import database, now, page_i18n, render, settings_of, url, viewer
@@ -118,56 +116,55 @@ async def discussion(request: Request) -> Response:
         return await _overview_page(request, session, found, FormState(), 200)
 
 
-Change = Callable[[AsyncSession, Discussion, User, dict[str, str]], Awaitable[object]]
-
-
-async def _change(request: Request, names: tuple[str, ...], change: Change) -> Response:
+async def _change(request: Request, names: tuple[str, ...], edit: Edit) -> Response:
     """Run a publishing change; show the overview again with the problems if refused."""
-    values = await read_form(request, names)
-    try:
-        async with database(request).transaction() as session:
-            found, person = await writable(request, session)
-            await change(session, found, person, values)
-            slug = found.slug
-        return done(request, "studio_discussion", slug)
-    except Refused as refused:
-        form = refused_form(values, refused, page_i18n(request))
+    outcome = await save(request, lambda _: names, edit, "studio_discussion")
+    if isinstance(outcome, Response):
+        return outcome
     async with database(request).session() as session:
         found = await load(request, session)
-        return await _overview_page(request, session, found, form, 422)
+        return await _overview_page(request, session, found, outcome, 422)
 
 
 async def publish_action(request: Request) -> Response:
     offered = settings_of(request).languages
 
-    async def go(session: AsyncSession, d: Discussion, person: User, v: dict[str, str]) -> None:
+    async def edit(
+        session: AsyncSession, d: Discussion, person: User, v: dict[str, str], _: list[str]
+    ) -> None:
         when = v["when"] if v.get("timing") == "later" else ""
         await publish(
             session, discussion=d, actor=person, offered=offered, now=now(request), when=when
         )
 
-    return await _change(request, ("when", "timing"), go)
+    return await _change(request, ("when", "timing"), edit)
 
 
 async def unpublish_action(request: Request) -> Response:
-    async def go(session: AsyncSession, d: Discussion, person: User, v: dict[str, str]) -> None:
+    async def edit(
+        session: AsyncSession, d: Discussion, person: User, v: dict[str, str], _: list[str]
+    ) -> None:
         await unpublish(session, discussion=d, actor=person, now=now(request))
 
-    return await _change(request, (), go)
+    return await act(request, (), edit, "studio_discussion")
 
 
 async def close_action(request: Request) -> Response:
-    async def go(session: AsyncSession, d: Discussion, person: User, v: dict[str, str]) -> None:
+    async def edit(
+        session: AsyncSession, d: Discussion, person: User, v: dict[str, str], _: list[str]
+    ) -> None:
         await close_early(session, discussion=d, actor=person, now=now(request))
 
-    return await _change(request, (), go)
+    return await act(request, (), edit, "studio_discussion")
 
 
 async def archive_action(request: Request) -> Response:
-    async def go(session: AsyncSession, d: Discussion, person: User, v: dict[str, str]) -> None:
+    async def edit(
+        session: AsyncSession, d: Discussion, person: User, v: dict[str, str], _: list[str]
+    ) -> None:
         await archive(session, discussion=d, actor=person, now=now(request))
 
-    return await _change(request, (), go)
+    return await act(request, (), edit, "studio_discussion")
 
 
 async def unarchive_action(request: Request) -> Response:

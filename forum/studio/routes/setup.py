@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from forum.core.errors import Invalid
 from forum.discussions.checks import Refused
-from forum.moderation.assignments import find_person
+from forum.models import Discussion, User
+from forum.studio import setup as studio_setup
 from forum.studio.drafts import load_draft
 from forum.studio.moments import utc_to_local, zone_choices
 from forum.studio.overview import overview
 from forum.studio.routes.common import (
+    act,
     done,
     field_names,
     load,
     per_language,
     refused_form,
+    save,
     show,
     writable,
 )
 from forum.studio.routes.discussions import read_settings
-from forum.studio.setup import (
-    add_moderator_to,
-    add_organiser,
-    remove_moderator_from,
-    remove_organiser,
-    update_settings,
-)
+from forum.studio.setup import update_settings
 from forum.studio.texts import KINDS, update_texts
 from forum.web.forms import FormState, read_form
 from forum.web.request import database, now, page_i18n, settings_of
@@ -96,41 +94,36 @@ async def _settings_page(
 
 async def add_person(request: Request) -> Response:
     """Add a moderator or an organiser by their e-mail address."""
-    values = await read_form(request, ("email", "role"))
+
+    async def edit(
+        session: AsyncSession, d: Discussion, actor: User, v: dict[str, str], _: list[str]
+    ) -> None:
+        await studio_setup.add_person(
+            session, discussion=d, actor=actor, email=v["email"], role=v["role"], now=now(request)
+        )
+
     try:
-        async with database(request).transaction() as session:
-            found, actor = await writable(request, session)
-            if values["role"] == "organiser":
-                person = await find_person(session, values["email"])
-                await add_organiser(
-                    session, discussion=found, actor=actor, person=person, now=now(request)
-                )
-            else:
-                await add_moderator_to(
-                    session, discussion=found, actor=actor, email=values["email"], now=now(request)
-                )
-            slug = found.slug
-        return done(request, "studio_settings", slug)
+        return await act(request, ("email", "role"), edit, "studio_settings")
     except Invalid as error:
-        people = FormState(values, {"email": error.message}, error.message)
-    return await _settings_page(request, None, people, 422)
+        values = await read_form(request, ("email", "role"))
+        form = FormState(values, {"email": error.message}, error.message)
+    return await _settings_page(request, None, form, 422)
 
 
 async def remove_person(request: Request) -> Response:
-    values = await read_form(request, ("role",))
-    async with database(request).transaction() as session:
-        found, actor = await writable(request, session)
-        person_id = request.path_params["id"]
-        if values["role"] == "organiser":
-            await remove_organiser(
-                session, discussion=found, actor=actor, person_id=person_id, now=now(request)
-            )
-        else:
-            await remove_moderator_from(
-                session, discussion=found, actor=actor, person_id=person_id, now=now(request)
-            )
-        slug = found.slug
-    return done(request, "studio_settings", slug)
+    async def edit(
+        session: AsyncSession, d: Discussion, actor: User, v: dict[str, str], _: list[str]
+    ) -> None:
+        await studio_setup.remove_person(
+            session,
+            discussion=d,
+            actor=actor,
+            person_id=request.path_params["id"],
+            role=v["role"],
+            now=now(request),
+        )
+
+    return await act(request, ("role",), edit, "studio_settings")
 
 
 async def texts(request: Request) -> Response:
@@ -138,23 +131,24 @@ async def texts(request: Request) -> Response:
     form: FormState | None = None
     status = 200
     if request.method == "POST":
-        async with database(request).session() as session:
-            languages = (await load(request, session)).language_list
-        values = await read_form(request, field_names(KINDS, languages))
-        try:
-            async with database(request).transaction() as session:
-                found, person = await writable(request, session)
-                await update_texts(
-                    session,
-                    discussion=found,
-                    actor=person,
-                    texts={kind: per_language(values, kind, languages) for kind in KINDS},
-                    now=now(request),
-                )
-                slug = found.slug
-            return done(request, "studio_texts", slug)
-        except Refused as refused:
-            form, status = refused_form(values, refused, i18n), 422
+
+        async def edit(
+            session: AsyncSession, d: Discussion, actor: User, v: dict[str, str], langs: list[str]
+        ) -> None:
+            await update_texts(
+                session,
+                discussion=d,
+                actor=actor,
+                texts={kind: per_language(v, kind, langs) for kind in KINDS},
+                now=now(request),
+            )
+
+        outcome = await save(
+            request, lambda languages: field_names(KINDS, languages), edit, "studio_texts"
+        )
+        if isinstance(outcome, Response):
+            return outcome
+        form, status = outcome, 422
     async with database(request).session() as session:
         found = await load(request, session)
         if form is None:

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from forum.core.errors import NotFound
-from forum.discussions.checks import Refused
+from forum.models import Discussion, User
 from forum.studio.drafts import load_draft
-from forum.studio.routes.common import (
-    done,
-    field_names,
-    load,
-    per_language,
-    refused_form,
-    show,
-    writable,
-)
+from forum.studio.routes.common import act, field_names, load, per_language, save, show
 from forum.studio.tags import add_tag, edit_tag, remove_tag, tag_uses
-from forum.web.forms import FormState, read_form
+from forum.web.forms import FormState
 from forum.web.request import database, now, page_i18n
 
 TEXTS = ("label", "description")
@@ -29,26 +22,28 @@ async def tags(request: Request) -> Response:
     form = FormState({"kind": "topic"})
     status = 200
     if request.method == "POST":
-        async with database(request).session() as session:
-            languages = (await load(request, session)).language_list
-        values = await read_form(request, ("slug", "kind", *field_names(TEXTS, languages)))
-        try:
-            async with database(request).transaction() as session:
-                found, person = await writable(request, session)
-                await add_tag(
-                    session,
-                    discussion=found,
-                    actor=person,
-                    slug=values["slug"],
-                    kind=values["kind"],
-                    labels=per_language(values, "label", languages),
-                    descriptions=per_language(values, "description", languages),
-                    now=now(request),
-                )
-                slug = found.slug
-            return done(request, "studio_tags", slug)
-        except Refused as refused:
-            form, status = refused_form(values, refused, i18n), 422
+
+        async def edit(
+            session: AsyncSession, d: Discussion, person: User, v: dict[str, str], langs: list[str]
+        ) -> None:
+            await add_tag(
+                session,
+                discussion=d,
+                actor=person,
+                slug=v["slug"],
+                kind=v["kind"],
+                labels=per_language(v, "label", langs),
+                descriptions=per_language(v, "description", langs),
+                now=now(request),
+            )
+
+        def fields(languages: list[str]) -> tuple[str, ...]:
+            return ("slug", "kind", *field_names(TEXTS, languages))
+
+        outcome = await save(request, fields, edit, "studio_tags")
+        if isinstance(outcome, Response):
+            return outcome
+        form, status = outcome, 422
     async with database(request).session() as session:
         found = await load(request, session)
         draft = await load_draft(session, found)
@@ -71,25 +66,26 @@ async def tag(request: Request) -> Response:
     form: FormState | None = None
     status = 200
     if request.method == "POST":
-        async with database(request).session() as session:
-            languages = (await load(request, session)).language_list
-        values = await read_form(request, field_names(TEXTS, languages))
-        try:
-            async with database(request).transaction() as session:
-                found, person = await writable(request, session)
-                await edit_tag(
-                    session,
-                    discussion=found,
-                    actor=person,
-                    tag_id=tag_id,
-                    labels=per_language(values, "label", languages),
-                    descriptions=per_language(values, "description", languages),
-                    now=now(request),
-                )
-                slug = found.slug
-            return done(request, "studio_tags", slug)
-        except Refused as refused:
-            form, status = refused_form(values, refused, i18n), 422
+
+        async def edit(
+            session: AsyncSession, d: Discussion, person: User, v: dict[str, str], langs: list[str]
+        ) -> None:
+            await edit_tag(
+                session,
+                discussion=d,
+                actor=person,
+                tag_id=tag_id,
+                labels=per_language(v, "label", langs),
+                descriptions=per_language(v, "description", langs),
+                now=now(request),
+            )
+
+        outcome = await save(
+            request, lambda languages: field_names(TEXTS, languages), edit, "studio_tags"
+        )
+        if isinstance(outcome, Response):
+            return outcome
+        form, status = outcome, 422
     async with database(request).session() as session:
         found = await load(request, session)
         draft = await load_draft(session, found)
@@ -115,14 +111,10 @@ async def tag(request: Request) -> Response:
 
 
 async def tag_remove(request: Request) -> Response:
-    async with database(request).transaction() as session:
-        found, person = await writable(request, session)
-        await remove_tag(
-            session,
-            discussion=found,
-            actor=person,
-            tag_id=request.path_params["id"],
-            now=now(request),
-        )
-        slug = found.slug
-    return done(request, "studio_tags", slug)
+    async def edit(
+        session: AsyncSession, d: Discussion, person: User, v: dict[str, str], _: list[str]
+    ) -> None:
+        tag_id = request.path_params["id"]
+        await remove_tag(session, discussion=d, actor=person, tag_id=tag_id, now=now(request))
+
+    return await act(request, (), edit, "studio_tags")

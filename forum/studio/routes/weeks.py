@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from forum.core.errors import NotFound
-from forum.discussions.checks import Refused
+from forum.models import Discussion, User
 from forum.studio.drafts import StudioDiscussion, StudioQuestion, StudioWeek, load_draft
 from forum.studio.moments import utc_to_local
 from forum.studio.questions import add_question, edit_question, move_question, remove_question
-from forum.studio.routes.common import (
-    done,
-    field_names,
-    load,
-    per_language,
-    refused_form,
-    show,
-    writable,
-)
+from forum.studio.routes.common import act, field_names, load, per_language, save, show
 from forum.studio.weeks import add_week, edit_week, move_week, remove_week
-from forum.web.forms import FormState, read_form
+from forum.web.forms import FormState
 from forum.web.request import database, now, page_i18n
 
 
@@ -41,33 +34,42 @@ def _question_of(draft: StudioDiscussion, question_id: int) -> tuple[int, Studio
     raise NotFound(f"question {question_id}")
 
 
+def _week_fields(languages: list[str]) -> tuple[str, ...]:
+    return ("opens_at", "closes_at", *field_names(["title"], languages))
+
+
+def _text_fields(languages: list[str]) -> tuple[str, ...]:
+    return field_names(["text"], languages)
+
+
+def _step(values: dict[str, str]) -> int:
+    return -1 if values["step"] == "up" else 1
+
+
 async def weeks(request: Request) -> Response:
     """Every week with its questions, and a form to add a week after the last."""
     i18n = page_i18n(request)
     form = FormState()
     status = 200
     if request.method == "POST":
-        async with database(request).session() as session:
-            languages = (await load(request, session)).language_list
-        values = await read_form(
-            request, ("opens_at", "closes_at", *field_names(["title"], languages))
-        )
-        try:
-            async with database(request).transaction() as session:
-                found, person = await writable(request, session)
-                await add_week(
-                    session,
-                    discussion=found,
-                    actor=person,
-                    opens_at=values["opens_at"],
-                    closes_at=values["closes_at"],
-                    titles=per_language(values, "title", languages),
-                    now=now(request),
-                )
-                slug = found.slug
-            return done(request, "studio_weeks", slug)
-        except Refused as refused:
-            form, status = refused_form(values, refused, i18n), 422
+
+        async def edit(
+            session: AsyncSession, d: Discussion, person: User, v: dict[str, str], langs: list[str]
+        ) -> None:
+            await add_week(
+                session,
+                discussion=d,
+                actor=person,
+                opens_at=v["opens_at"],
+                closes_at=v["closes_at"],
+                titles=per_language(v, "title", langs),
+                now=now(request),
+            )
+
+        outcome = await save(request, _week_fields, edit, "studio_weeks")
+        if isinstance(outcome, Response):
+            return outcome
+        form, status = outcome, 422
     async with database(request).session() as session:
         found = await load(request, session)
         draft = await load_draft(session, found)
@@ -93,34 +95,28 @@ async def weeks(request: Request) -> Response:
 
 async def week(request: Request) -> Response:
     """One week: its dates and title, and its questions with a form to add one."""
-    i18n = page_i18n(request)
     week_id = request.path_params["id"]
-    form: FormState | None = None
-    status = 200
     if request.method == "POST":
-        async with database(request).session() as session:
-            languages = (await load(request, session)).language_list
-        values = await read_form(
-            request, ("opens_at", "closes_at", *field_names(["title"], languages))
-        )
-        try:
-            async with database(request).transaction() as session:
-                found, person = await writable(request, session)
-                await edit_week(
-                    session,
-                    discussion=found,
-                    actor=person,
-                    week_id=week_id,
-                    opens_at=values["opens_at"],
-                    closes_at=values["closes_at"],
-                    titles=per_language(values, "title", languages),
-                    now=now(request),
-                )
-                slug = found.slug
-            return done(request, "studio_week", slug, id=week_id)
-        except Refused as refused:
-            form, status = refused_form(values, refused, i18n), 422
-    return await _week_page(request, form, FormState(), status)
+
+        async def edit(
+            session: AsyncSession, d: Discussion, person: User, v: dict[str, str], langs: list[str]
+        ) -> None:
+            await edit_week(
+                session,
+                discussion=d,
+                actor=person,
+                week_id=week_id,
+                opens_at=v["opens_at"],
+                closes_at=v["closes_at"],
+                titles=per_language(v, "title", langs),
+                now=now(request),
+            )
+
+        outcome = await save(request, _week_fields, edit, "studio_week", id=week_id)
+        if isinstance(outcome, Response):
+            return outcome
+        return await _week_page(request, outcome, FormState(), 422)
+    return await _week_page(request, None, FormState(), 200)
 
 
 async def _week_page(
@@ -159,55 +155,50 @@ async def _week_page(
 
 
 async def week_remove(request: Request) -> Response:
-    async with database(request).transaction() as session:
-        found, person = await writable(request, session)
-        await remove_week(
-            session,
-            discussion=found,
-            actor=person,
-            week_id=request.path_params["id"],
-            now=now(request),
-        )
-        slug = found.slug
-    return done(request, "studio_weeks", slug)
+    async def edit(
+        session: AsyncSession, d: Discussion, person: User, v: dict[str, str], _: list[str]
+    ) -> None:
+        week_id = request.path_params["id"]
+        await remove_week(session, discussion=d, actor=person, week_id=week_id, now=now(request))
+
+    return await act(request, (), edit, "studio_weeks")
 
 
 async def week_move(request: Request) -> Response:
-    values = await read_form(request, ("step",))
-    async with database(request).transaction() as session:
-        found, person = await writable(request, session)
+    async def edit(
+        session: AsyncSession, d: Discussion, person: User, v: dict[str, str], _: list[str]
+    ) -> None:
         await move_week(
             session,
-            discussion=found,
+            discussion=d,
             actor=person,
             week_id=request.path_params["id"],
-            step=-1 if values["step"] == "up" else 1,
+            step=_step(v),
             now=now(request),
         )
-        slug = found.slug
-    return done(request, "studio_weeks", slug)
+
+    return await act(request, ("step",), edit, "studio_weeks")
 
 
 async def question_add(request: Request) -> Response:
-    async with database(request).session() as session:
-        languages = (await load(request, session)).language_list
-    values = await read_form(request, field_names(["text"], languages))
-    try:
-        async with database(request).transaction() as session:
-            found, person = await writable(request, session)
-            await add_question(
-                session,
-                discussion=found,
-                actor=person,
-                week_id=request.path_params["id"],
-                texts=per_language(values, "text", languages),
-                now=now(request),
-            )
-            slug = found.slug
-        return done(request, "studio_week", slug, id=request.path_params["id"])
-    except Refused as refused:
-        question_form = refused_form(values, refused, page_i18n(request))
-    return await _week_page(request, None, question_form, 422)
+    week_id = request.path_params["id"]
+
+    async def edit(
+        session: AsyncSession, d: Discussion, person: User, v: dict[str, str], langs: list[str]
+    ) -> None:
+        await add_question(
+            session,
+            discussion=d,
+            actor=person,
+            week_id=week_id,
+            texts=per_language(v, "text", langs),
+            now=now(request),
+        )
+
+    outcome = await save(request, _text_fields, edit, "studio_week", id=week_id)
+    if isinstance(outcome, Response):
+        return outcome
+    return await _week_page(request, None, outcome, 422)
 
 
 async def question(request: Request) -> Response:
@@ -217,24 +208,23 @@ async def question(request: Request) -> Response:
     form: FormState | None = None
     status = 200
     if request.method == "POST":
-        async with database(request).session() as session:
-            languages = (await load(request, session)).language_list
-        values = await read_form(request, field_names(["text"], languages))
-        try:
-            async with database(request).transaction() as session:
-                found, person = await writable(request, session)
-                await edit_question(
-                    session,
-                    discussion=found,
-                    actor=person,
-                    question_id=question_id,
-                    texts=per_language(values, "text", languages),
-                    now=now(request),
-                )
-                slug = found.slug
-            return done(request, "studio_question", slug, id=question_id)
-        except Refused as refused:
-            form, status = refused_form(values, refused, i18n), 422
+
+        async def edit(
+            session: AsyncSession, d: Discussion, person: User, v: dict[str, str], langs: list[str]
+        ) -> None:
+            await edit_question(
+                session,
+                discussion=d,
+                actor=person,
+                question_id=question_id,
+                texts=per_language(v, "text", langs),
+                now=now(request),
+            )
+
+        outcome = await save(request, _text_fields, edit, "studio_question", id=question_id)
+        if isinstance(outcome, Response):
+            return outcome
+        form, status = outcome, 422
     async with database(request).session() as session:
         found = await load(request, session)
         draft = await load_draft(session, found)
@@ -254,30 +244,28 @@ async def question(request: Request) -> Response:
 
 
 async def question_remove(request: Request) -> Response:
-    async with database(request).transaction() as session:
-        found, person = await writable(request, session)
+    async def edit(
+        session: AsyncSession, d: Discussion, person: User, v: dict[str, str], _: list[str]
+    ) -> None:
+        question_id = request.path_params["id"]
         await remove_question(
-            session,
-            discussion=found,
-            actor=person,
-            question_id=request.path_params["id"],
-            now=now(request),
+            session, discussion=d, actor=person, question_id=question_id, now=now(request)
         )
-        slug = found.slug
-    return done(request, "studio_weeks", slug)
+
+    return await act(request, (), edit, "studio_weeks")
 
 
 async def question_move(request: Request) -> Response:
-    values = await read_form(request, ("step",))
-    async with database(request).transaction() as session:
-        found, person = await writable(request, session)
+    async def edit(
+        session: AsyncSession, d: Discussion, person: User, v: dict[str, str], _: list[str]
+    ) -> None:
         await move_question(
             session,
-            discussion=found,
+            discussion=d,
             actor=person,
             question_id=request.path_params["id"],
-            step=-1 if values["step"] == "up" else 1,
+            step=_step(v),
             now=now(request),
         )
-        slug = found.slug
-    return done(request, "studio_weeks", slug)
+
+    return await act(request, ("step",), edit, "studio_weeks")
