@@ -24,6 +24,7 @@ from forum.app import create_app
 from forum.cli import migrate
 from forum.core.clock import FixedClock
 from forum.db import Database
+from forum.search.indexing import SEARCH_TABLES
 from forum.settings import Settings
 
 T = TypeVar("T")
@@ -110,7 +111,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(template, path)
         return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    names = [table.name for table in SQLModel.metadata.sorted_tables] + list(SEARCH_TABLES)
+    tables = ", ".join(f'"{name}"' for name in names)
 
     async def truncate() -> None:
         connection = await asyncpg.connect(_pg_admin_dsn(url))

@@ -18,6 +18,7 @@ from forum.core.text import render_markdown
 from forum.guidelines.rules import Finding
 from forum.models import Post, PostRevision
 from forum.models.types import PostStatus
+from forum.search.indexing import index_post
 
 _NOTHING_WAITS: dict[str, Any] = {
     "pending_source": None,
@@ -154,6 +155,8 @@ async def publish_edit(session: AsyncSession, post: Post, now: datetime) -> bool
         assert post.id is not None
         await _keep(session, post.id, published, PostStatus.APPROVED.value, written_at, now)
     await session.refresh(post)
+    if done:
+        await index_post(session, post)
     return done
 
 

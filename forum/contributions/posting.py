@@ -22,6 +22,7 @@ from forum.guidelines.rules import Finding, RuleBook
 from forum.guidelines.screening import screen_post
 from forum.models import Discussion, Post, Question, QuestionSet, User
 from forum.models.types import DiscussionStatus, ModerationMode, PostStatus, QuoteConsent
+from forum.search.indexing import index_post
 
 MAX_DEPTH = 3
 PREVIEW_LIMIT = (30, timedelta(minutes=10))  # previews per person: one every 20 s on average
@@ -293,6 +294,7 @@ async def create_post(
         assert post.id is not None
         post.thread_id = post.id
     user.quote_consent = draft.quote_consent
+    await index_post(session, post)
     if post.status == PostStatus.APPROVED:
         await bump_content_version(session, discussion_id=discussion.id or 0)
     await session.flush()
@@ -385,6 +387,7 @@ async def edit_post(
         await hold_edit(session, post, source=source, language=language, held=held, now=now)
     else:
         await _replace_text(session, post, user, (source, language), held, now)
+        await index_post(session, post)
         if published or post.status == PostStatus.APPROVED:
             await bump_content_version(session, discussion_id=discussion.id or 0)
     await session.flush()

@@ -1,0 +1,1 @@
+"""Finding what was said: the search index, the one search service and its page."""
