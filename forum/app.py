@@ -30,6 +30,7 @@ from forum.live import routes as live
 from forum.mail.compose import Postman
 from forum.moderation import routes as moderation
 from forum.newsletter import routes as newsletter
+from forum.search import routes as search
 from forum.settings import Settings
 from forum.studio import routes as studio
 from forum.studio.routes import documents as studio_documents
@@ -66,6 +67,7 @@ def localised_routes() -> list[BaseRoute]:
         *newsletter.routes,
         *studio.routes,
         *live.routes,
+        *search.routes,
     ]
 
 

@@ -55,7 +55,7 @@ def websearch_text(query: Query) -> str:
 def match(dialect: str, table: str, query: Query) -> Match:
     if dialect == "postgresql":
         return _postgres(table, query)
-    key = literal_column(f"{table}.rowid")
+    key: ColumnElement[Any] = literal_column(f"{table}.rowid")
     condition = text(f"{table} MATCH :match").bindparams(match=fts_expression(query))
     return Match(table, key, condition, literal_column(f"{table}.rank"))
 
@@ -84,5 +84,7 @@ def _postgres(table: str, query: Query) -> Match:
     rank = text(f"-(CASE {table}.language {ranks} ELSE 0 END)").bindparams(
         **_params(query, "rank_")
     )
-    key = literal_column(f"{table}.post_id" if table == "post_search" else f"{table}.id")
+    key: ColumnElement[Any] = literal_column(
+        f"{table}.post_id" if table == "post_search" else f"{table}.id"
+    )
     return Match(table, key, condition, rank)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import Select, and_, exists, func, literal_column, or_, table
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -171,20 +171,23 @@ async def search(
 async def _page_rows(
     session: AsyncSession, base: Select[Any], rank: Any, sort: str, page: int
 ) -> list[Any]:
-    columns = (
-        Post.id,
-        Post.language,
-        Post.html,
-        Post.created_at,
-        Post.question_id,
-        Post.author_id,
-        User.display_name,
-        User.stakeholder_group,
-        Discussion.id,
-        Discussion.slug,
-        Discussion.languages,
-        Discussion.timezone,
-        Question.number,
+    columns = tuple(
+        col(column)
+        for column in (
+            Post.id,
+            Post.language,
+            Post.html,
+            Post.created_at,
+            Post.question_id,
+            Post.author_id,
+            User.display_name,
+            User.stakeholder_group,
+            Discussion.id,
+            Discussion.slug,
+            Discussion.languages,
+            Discussion.timezone,
+            Question.number,
+        )
     )
     order = (
         (col(Post.created_at).desc(), col(Post.id).desc())
@@ -203,7 +206,7 @@ async def _question_texts(
         return {}
     rows = await session.execute(
         select(QuestionTranslation.question_id, QuestionTranslation.language)
-        .add_columns(QuestionTranslation.text)
+        .add_columns(col(QuestionTranslation.text))
         .where(col(QuestionTranslation.question_id).in_(sorted(question_ids)))
     )
     texts: dict[int, dict[str, str]] = defaultdict(dict)
@@ -262,8 +265,8 @@ async def text_hits(
 ) -> list[TextHit]:
     """The discussions and questions whose own words match, best first (a few)."""
     found = match(dialect_of(session), "text_search", query)
-    discussion_id = literal_column("text_search.discussion_id")
-    question_id = literal_column("text_search.question_id")
+    discussion_id: ColumnElement[Any] = literal_column("text_search.discussion_id")
+    question_id: ColumnElement[Any] = literal_column("text_search.question_id")
     statement = (
         select(discussion_id, question_id, literal_column("text_search.language"))
         .select_from(table("text_search"))
@@ -274,7 +277,7 @@ async def text_hits(
         .where(or_(question_id.is_(None), col(QuestionSet.opens_at) <= now))
         .order_by(found.rank)
         .limit(TEXT_HITS)
-        .add_columns(Discussion.slug, Discussion.languages, Question.number)
+        .add_columns(col(Discussion.slug), col(Discussion.languages), col(Question.number))
     )
     if filters.discussion:
         statement = statement.where(col(Discussion.slug) == filters.discussion)

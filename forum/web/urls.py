@@ -22,7 +22,10 @@ UNLOCALISED = frozenset({"root", "healthz", "static"})
 # its filters and its page, each short, so that no query a visitor makes up is written into
 # the page again and again.
 KEPT_QUERY = frozenset(
-    {"discussion", "question", "language", "rule", "action", "actor", "order", "page", "next"}
+    {
+        *("discussion", "question", "language", "rule", "action", "actor", "order", "page"),
+        *("next", "q", "tag", "group", "country", "since", "until", "sort"),
+    }
 )
 MAX_KEPT_VALUE = 200
 

@@ -68,6 +68,7 @@ MATRIX = {
     "/en/discussions/remote-apprenticeships/questions/1": [200] * 7,
     "/en/account/register": [200] * 7,
     "/en/guidelines": [200] * 7,
+    "/en/search": [200] * 7,
     "/en/newsletter": [200] * 7,
     "/en/newsletter/confirm/sometoken": [404] * 7,
     "/en/newsletter/manage/sometoken": [404] * 7,
