@@ -10,7 +10,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from forum.search.query import Query
-from forum.search.words import fold, stem, words
+from forum.search.words import stem, word_stem, words
 
 PASSAGE_WORDS = 40
 
@@ -26,7 +26,7 @@ def passage(text: str, language: str, query: Query, size: int = PASSAGE_WORDS) -
     if not found:
         return Markup("")
     looked_for = wanted_stems(query, language)
-    hits = [stem(fold(match.group()), language) in looked_for for match in found]
+    hits = [word_stem(match.group(), language) in looked_for for match in found]
     start = _best_window(hits, size)
     end = min(len(found), start + size)
     pieces: list[str] = ["… " if start > 0 else ""]

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal_column, text
+from sqlalchemy import ColumnElement, and_, case, cast, func, literal, literal_column, or_, text
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.sql.elements import TextClause
 
 from forum.search.indexing import configuration
@@ -25,8 +26,8 @@ class Match:
 
     table: str  # post_search or text_search
     key: ColumnElement[Any]  # the indexed row's key: a post's id, a text's row
-    condition: TextClause
-    rank: ColumnElement[Any] | TextClause  # smaller is better
+    condition: ColumnElement[bool] | TextClause
+    rank: ColumnElement[Any]  # smaller is better
 
 
 def _phrase(term: Term, language: str) -> str:
@@ -36,12 +37,29 @@ def _phrase(term: Term, language: str) -> str:
 def _fts_reading(query: Query, language: str) -> str:
     wanted = " AND ".join(_phrase(term, language) for term in query.wanted)
     left_out = "".join(f" NOT {_phrase(term, language)}" for term in query.excluded)
-    return f'(language : "{language}" AND body : ({wanted}{left_out}))'
+    return f"body : ({wanted}{left_out})"
 
 
-def fts_expression(query: Query) -> str:
-    """The FTS5 query: only quoted stems, so nothing typed can be read as an operator."""
-    return " OR ".join(_fts_reading(query, language) for language in SEARCH_LANGUAGES)
+def _languages(only: str) -> tuple[str, ...]:
+    return (only,) if only in SEARCH_LANGUAGES else SEARCH_LANGUAGES
+
+
+def fts_expression(query: Query, only: str = "") -> str:
+    """The FTS5 query: only quoted stems, so nothing typed can be read as an operator.
+
+    Each language reads the query with its own stems, on its own rows; languages that read
+    it alike share one reading (ranking a simpler expression costs a quarter as much).
+    """
+    readings: dict[str, list[str]] = {}
+    for language in _languages(only):
+        readings.setdefault(_fts_reading(query, language), []).append(language)
+    if len(readings) == 1 and not only:
+        return next(iter(readings))
+    parts = []
+    for reading, languages in readings.items():
+        codes = " OR ".join(f'"{code}"' for code in languages)
+        parts.append(f"(language : ({codes}) AND {reading})")
+    return " OR ".join(parts)
 
 
 def websearch_text(query: Query) -> str:
@@ -52,37 +70,28 @@ def websearch_text(query: Query) -> str:
     return " ".join(parts)
 
 
-def match(dialect: str, table: str, query: Query) -> Match:
+def match(dialect: str, table: str, query: Query, only: str = "") -> Match:
+    """How `table` matches `query`; `only` a language code: the rows in that language only."""
     if dialect == "postgresql":
-        return _postgres(table, query)
+        return _postgres(table, query, _languages(only))
     key: ColumnElement[Any] = literal_column(f"{table}.rowid")
-    condition = text(f"{table} MATCH :match").bindparams(match=fts_expression(query))
+    condition = text(f"{table} MATCH :match").bindparams(match=fts_expression(query, only))
     return Match(table, key, condition, literal_column(f"{table}.rank"))
 
 
-def _tsquery(language: str, prefix: str) -> str:
-    return f"websearch_to_tsquery(CAST(:{prefix}config_{language} AS regconfig), :{prefix}search)"
+def _postgres(table: str, query: Query, languages: tuple[str, ...]) -> Match:
+    body: ColumnElement[Any] = literal_column(f"{table}.body")
+    language: ColumnElement[Any] = literal_column(f"{table}.language")
+    search = websearch_text(query)
 
+    def tsquery(code: str) -> ColumnElement[Any]:
+        config = cast(literal(configuration(code)), REGCONFIG)
+        return func.websearch_to_tsquery(config, literal(search))
 
-def _params(query: Query, prefix: str) -> dict[str, str]:
-    params = {
-        f"{prefix}config_{language}": configuration(language) for language in SEARCH_LANGUAGES
-    }
-    return {**params, f"{prefix}search": websearch_text(query)}
-
-
-def _postgres(table: str, query: Query) -> Match:
-    readings = " OR ".join(
-        f"({table}.language = '{language}' AND {table}.body @@ {_tsquery(language, '')})"
-        for language in SEARCH_LANGUAGES
-    )
-    condition = text(f"({readings})").bindparams(**_params(query, ""))
-    ranks = " ".join(
-        f"WHEN '{language}' THEN ts_rank({table}.body, {_tsquery(language, 'rank_')})"
-        for language in SEARCH_LANGUAGES
-    )
-    rank = text(f"-(CASE {table}.language {ranks} ELSE 0 END)").bindparams(
-        **_params(query, "rank_")
+    condition = or_(*(and_(language == code, body.op("@@")(tsquery(code))) for code in languages))
+    rank = -case(
+        *((language == code, func.ts_rank(body, tsquery(code))) for code in languages),
+        else_=0,
     )
     key: ColumnElement[Any] = literal_column(
         f"{table}.post_id" if table == "post_search" else f"{table}.id"

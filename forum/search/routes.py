@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 from forum.models.types import StakeholderGroup
 from forum.search.choices import search_choices
 from forum.search.query import parse_query
-from forum.search.searching import MAX_PAGE, SORTS, Filters, search
+from forum.search.searching import COUNT_CAP, MAX_PAGE, SORTS, Filters, search
 from forum.web.forms import countries, whole_number
 from forum.web.request import database, now, page_i18n, render, settings_of
 
@@ -72,6 +72,7 @@ async def search_page(request: Request) -> Response:
     kept: dict[str, Any] = {"q": query.text, **{k: v for k, v in given.items() if v}}
     context = {
         "results": results,
+        "cap": COUNT_CAP,
         "choices": choices,
         "given": given,
         "kept": kept,

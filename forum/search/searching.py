@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, table
+from sqlalchemy import CTE, ColumnElement, Select, and_, exists, func, literal_column, or_, table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -32,11 +32,13 @@ from forum.models import (
 from forum.models.types import PostStatus
 from forum.search.highlight import passage
 from forum.search.indexing import dialect_of, plain_text
-from forum.search.matching import match
+from forum.search.matching import Match, match
 from forum.search.query import Query
 
 PAGE_SIZE = 20
-MAX_PAGE = 250  # 5,000 results: past that, a reader narrows the search
+COUNT_CAP = 1_000  # matches counted exactly; past that, "more than 1,000"
+RANK_WINDOW = 5_000  # unfiltered, the best matches among this many newest (see _window_floor)
+MAX_PAGE = COUNT_CAP // PAGE_SIZE  # past that, a reader narrows the search
 TEXT_HITS = 5
 SORTS = ("relevance", "date")
 
@@ -89,6 +91,11 @@ class SearchResults:
     texts: list[TextHit] = field(default_factory=list)
     total: int = 0
     page: int = 1
+
+    @property
+    def more(self) -> bool:
+        """More matches than were counted: the page says "more than" the cap."""
+        return self.total > COUNT_CAP
 
     @property
     def pages(self) -> int:
@@ -154,13 +161,18 @@ async def search(
     if not query.searchable:
         return SearchResults(query, filters, page=page)
     dialect = dialect_of(session)
-    found = match(dialect, "post_search", query)
-    base = _filtered(
-        _visible(select(Post.id).join_from(Post, table(found.table), found.key == Post.id), now),
-        filters,
-    ).where(found.condition)
-    total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = await _page_rows(session, base, found.rank, filters.sort, page)
+    found = match(dialect, "post_search", query, filters.language)
+    floor = await _window_floor(session, found, filters)
+    # The index answers first, on its own: then each match is joined to its post once
+    # (left to choose, SQLite's planner may walk the posts and ask the index for each).
+    # Counting needs no rank: its own list of matches is cheaper.
+    counted = _matching_posts(_index_matches(found, floor, ranked=False), filters, now)
+    count = select(func.count()).select_from(counted.limit(COUNT_CAP + 1).subquery())
+    total = await session.scalar(count) or 0
+    by_date = filters.sort == "date"
+    matches = _index_matches(found, floor, ranked=not by_date)
+    base = _matching_posts(matches, filters, now)
+    rows = await _page_rows(session, base, None if by_date else matches.c.rank, page)
     posts = await _post_hits(session, rows, query, language)
     texts = (
         await text_hits(session, query, filters, language=language, now=now) if page == 1 else []
@@ -168,9 +180,49 @@ async def search(
     return SearchResults(query, filters, posts, texts, total, page)
 
 
+def _index_matches(found: Match, floor: int, *, ranked: bool) -> CTE:
+    columns = [found.key.label("id")] + ([found.rank.label("rank")] if ranked else [])
+    return (
+        select(*columns)
+        .select_from(table(found.table))
+        .where(found.condition, found.key >= floor)
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _matching_posts(matches: CTE, filters: Filters, now: datetime) -> Select[Any]:
+    joined = select(Post.id).join_from(Post, matches, matches.c.id == Post.id)
+    return _filtered(_visible(joined, now), filters)
+
+
+async def _window_floor(session: AsyncSession, found: Match, filters: Filters) -> int:
+    """The smallest post id worth ranking: that of the RANK_WINDOW-th newest match.
+
+    Ranking costs a computation per match: over a common word in 100,000 posts, more than
+    the whole page. So when the index alone can say which posts qualify (no filter but the
+    language), the best matches are taken among the RANK_WINDOW newest, and the count and
+    the pages stop there too (past COUNT_CAP they say "more than" anyway). With another
+    filter, every match is ranked, as few posts then qualify.
+    """
+    narrowed = (filters.discussion, filters.tag, filters.group, filters.country)
+    if any(narrowed) or filters.since or filters.until:
+        return 0
+    statement = (
+        select(found.key)
+        .select_from(table(found.table))
+        .where(found.condition)
+        .order_by(found.key.desc())
+        .limit(1)
+        .offset(RANK_WINDOW - 1)
+    )
+    return int(await session.scalar(statement) or 0)
+
+
 async def _page_rows(
-    session: AsyncSession, base: Select[Any], rank: Any, sort: str, page: int
+    session: AsyncSession, base: Select[Any], rank: ColumnElement[Any] | None, page: int
 ) -> list[Any]:
+    """A page of matches, best first, or newest first when there is no `rank`."""
     columns = tuple(
         col(column)
         for column in (
@@ -191,7 +243,7 @@ async def _page_rows(
     )
     order = (
         (col(Post.created_at).desc(), col(Post.id).desc())
-        if sort == "date"
+        if rank is None
         else (rank, col(Post.id).desc())
     )
     statement = base.with_only_columns(*columns).order_by(*order)

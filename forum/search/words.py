@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 import Stemmer
 
@@ -36,6 +36,12 @@ def stem(word: str, language: str) -> str:
     """Return the stem of one folded word in `language` (English for any other)."""
     result: str = _stemmer(language).stemWord(word)
     return result
+
+
+@lru_cache(maxsize=65_536)
+def word_stem(word: str, language: str) -> str:
+    """The stem of one word as written (folded first); words repeat, so it is remembered."""
+    return stem(fold(word), language)
 
 
 def words(text: str) -> Iterator[re.Match[str]]:
