@@ -42,7 +42,8 @@ QUERIES: list[tuple[str, str, dict[str, object]]] = [
     ("word left out", "apprentices -laptop", {}),
     ("rare word", "simulation", {}),
     ("no match", "zeppelin", {}),
-    ("filtered: Spanish, question 3", "taller", {"language": "es", "discussion": SLUG, "question": 3}),
+    ("filtered: Spanish, question 3", "taller", {"language": "es", "discussion": SLUG,
+                                                 "question": 3}),
     ("newest first", "apprentices", {"sort": "date"}),
     ("page 40", "apprentices", {"page": 40}),
 ]
@@ -89,7 +90,7 @@ async def time_queries(url: str, repeat: int) -> None:
 
     db = Database(url)
     now = datetime.now(UTC) + timedelta(minutes=1)
-    print(f"| query | matches | p50 ms | p95 ms |\n|---|---:|---:|---:|")
+    print("| query | matches | p50 ms | p95 ms |\n|---|---:|---:|---:|")
     try:
         for label, typed, given in QUERIES:
             options = dict(given)
