@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Collection
 from functools import cache
+from html.parser import HTMLParser
 
 import bleach
 from bleach.linkifier import Linker
@@ -143,3 +144,31 @@ def clean_html(html: str) -> str:
 def render_markdown(source: str) -> str:
     """Render CommonMark `source` to sanitised HTML with safe, marked links."""
     return clean_html(_linker.linkify(clean_html(_markdown.render(source))))
+
+
+_BLOCKS = frozenset({"p", "br", "li", "ul", "ol", "blockquote", "pre"})
+
+
+class _TextOf(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def text_of(html: str) -> str:
+    """The words a reader sees in sanitised `html`: no tags, entities decoded, one space."""
+    parser = _TextOf()
+    parser.feed(html)
+    parser.close()
+    return " ".join("".join(parser.parts).split())

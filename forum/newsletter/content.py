@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from html.parser import HTMLParser
 from typing import Any
 
 from markupsafe import Markup
@@ -15,6 +14,7 @@ from sqlmodel import col, select
 
 from forum.core.links import UrlFor
 from forum.core.localize import fallback_order, localize, pick
+from forum.core.text import text_of
 from forum.models import (
     Discussion,
     DiscussionTranslation,
@@ -29,7 +29,6 @@ from forum.models import (
 from forum.models.types import PostStatus
 
 EXCERPT_CHARS = 300
-_BLOCKS = frozenset({"p", "br", "li", "ul", "ol", "blockquote", "pre"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,29 +85,9 @@ class DigestMaterial:
         return bool(self.posts or self.summaries)
 
 
-class _TextOf(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCKS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _BLOCKS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
 def excerpt(html: str, limit: int = EXCERPT_CHARS) -> str:
     """Return the first `limit` characters of the text of sanitised `html`, cut at a word."""
-    parser = _TextOf()
-    parser.feed(html)
-    parser.close()
-    text = " ".join("".join(parser.parts).split())
+    text = text_of(html)
     if len(text) <= limit:
         return text
     cut = text[:limit]

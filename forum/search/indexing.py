@@ -24,11 +24,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from markupsafe import Markup
 from sqlalchemy import Connection, bindparam, event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from forum.core.text import text_of
 from forum.models import DiscussionChange, Post
 from forum.search.words import STEMMERS, stems
 
@@ -51,11 +51,6 @@ _INSERT_TEXT = {
 }
 
 
-def plain_text(html: str) -> str:
-    """The words a reader sees in sanitised `html`: no tags, entities decoded."""
-    return Markup(html.replace("><", "> <")).striptags()
-
-
 def configuration(language: str) -> str:
     return CONFIGURATIONS.get(language, CONFIGURATIONS["en"])
 
@@ -76,7 +71,7 @@ def post_statement(dialect: str) -> str:
 
 
 def post_params(dialect: str, post_id: int, language: str, html: str) -> dict[str, Any]:
-    return {"id": post_id, "language": language, **_body(dialect, plain_text(html), language)}
+    return {"id": post_id, "language": language, **_body(dialect, text_of(html), language)}
 
 
 def text_statement(dialect: str) -> str:
@@ -85,7 +80,7 @@ def text_statement(dialect: str) -> str:
 
 def discussion_body(title: str, summary: str, introduction_html: str) -> str:
     """What is indexed of a discussion's translation: its title, summary and introduction."""
-    return " ".join((title, summary, plain_text(introduction_html)))
+    return " ".join((title, summary, text_of(introduction_html)))
 
 
 def text_params(

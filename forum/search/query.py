@@ -47,15 +47,6 @@ class Query:
         """Something to look for: at least one word that is not left out."""
         return bool(self.wanted)
 
-    def normalised(self) -> str:
-        """The query rebuilt from what was read: only words, quotes and minus signs."""
-        parts = []
-        for term in self.terms:
-            text = " ".join(term.words)
-            text = f'"{text}"' if len(term.words) > 1 else text
-            parts.append(("-" if term.excluded else "") + text)
-        return " ".join(parts)
-
 
 def _folded_words(text: str) -> tuple[str, ...]:
     return tuple(part for match in words(text) for part in re.findall(r"\w+", fold(match.group())))
@@ -72,11 +63,8 @@ def parse_query(typed: str) -> Query:
         found = _folded_words(phrase if phrase is not None else word)
         if not found:
             continue
-        excluded = bool(phrase_minus if phrase is not None else word_minus)
-        if phrase is not None:
-            terms.append(Term(found, excluded))
-        else:  # "covid-19" or "e-mail" typed as one word is a phrase of its parts
-            terms.append(Term(found, excluded))
+        # A phrase, or a word such as "covid-19" that holds several: its words in order.
+        terms.append(Term(found, bool(phrase_minus if phrase is not None else word_minus)))
         if len(terms) >= MAX_TERMS:
             cut = cut or match.end() < len(text)
             break

@@ -7,7 +7,6 @@ a fixed number of statements: the page, the count, the titles, the questions, th
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.core.localize import Localized, fallback_order, localize
+from forum.core.text import text_of
 from forum.discussions.listing import discussion_translations, published
 from forum.models import (
     Discussion,
@@ -25,15 +25,15 @@ from forum.models import (
     PostTag,
     Question,
     QuestionSet,
-    QuestionTranslation,
     Tag,
     User,
 )
 from forum.models.types import PostStatus
 from forum.search.highlight import passage
-from forum.search.indexing import dialect_of, plain_text
+from forum.search.indexing import dialect_of
 from forum.search.matching import Match, match
 from forum.search.query import Query
+from forum.studio.weeks import question_texts
 
 PAGE_SIZE = 20
 COUNT_CAP = 1_000  # matches counted exactly; past that, "more than 1,000"
@@ -251,29 +251,15 @@ async def _page_rows(
     return list(result.all())
 
 
-async def _question_texts(
-    session: AsyncSession, question_ids: set[int]
-) -> dict[int, dict[str, str]]:
-    if not question_ids:
-        return {}
-    rows = await session.execute(
-        select(QuestionTranslation.question_id, QuestionTranslation.language)
-        .add_columns(col(QuestionTranslation.text))
-        .where(col(QuestionTranslation.question_id).in_(sorted(question_ids)))
-    )
-    texts: dict[int, dict[str, str]] = defaultdict(dict)
-    for question_id, text_language, wording in rows:
-        texts[question_id][text_language] = wording
-    return texts
-
-
 async def _post_hits(
     session: AsyncSession, rows: list[Any], query: Query, language: str
 ) -> list[PostHit]:
     if not rows:
         return []
     titles = await discussion_translations(session, {row[8] for row in rows})
-    questions = await _question_texts(session, {row[4] for row in rows if row[4] is not None})
+    questions = await question_texts(
+        session, sorted({row[4] for row in rows if row[4] is not None})
+    )
     hits = []
     for (
         post_id,
@@ -306,7 +292,7 @@ async def _post_hits(
                 post_language,
                 created_at,
                 zone,
-                passage(plain_text(html), post_language, query),
+                passage(text_of(html), post_language, query),
             )
         )
     return hits
@@ -337,7 +323,9 @@ async def text_hits(
     if not rows:
         return []
     titles = await discussion_translations(session, {row[0] for row in rows})
-    questions = await _question_texts(session, {row[1] for row in rows if row[1] is not None})
+    questions = await question_texts(
+        session, sorted({row[1] for row in rows if row[1] is not None})
+    )
     hits = []
     for found_discussion, found_question, text_language, slug, languages, number in rows:
         order = fallback_order(language, languages.split(","))
@@ -345,7 +333,7 @@ async def text_hits(
         title = localize({k: t.title for k, t in translations.items()}, order)
         if found_question is None:
             row = translations.get(text_language)
-            words = f"{row.summary} {plain_text(row.introduction_html)}" if row else ""
+            words = f"{row.summary} {text_of(row.introduction_html)}" if row else ""
         else:
             words = questions.get(found_question, {}).get(text_language, "")
         shown = passage(words, text_language, query, size=30)

@@ -147,10 +147,10 @@ async def test_filters_are_kept_across_pages(
     for n in range(PAGE_SIZE + 1):
         await write(db, admin, f"{EN_POST} Note {n}.", "en")
     page = (await client.get("/en/search", params={"q": "radio", "language": "en"})).text
-    assert html.escape("/en/search?q=radio&language=en") in page or (
-        "/en/search?q=radio&amp;language=en&amp;sort=relevance&amp;page=2" in page
-    )
-    assert 'rel="next"' in page
+    following = html.escape("/en/search?q=radio&language=en&sort=relevance&page=2")
+    assert f'rel="next" href="{following}"' in page
+    second = (await client.get(html.unescape(following))).text
+    assert 'rel="prev"' in second and second.count('class="post-hit"') == 1
 
 
 async def _fill(db: Database, template: Post, target: int) -> None:

@@ -55,6 +55,14 @@ async def find(db: Database, typed: str, reader: str = "en", **filters: Any) -> 
         )
 
 
+async def edit(db: Database, editor: User, post: Post, text: str, language: str) -> None:
+    async with db.transaction() as session:
+        draft = Draft(source=text, language=language, quote_consent="by_name")
+        await edit_post(
+            session, editor=editor, post_id=post.id or 0, draft=draft, limits=PostLimits(), now=NOW
+        )
+
+
 def ids(results: SearchResults) -> list[int]:
     return [hit.post_id for hit in results.posts]
 
@@ -158,15 +166,7 @@ async def test_an_edit_is_found_once_readers_see_it(db: Database, admin: User) -
     author = await make_user(db)
     post = await write(db, author, ES_POST, "es")
     await act(db, approve_post, actor=admin, post_id=post.id, tag_slugs=(), postman=make_postman())
-    async with db.transaction() as session:
-        await edit_post(
-            session,
-            editor=author,
-            post_id=post.id or 0,
-            draft=Draft(ES_OTHER, "es", "by_name"),
-            limits=PostLimits(),
-            now=NOW,
-        )
+    await edit(db, author, post, ES_OTHER, "es")
     # The edit waits for a moderator: readers, and the search, keep the published text.
     assert ids(await find(db, "dual")) == [post.id]
     assert ids(await find(db, "comunitaria")) == []
@@ -179,15 +179,7 @@ async def test_an_edit_is_found_once_readers_see_it(db: Database, admin: User) -
 
 async def test_an_edit_in_place_is_indexed(db: Database, admin: User) -> None:
     post = await write(db, admin, ES_POST, "es")
-    async with db.transaction() as session:
-        await edit_post(
-            session,
-            editor=admin,
-            post_id=post.id or 0,
-            draft=Draft(FR_POST, "fr", "by_name"),
-            limits=PostLimits(),
-            now=NOW,
-        )
+    await edit(db, admin, post, FR_POST, "fr")
     assert ids(await find(db, "formacion")) == []
     assert ids(await find(db, "apprentissages")) == [post.id]
 
