@@ -7,6 +7,7 @@ absolute links.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,9 @@ ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 GENERATOR = "forum"
+
+# Characters XML 1.0 cannot hold at all: a feed with one is not a feed, so they are dropped.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 ElementTree.register_namespace("", ATOM)
 
@@ -55,9 +59,10 @@ def _time(value: datetime) -> str:
 
 
 def _add(parent: ElementTree.Element, tag: str, text: str | None = None, **attrs: str) -> None:
-    child = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    clean = {name: NOT_XML.sub("", value) for name, value in attrs.items()}
+    child = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", clean)
     if text is not None:
-        child.text = text
+        child.text = NOT_XML.sub("", text)
 
 
 def atom_bytes(feed: AtomFeed) -> bytes:

@@ -75,3 +75,11 @@ def test_an_entry_without_a_question_has_no_category() -> None:
 def test_an_empty_feed_is_still_valid() -> None:
     parsed = feedparser.parse(atom_bytes(_feed()))
     assert parsed.bozo == 0 and parsed.entries == [] and parsed.feed.title == "Accès à la formation"
+
+
+def test_characters_xml_cannot_hold_are_dropped() -> None:
+    body = atom_bytes(_feed(_entry(author="Ana\x00\x1b Bo", html="<p>a\x0cb\ufffe</p>")))
+    parsed = feedparser.parse(body)
+    assert parsed.bozo == 0
+    assert parsed.entries[0].author == "Ana Bo"
+    assert parsed.entries[0].content[0].value == "<p>ab</p>"
