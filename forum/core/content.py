@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -15,6 +15,17 @@ async def discussion_version(session: AsyncSession, *, slug: str) -> int | None:
         select(col(Discussion.content_version)).where(Discussion.slug == slug)
     )
     return None if version is None else int(version)
+
+
+async def site_version(session: AsyncSession) -> int:
+    """Return a version of what readers see across every discussion (for pages that span them).
+
+    Any discussion's bump raises it; so does a discussion added. One statement.
+    """
+    total = await session.scalar(
+        select(func.coalesce(func.sum(col(Discussion.content_version)), 0) + func.count())
+    )
+    return int(total or 0)
 
 
 async def bump_content_version(session: AsyncSession, *, discussion_id: int) -> None:

@@ -6,6 +6,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -13,6 +14,11 @@ from forum.core.content import discussion_version
 from forum.web.request import database, now, viewer
 
 CacheKey = tuple[str, str, int, str]
+Version = Callable[[AsyncSession], Awaitable[int | None]]
+
+
+class CachedBody(Response):
+    """A response other than a page (a feed) that the page cache may keep, with its type."""
 
 
 class PageCache:
@@ -21,24 +27,24 @@ class PageCache:
     def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self.pages: OrderedDict[CacheKey, tuple[bytes, str]] = OrderedDict()
+        self.pages: OrderedDict[CacheKey, tuple[bytes, str, str]] = OrderedDict()
 
-    def get(self, key: CacheKey) -> tuple[bytes, str] | None:
+    def get(self, key: CacheKey) -> tuple[bytes, str, str] | None:
         found = self.pages.get(key)
         if found is not None:
             self.pages.move_to_end(key)
         return found
 
-    def put(self, key: CacheKey, body: bytes, language: str) -> None:
+    def put(self, key: CacheKey, body: bytes, language: str, media_type: str = "") -> None:
         if len(body) > self.max_bytes // 4:
             return
         old = self.pages.pop(key, None)
         if old is not None:
             self.size -= len(old[0])
-        self.pages[key] = (body, language)
+        self.pages[key] = (body, language, media_type)
         self.size += len(body)
         while self.size > self.max_bytes:
-            _key, (dropped, _language) = self.pages.popitem(last=False)
+            _key, (dropped, _language, _type) = self.pages.popitem(last=False)
             self.size -= len(dropped)
 
 
@@ -47,26 +53,44 @@ def _key(request: Request, version: int, moment: datetime) -> CacheKey:
     return (request.url.path, request.url.query, version, moment.strftime("%Y%m%d%H%M"))
 
 
-async def cached_page(request: Request, build: Callable[[], Awaitable[Response]]) -> Response:
-    """Serve an anonymous reader's page from the cache, or build and keep it.
+async def _discussion_version(request: Request, session: AsyncSession) -> int | None:
+    return await discussion_version(session, slug=request.path_params["slug"])
+
+
+async def cached_page(
+    request: Request,
+    build: Callable[[], Awaitable[Response]],
+    *,
+    version_of: Version | None = None,
+) -> Response:
+    """Serve an anonymous reader's page (or feed) from the cache, or build and keep it.
 
     Anonymous pages hold nothing personal (no form token, no own pending posts), so one
-    copy serves every anonymous reader until the discussion's content version changes.
+    copy serves every anonymous reader until the content version changes: the discussion's
+    named by the path's slug, or what `version_of` reads (for pages spanning discussions).
     """
     if viewer(request) is not None:
         return await build()
     async with database(request).session() as session:
-        version = await discussion_version(session, slug=request.path_params["slug"])
+        if version_of is None:
+            version = await _discussion_version(request, session)
+        else:
+            version = await version_of(session)
     if version is None:
         return await build()
     cache: PageCache = request.app.state.page_cache
     key = _key(request, version, now(request))
     found = cache.get(key)
     if found is not None:
-        body, language = found
-        return HTMLResponse(body, headers={"Content-Language": language, "X-Cache": "hit"})
+        body, language, media_type = found
+        headers = {"Content-Language": language, "X-Cache": "hit"}
+        if media_type:
+            return Response(body, media_type=media_type, headers=headers)
+        return HTMLResponse(body, headers=headers)
     response = await build()
-    if response.status_code == 200 and isinstance(response, HTMLResponse):
-        cache.put(key, bytes(response.body), response.headers.get("content-language", ""))
+    if response.status_code == 200 and isinstance(response, HTMLResponse | CachedBody):
+        kept_type = (response.media_type or "") if isinstance(response, CachedBody) else ""
+        language = response.headers.get("content-language", "")
+        cache.put(key, bytes(response.body), language, kept_type)
         response.headers["X-Cache"] = "miss"
     return response

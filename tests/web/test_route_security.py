@@ -118,6 +118,13 @@ MATRIX = {
     "/en/discussions/remote-apprenticeships/sessions.ics": [200] * 7,
     "/en/discussions/remote-apprenticeships/sessions/1.ics": [404] * 7,  # no such session
     "/en/studio/remote-apprenticeships/documents": [303, 403, 403, 403, 200, 303, 403],
+    "/en/tags/": [200] * 7,
+    "/en/tags/access-to-training": [200] * 7,
+    "/en/tags/access-to-training/feed.atom": [200] * 7,
+    "/en/tags/remote-apprenticeships": [404] * 7,  # no such tag
+    "/en/tags/remote-apprenticeships/feed.atom": [404] * 7,
+    "/en/discussions/remote-apprenticeships/feed.atom": [200] * 7,
+    "/en/discussions/remote-apprenticeships/questions/1/feed.atom": [200] * 7,
 }
 
 

@@ -26,6 +26,7 @@ SLUG = "remote-apprenticeships"
 TOKEN_PAGES = {"confirm_email", "reset_password", "newsletter_confirm", "newsletter_manage"}
 TOKEN_PAGES |= {"newsletter_unsubscribe"}
 NOT_HTML = {"healthz", "document", "root", "live_calendar", "live_session_ics"}
+NOT_HTML |= {"discussion_feed", "question_feed", "tag_feed"}
 
 
 def test_every_route_has_a_unique_name(app: Starlette) -> None:
@@ -77,6 +78,7 @@ async def _seed(db: Database) -> dict[str, str]:
         "week": str(week),
         "question": str(question),
         "tag": str(tag),
+        "tag_slug": "access-to-training",
     }
 
 
@@ -89,7 +91,13 @@ ID_OF = {
 }
 
 
+# Pages whose {slug} is not a discussion's: which of the seeded values it takes.
+SLUG_OF = {"tag": "tag_slug", "tag_feed": "tag_slug"}
+
+
 def _page_path(path: str, name: str | None, values: dict[str, str]) -> str:
+    if name in SLUG_OF:
+        return _concrete(path, {**values, "slug": values[SLUG_OF[name]]})
     if name in ID_OF:
         return _concrete(path, {**values, "id": values[ID_OF[name]]})
     return _concrete(path, values)
