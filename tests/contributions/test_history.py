@@ -17,6 +17,7 @@ from forum.core.text import render_markdown
 from forum.db import Database
 from forum.models import Post, PostRevision, Question, User
 from forum.models.types import Role
+from forum.moderation.assignments import assign_moderator
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import make_user, sign_in_as
@@ -242,3 +243,16 @@ async def test_payloads_in_edits_are_escaped_in_the_diff(
             assert element.tag in ("pre", "ins", "del", "span"), ET.tostring(element)
             assert set(element.attrib) <= {"class", "lang"}
     assert not re.search(r"<script>alert", page.text)
+
+
+async def test_the_discussions_moderator_sees_every_version_even_hidden(db: Database) -> None:
+    moderator = await make_user(db, email="mod@example.org", name="Mod", role=Role.MODERATOR)
+    admin = await make_user(db, email="admin@example.org", name="Admin", role=Role.ADMIN)
+    post = await _post(db, await make_user(db), status="hidden")
+    async with db.transaction() as session:
+        await assign_moderator(session, actor=admin, slug=SLUG, email="mod@example.org")
+    async with db.session() as session:
+        shown = await post_history(
+            session, slug=SLUG, post_id=post.id or 0, viewer=moderator, language="en", now=NOW
+        )
+    assert shown.everything and [v.status for v in shown.versions] == ["hidden"]
