@@ -19,6 +19,7 @@ from forum.accounts.sessions import (
     registered_token,
     start_session,
 )
+from forum.contributions.bypeople import person_contributions
 from forum.core.errors import Conflict, FormInvalid
 from forum.core.i18n import I18n
 from forum.core.permissions import check_signed_in
@@ -33,6 +34,7 @@ from forum.web.forms import (
     profile_choices,
     read_form,
     see_other,
+    whole_number,
 )
 from forum.web.request import (
     client_ip,
@@ -409,9 +411,14 @@ async def password(request: Request) -> Response:
 
 async def person(request: Request) -> Response:
     i18n = page_i18n(request)
+    page = whole_number(request.query_params.get("page")) or 1  # a past-the-end page is a 404
     async with database(request).session() as session:
         shown = await public_profile(session, user_id=request.path_params["id"])
-    return render(request, "accounts/person.html", {"person": shown}, i18n=i18n)
+        posts = await person_contributions(
+            session, user_id=shown.id, language=i18n.language, now=now(request), page=page
+        )
+    context = {"person": shown, "contributions": posts}
+    return render(request, "accounts/person.html", context, i18n=i18n)
 
 
 routes: list[BaseRoute] = [

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from forum.contributions import posting
 from forum.contributions.edits import editable_text
+from forum.contributions.history import post_history
 from forum.contributions.notifications import notify_reply
 from forum.contributions.posting import Draft, PostLimits
 from forum.contributions.reading import (
@@ -160,6 +161,21 @@ async def permalink(request: Request) -> Response:
         },
         i18n=i18n,
     )
+
+
+async def history(request: Request) -> Response:
+    """The versions of a post, each with what changed from the one before."""
+    i18n = page_i18n(request)
+    async with database(request).session() as session:
+        shown = await post_history(
+            session,
+            slug=request.path_params["slug"],
+            post_id=request.path_params["id"],
+            viewer=viewer(request),
+            language=i18n.language,
+            now=now(request),
+        )
+    return render(request, "posts/history.html", {"history": shown}, i18n=i18n)
 
 
 @dataclass(frozen=True)
@@ -356,6 +372,7 @@ routes: list[BaseRoute] = [
     Route(_BASE + "/comments", comments, name="comments"),
     Action(_BASE + "/comments/new", comment, name="comment", screen="comments"),
     Route(_BASE + "/posts/{id:id}", permalink, name="post"),
+    Route(_BASE + "/posts/{id:id}/history", history, name="post_history"),
     Action(_BASE + "/posts/{id:id}/reply", reply, name="reply", screen="post"),
     Route(_BASE + "/posts/{id:id}/edit", edit, methods=["GET", "POST"], name="edit_post"),
 ]

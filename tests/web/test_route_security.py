@@ -95,6 +95,7 @@ MATRIX = {
     "/en/admin/discussions/remote-apprenticeships/moderators": [303, 403, 403, 403, 200, 303, 403],
     "/en/discussions/remote-apprenticeships/posts/{post}": [200] * 7,
     "/en/discussions/remote-apprenticeships/posts/{post}/edit": [303, 403, 403, 403, 403, 303, 403],
+    "/en/discussions/remote-apprenticeships/posts/{post}/history": [200] * 7,
     "/en/people/999999": [404] * 7,
     # The studio: admins, and the discussion's organisers (tested apart in tests/studio).
     "/en/studio/": [303, 200, 200, 200, 200, 303, 200],
