@@ -22,10 +22,20 @@ MAX_COMPARED = 5_000  # the oldest pending posts compared; more are left ungroup
 
 
 @dataclass(frozen=True, slots=True)
+class Member:
+    """A post of a group as the queue lists it: its author and its text as written."""
+
+    post_id: int
+    author_name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class SimilarGroup:
     """Posts (nearly) the same, oldest first; `lead` stands for them in the queue."""
 
     post_ids: tuple[int, ...]
+    members: tuple[Member, ...] = ()
 
     @property
     def lead(self) -> int:
@@ -73,5 +83,10 @@ async def similar_pending(session: AsyncSession, *, queue: QueueFilter) -> dict[
     """The groups of near-duplicates among the posts the queue filter holds, by each member's
     id. One statement.
     """
-    groups = group_similar(await pending_texts(session, queue=queue))
+    pending = await pending_texts(session, queue=queue)
+    found = {post_id: Member(post_id, name, text) for post_id, text, name in pending}
+    groups = [
+        SimilarGroup(group.post_ids, tuple(found[i] for i in group.post_ids))
+        for group in group_similar([(post_id, text) for post_id, text, _ in pending])
+    ]
     return {post_id: group for group in groups for post_id in group.post_ids}

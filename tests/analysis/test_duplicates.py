@@ -51,4 +51,5 @@ async def test_only_pending_posts_in_scope_are_grouped(db: Database) -> None:
         mine = await similar_pending(session, queue=QueueFilter({discussion}))
         every = await similar_pending(session, queue=QueueFilter(None))
     assert set(mine) == set(pending) and mine[pending[1]].post_ids == tuple(pending)
+    assert [(m.author_name, m.text) for m in mine[pending[0]].members] == [("union", CAMPAIGN)] * 2
     assert every[elsewhere[0]].post_ids == (*pending, *elsewhere)

@@ -82,6 +82,8 @@ async def test_an_organiser_may(client: httpx.AsyncClient, db: Database) -> None
         session.add(DiscussionOrganiser(discussion_id=discussion, user_id=organiser.id))
     await sign_in_as(client, db, organiser)
     assert (await client.get(PAGE)).status_code == 200
+    studio = await client.get(f"/es/studio/{SLUG}")
+    assert f'href="{PAGE}"' in studio.text  # the studio's tabs lead there
 
 
 async def test_page_statements_do_not_grow(
@@ -121,6 +123,7 @@ async def test_queue_shows_a_group_once_and_approves_it_whole(
     queue = await client.get("/es/moderation/")
     assert queue.status_code == 200
     assert "3 contribuciones similares" in queue.text
+    assert "p2</p>" in queue.text  # each member's author and text can be read before acting
     assert queue.text.count(f'id="post-{ids[0]}"') == 1
     assert f'id="post-{ids[1]}"' not in queue.text and f'id="post-{other}"' in queue.text
     data: Any = {"posts": [str(i) for i in ids]}
