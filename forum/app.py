@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from forum.accounts import routes as accounts
+from forum.analysis import routes as analysis
 from forum.contributions import routes as contributions
 from forum.contributions.language import warm_up
 from forum.core.clock import Clock, SystemClock
@@ -70,6 +71,7 @@ def localised_routes() -> list[BaseRoute]:
         *live.routes,
         *search.routes,
         *topics.routes,
+        *analysis.routes,
     ]
 
 

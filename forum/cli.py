@@ -1,4 +1,4 @@
-"""The `forum` command: serve, migrate, demo, import, create-admin, newsletter, worker."""
+"""The `forum` command: serve, migrate, demo, import, analyse, create-admin, newsletter, worker."""
 
 from __future__ import annotations
 
@@ -153,6 +153,18 @@ async def _export(settings: Settings, slug: str, documents: Path | None) -> Expo
     return export
 
 
+async def _analyse(settings: Settings, slug: str) -> int:
+    """Find a discussion's themes again and keep them; return how many key phrases."""
+    from forum.analysis.themes import extract_themes
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            return await extract_themes(session, slug=slug, now=SystemClock().now())
+    finally:
+        await db.dispose()
+
+
 async def _create_admin(settings: Settings, email: str, name: str, password: str) -> str:
     from forum.accounts.accounts import create_admin
 
@@ -270,6 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--documents", type=Path, metavar="DIR", help="also write the documents' files there"
     )
     export.add_argument("--language", choices=SUPPORTED_LANGUAGES, default="en")
+    analyse = commands.add_parser(
+        "analyse", help="find a discussion's themes (key phrases) again and keep them"
+    )
+    analyse.add_argument("slug")
+    analyse.add_argument("--language", choices=SUPPORTED_LANGUAGES, default="en")
     admin = commands.add_parser(
         "create-admin", help="make an admin account (password from FORUM_ADMIN_PASSWORD or asked)"
     )
@@ -312,6 +329,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 i18n = load_catalogs([args.language])[args.language]
                 print(_say(i18n, NO_SUCH_DISCUSSION, slug=args.slug), file=sys.stderr)
                 return 1
+        elif args.command == "analyse":
+            try:
+                found = asyncio.run(_analyse(settings, args.slug))
+            except NotFound:
+                i18n = load_catalogs([args.language])[args.language]
+                print(_say(i18n, NO_SUCH_DISCUSSION, slug=args.slug), file=sys.stderr)
+                return 1
+            print(f"{args.slug}: {found} key phrases kept")
         elif args.command == "create-admin":
             password = _admin_password()
             email = asyncio.run(_create_admin(settings, args.email, args.name, password))

@@ -72,6 +72,8 @@ class Settings:
     # Uploaded documents (and, by default, nothing else yet) live under this folder.
     data_dir: Path = Path("data")
     max_document_bytes: int = 20 * 1024 * 1024
+    # The analysis warns when a stakeholder group gave fewer answers than this to a question.
+    representation_threshold: int = 3
 
     def __post_init__(self) -> None:
         if self.env not in ENVIRONMENTS:
@@ -151,6 +153,9 @@ class Settings:
                 data_dir=config("FORUM_DATA_DIR", cast=Path, default=Path("data")),
                 max_document_bytes=config(
                     "FORUM_MAX_DOCUMENT_BYTES", cast=int, default=20 * 1024 * 1024
+                ),
+                representation_threshold=config(
+                    "FORUM_REPRESENTATION_THRESHOLD", cast=int, default=3
                 ),
             )
         except ValueError as error:

@@ -247,3 +247,16 @@ def test_serve_banner_tells_address_and_how_to_make_an_admin() -> None:
     text = serve_banner("127.0.0.1", 8123, program=".venv/bin/forum")
     assert "http://127.0.0.1:8123/" in text
     assert ".venv/bin/forum create-admin --email" in text
+
+
+def test_analyse_keeps_a_discussions_themes(database_url: str, tmp_path: Path) -> None:
+    assert forum("migrate", database_url=database_url, cwd=tmp_path).returncode == 0
+    assert forum("demo", database_url=database_url, cwd=tmp_path).returncode == 0
+    found = forum("analyse", "skills-in-crisis", database_url=database_url, cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.startswith("skills-in-crisis: ") and "key phrases kept" in found.stdout
+    missing = forum(
+        "analyse", "no-such", "--language", "es", database_url=database_url, cwd=tmp_path
+    )
+    assert missing.returncode == 1
+    assert "No hay ningún debate" in missing.stderr or "no-such" in missing.stderr

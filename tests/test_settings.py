@@ -96,3 +96,9 @@ def test_moderation_and_post_settings_are_read(
     )
     assert settings.reports_to_hide == 5 and settings.post_max_chars == 4000
     assert settings.remoderate_edits is False
+
+
+def test_representation_threshold_is_read() -> None:
+    assert Settings.from_environ({}, env_file=None).representation_threshold == 3
+    given = {"FORUM_REPRESENTATION_THRESHOLD": "5"}
+    assert Settings.from_environ(given, env_file=None).representation_threshold == 5

@@ -106,3 +106,19 @@ def check_organises(user: User | None, discussion_id: int, organised: Collection
     if not may_organise(user, discussion_id, organised):
         raise PermissionDenied(N_("You do not organise this discussion."))
     return user
+
+
+def check_reads_analysis(
+    user: User | None,
+    discussion_id: int,
+    moderated: Collection[int],
+    organised: Collection[int],
+) -> User:
+    """Return the user if they may read a discussion's analysis: its moderators, its
+    organisers and admins; else PermissionDenied. `moderated` and `organised` hold the ids of
+    the discussions the user moderates and organises.
+    """
+    user = check_signed_in(user)
+    if may_organise(user, discussion_id, organised):
+        return user
+    return check_moderates(user, discussion_id, moderated)

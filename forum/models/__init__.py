@@ -1,6 +1,7 @@
 """SQLModel tables, one module per domain; importing this registers them all."""
 
 import forum.models.base  # noqa: F401  (naming convention first)
+from forum.models.analysis import Theme
 from forum.models.discussions import (
     Discussion,
     DiscussionChange,
@@ -52,5 +53,6 @@ __all__ = [
     "QuestionTranslation",
     "Tag",
     "TagTranslation",
+    "Theme",
     "User",
 ]

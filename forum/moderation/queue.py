@@ -117,6 +117,22 @@ def _conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
     return where
 
 
+async def pending_texts(session: AsyncSession, *, queue: QueueFilter) -> list[tuple[int, str, str]]:
+    """Every post the queue filter holds, oldest first: its id, the text a moderator reads
+    and its author's name. One statement, for finding near-duplicates across the pages.
+    """
+    shown = func.coalesce(col(Post.pending_source), col(Post.source))
+    rows = await session.execute(
+        select(col(Post.id), shown, col(User.display_name))
+        .join(Discussion, col(Discussion.id) == col(Post.discussion_id))
+        .join(User, col(User.id) == col(Post.author_id))
+        .outerjoin(Question, col(Question.id) == col(Post.question_id))
+        .where(and_(true(), *_conditions(queue)))
+        .order_by(col(Post.created_at), col(Post.id))
+    )
+    return [(int(post_id or 0), str(text), str(name)) for post_id, text, name in rows.all()]
+
+
 async def moderation_queue(
     session: AsyncSession, *, queue: QueueFilter, language: str, page: int = 1
 ) -> QueuePage:

@@ -147,7 +147,7 @@ async def _walk_moderation(client: httpx.AsyncClient, db: Database) -> dict[str,
     admin = await make_user(db, email="admin@example.org", role=Role.ADMIN, language="en")
     await sign_in_as(client, db, admin)
     author = await make_user(db, email="author@example.org", language="en")
-    pending = [await _post(db, "author@example.org", n) for n in (1, 2)]
+    pending = [await _post(db, "author@example.org", n) for n in (1, 2, 4, 5)]
     shown = await _post(db, "mod@example.org", 3)
     await post_form(  # a reader's report, for the moderator to resolve
         client, f"{BASE}/posts/{shown}/report", {"section": "respect"}, form_page=BASE
@@ -162,6 +162,17 @@ async def _walk_moderation(client: httpx.AsyncClient, db: Database) -> dict[str,
         ("hide_post", f"/en/moderation/posts/{shown}/hide", {}),
         ("restore_post", f"/en/moderation/posts/{shown}/restore", {}),
         ("moderate_person", f"/en/moderation/people/{author.id}", {"do": "trust"}),
+        ("approve_similar", f"/en/moderation/posts/{pending[2]}/similar/approve", {}),
+        (
+            "reject_similar",
+            f"/en/moderation/posts/{pending[3]}/similar/reject",
+            {"section": "on-topic"},
+        ),
+        (
+            "analysis_themes",
+            "/en/moderation/discussions/remote-apprenticeships/analysis/themes",
+            {},
+        ),
         (
             "week_summary",
             "/en/moderation/discussions/remote-apprenticeships/weeks/1/summary",

@@ -93,6 +93,16 @@ MATRIX = {
         403,
     ],
     "/en/admin/discussions/remote-apprenticeships/moderators": [303, 403, 403, 403, 200, 303, 403],
+    # its moderators and organisers too (tested apart in tests/analysis)
+    "/en/moderation/discussions/remote-apprenticeships/analysis": [
+        303,
+        403,
+        403,
+        403,
+        200,
+        303,
+        403,
+    ],
     "/en/discussions/remote-apprenticeships/posts/{post}": [200] * 7,
     "/en/discussions/remote-apprenticeships/posts/{post}/edit": [303, 403, 403, 403, 403, 303, 403],
     "/en/discussions/remote-apprenticeships/posts/{post}/history": [200] * 7,

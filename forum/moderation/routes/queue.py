@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from forum.analysis.duplicates import similar_pending
 from forum.core.i18n import I18n
 from forum.core.permissions import check_moderator, is_admin
 from forum.guidelines.text import Section
@@ -76,12 +77,14 @@ async def queue_page(
             session, queue=wanted, language=i18n.language, page=query_number(query.get("page")) or 1
         )
         places = await discussion_places(session, scope, i18n.language)
+        similar = await similar_pending(session, queue=wanted)
     shown = {k: v for k, v in query.items() if v and k in QUEUE_FILTERS}
     return render(
         request,
         "moderation/queue.html",
         {
             "page": page,
+            "similar": similar,
             "wanted": wanted,
             "here": url(request, "moderation") + (f"?{urlencode(shown)}" if shown else ""),
             "filters": shown,
