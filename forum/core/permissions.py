@@ -106,3 +106,13 @@ def check_organises(user: User | None, discussion_id: int, organised: Collection
     if not may_organise(user, discussion_id, organised):
         raise PermissionDenied(N_("You do not organise this discussion."))
     return user
+
+
+def check_oversees(
+    user: User | None, discussion_id: int, moderated: Collection[int], organised: Collection[int]
+) -> User:
+    """Return the user if they moderate or organise `discussion_id` (admins do all)."""
+    user = check_signed_in(user)
+    if may_organise(user, discussion_id, organised):
+        return user
+    return check_moderates(user, discussion_id, moderated)

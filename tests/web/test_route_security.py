@@ -117,6 +117,28 @@ MATRIX = {
     "/en/discussions/remote-apprenticeships/sessions.ics": [200] * 7,
     "/en/discussions/remote-apprenticeships/sessions/1.ics": [404] * 7,  # no such session
     "/en/studio/remote-apprenticeships/documents": [303, 403, 403, 403, 200, 303, 403],
+    # Exports: the moderators' for the discussion's moderators (this one moderates another),
+    # organisers and admins; open data for everyone.
+    "/en/moderation/discussions/remote-apprenticeships/export.csv": [
+        303,
+        403,
+        403,
+        403,
+        200,
+        303,
+        403,
+    ],
+    "/en/moderation/discussions/remote-apprenticeships/export.json": [
+        303,
+        403,
+        403,
+        403,
+        200,
+        303,
+        403,
+    ],
+    "/en/discussions/remote-apprenticeships/export.csv": [200] * 7,
+    "/en/discussions/remote-apprenticeships/export.json": [200] * 7,
 }
 
 
