@@ -24,6 +24,7 @@ from forum.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from forum.core.i18n import build_templates, load_catalogs
 from forum.db import Database
 from forum.discussions import routes as discussions
+from forum.exports import routes as exports
 from forum.guidelines import routes as guidelines
 from forum.guidelines.rules import load_rules
 from forum.guidelines.text import load_guidelines
@@ -72,6 +73,7 @@ def localised_routes() -> list[BaseRoute]:
         *search.routes,
         *topics.routes,
         *analysis.routes,
+        *exports.routes,
     ]
 
 

@@ -1,4 +1,5 @@
-"""The `forum` command: serve, migrate, demo, import, analyse, create-admin, newsletter, worker."""
+"""The `forum` command: serve, migrate, demo, import, export, analyse, create-admin, newsletter,
+worker."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from forum.discussions.exporting import Export, export_discussion
 from forum.discussions.filechanges import NOTHING
 from forum.discussions.importing import import_discussion, read_discussion_file
 from forum.discussions.updating import update_discussion
+from forum.exports.cli import run_export
+from forum.exports.formats import Format
 from forum.mail.worker import run_worker
 from forum.newsletter.due import DueReport, queue_due
 from forum.settings import SUPPORTED_LANGUAGES, Settings, SettingsError
@@ -287,6 +290,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyse.add_argument("slug")
     analyse.add_argument("--language", choices=SUPPORTED_LANGUAGES, default="en")
+    posts = commands.add_parser(
+        "export", help="write every post of a discussion as CSV, JSON or JSON lines"
+    )
+    posts.add_argument("slug")
+    posts.add_argument("--format", choices=[f.value for f in Format], default=Format.CSV.value)
+    posts.add_argument("--output", type=Path, metavar="FILE", help="write there, not to stdout")
+    posts.add_argument("--language", choices=SUPPORTED_LANGUAGES, default="en")
     admin = commands.add_parser(
         "create-admin", help="make an admin account (password from FORUM_ADMIN_PASSWORD or asked)"
     )
@@ -337,6 +347,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(_say(i18n, NO_SUCH_DISCUSSION, slug=args.slug), file=sys.stderr)
                 return 1
             print(f"{args.slug}: {found} key phrases kept")
+        elif args.command == "export":
+            try:
+                asyncio.run(run_export(settings, args.slug, Format(args.format), args.output))
+            except NotFound:
+                i18n = load_catalogs([args.language])[args.language]
+                print(_say(i18n, NO_SUCH_DISCUSSION, slug=args.slug), file=sys.stderr)
+                return 1
         elif args.command == "create-admin":
             password = _admin_password()
             email = asyncio.run(_create_admin(settings, args.email, args.name, password))

@@ -20,7 +20,7 @@ from forum.analysis.representation import Gap, representation_gaps
 from forum.analysis.themes import ThemeGroup, discussion_themes
 from forum.core.errors import NotFound
 from forum.core.localize import Localized, fallback_order, localize
-from forum.core.permissions import check_reads_analysis, check_signed_in, is_admin
+from forum.core.permissions import check_oversees, check_signed_in, is_admin
 from forum.models import Discussion, Post, Question, Tag, TagTranslation, User
 from forum.models.types import PostStatus
 from forum.moderation.actions import moderated_discussions
@@ -73,7 +73,7 @@ async def analysable_discussion(
     assert signed_in.id is not None
     moderated = await moderated_discussions(session, user_id=signed_in.id)
     organised = await organised_ids(session, signed_in)
-    check_reads_analysis(signed_in, discussion.id, moderated, organised)
+    check_oversees(signed_in, discussion.id, moderated, organised)
     return discussion
 
 

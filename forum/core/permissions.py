@@ -108,16 +108,10 @@ def check_organises(user: User | None, discussion_id: int, organised: Collection
     return user
 
 
-def check_reads_analysis(
-    user: User | None,
-    discussion_id: int,
-    moderated: Collection[int],
-    organised: Collection[int],
+def check_oversees(
+    user: User | None, discussion_id: int, moderated: Collection[int], organised: Collection[int]
 ) -> User:
-    """Return the user if they may read a discussion's analysis: its moderators, its
-    organisers and admins; else PermissionDenied. `moderated` and `organised` hold the ids of
-    the discussions the user moderates and organises.
-    """
+    """Return the user if they moderate or organise `discussion_id` (admins do all)."""
     user = check_signed_in(user)
     if may_organise(user, discussion_id, organised):
         return user

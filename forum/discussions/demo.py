@@ -25,6 +25,8 @@ from forum.live.checks import SessionInput
 from forum.live.sessions import add_session
 from forum.models import Discussion, Post, PostTag, Tag, User
 from forum.models.types import PostStatus
+from forum.moderation.posts import mark_key_quote
+from forum.moderation.summaries import save_summary
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 DEMO_POSTS_DIR = DEMO_DIR / "posts"  # posts/<slug>.toml: the people and threads of one discussion
@@ -76,6 +78,16 @@ class DemoPost:
     tags: tuple[str, ...] = ()
     question: int | None = None
     reply_to: str | None = None
+    key_quote: bool = False  # marked for the synthesis by the discussion's first moderator
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """A week's summary in one language, as a moderator writes it once the week is over."""
+
+    week: int
+    language: str
+    text: str
 
 
 def demo_specs(
@@ -94,15 +106,24 @@ def demo_specs(
 
 def demo_threads(slug: str) -> tuple[list[DemoPerson], list[DemoPost]]:
     """The demo people and posts of a discussion (none for most)."""
-    path = DEMO_POSTS_DIR / f"{slug}.toml"
-    if not path.exists():
-        return [], []
-    data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    data = _demo_file(slug)
     people = [DemoPerson(**person) for person in data.get("people", [])]
     posts = [
         DemoPost(**{**post, "tags": tuple(post.get("tags", ()))}) for post in data.get("posts", [])
     ]
     return people, posts
+
+
+def demo_summaries(slug: str) -> list[DemoSummary]:
+    """The weekly summaries of a demo discussion (none for most)."""
+    return [DemoSummary(**summary) for summary in _demo_file(slug).get("summaries", [])]
+
+
+def _demo_file(slug: str) -> dict[str, Any]:
+    path = DEMO_POSTS_DIR / f"{slug}.toml"
+    if not path.exists():
+        return {}
+    return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
 async def load_demo_discussion(
@@ -123,9 +144,28 @@ async def load_demo_discussion(
     await import_discussion(session, spec, files, now=now, data_dir=data_dir, source=source)
     people, posts = demo_threads(spec.slug)
     authors = {person.key: await _person(session, person, now) for person in people}
+    # A past discussion's posts are written when its weeks were open, as they were then.
+    past = spec.closes_at <= now
     written: dict[str, Post] = {}
     for post in posts:
-        written[post.key] = await _write(session, spec.slug, post, authors, written, now)
+        written[post.key] = await _write(session, spec.slug, post, authors, written, now, past)
+    quoted = [written[post.key].id or 0 for post in posts if post.key_quote]
+    summaries = demo_summaries(spec.slug)
+    if (quoted or summaries) and spec.moderators:
+        moderator = await user_by_email(session, spec.moderators[0].email)
+        assert moderator is not None  # the import made the discussion's moderators
+        for post_id in quoted:
+            await mark_key_quote(session, actor=moderator, post_id=post_id, quoted=True, now=now)
+        for summary in summaries:
+            await save_summary(
+                session,
+                actor=moderator,
+                discussion_slug=spec.slug,
+                week_position=summary.week,
+                language=summary.language,
+                source=summary.text,
+                now=now,
+            )
     if spec.opens_at <= now < spec.closes_at:
         await _announce_session(session, spec.slug, now)
     return len(written)
@@ -180,8 +220,10 @@ async def _write(
     authors: dict[str, User],
     written: dict[str, Post],
     now: datetime,
+    past: bool = False,
 ) -> Post:
-    """Write one demo post as its author would, then date it and tag it."""
+    """Write one demo post as its author would (then, if `past`), then date it and tag it."""
+    moment = now - timedelta(hours=spec.hours_ago)
     post = await create_post(
         session,
         author=authors[spec.author],
@@ -190,9 +232,9 @@ async def _write(
         parent_id=written[spec.reply_to].id if spec.reply_to else None,
         draft=Draft(spec.text.strip(), spec.language, spec.consent),
         limits=PostLimits(),
-        now=now,
+        now=moment if past else now,
     )
-    post.created_at = now - timedelta(hours=spec.hours_ago)
+    post.created_at = moment
     if post.status == PostStatus.APPROVED:
         post.approved_at = post.created_at
     if spec.tags:

@@ -17,6 +17,8 @@ class Post(SQLModel, table=True):
         Index("ix_posts_question_page", "question_id", "status", "thread_id"),
         # Answer counts and general comments read this index alone, without the rows.
         Index("ix_posts_discussion_listing", "discussion_id", "status", "question_id", "thread_id"),
+        # Exports read a discussion's posts by id, a batch at a time (WHERE id > :last).
+        Index("ix_posts_discussion_export", "discussion_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

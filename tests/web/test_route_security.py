@@ -136,6 +136,28 @@ MATRIX = {
     "/en/tags/remote-apprenticeships/feed.atom": [404] * 7,
     "/en/discussions/remote-apprenticeships/feed.atom": [200] * 7,
     "/en/discussions/remote-apprenticeships/questions/1/feed.atom": [200] * 7,
+    # Exports: the moderators' for the discussion's moderators (this one moderates another),
+    # organisers and admins; open data for everyone.
+    "/en/moderation/discussions/remote-apprenticeships/export.csv": [
+        303,
+        403,
+        403,
+        403,
+        200,
+        303,
+        403,
+    ],
+    "/en/moderation/discussions/remote-apprenticeships/export.json": [
+        303,
+        403,
+        403,
+        403,
+        200,
+        303,
+        403,
+    ],
+    "/en/discussions/remote-apprenticeships/export.csv": [200] * 7,
+    "/en/discussions/remote-apprenticeships/export.json": [200] * 7,
 }
 
 
