@@ -33,6 +33,7 @@ from forum.newsletter import routes as newsletter
 from forum.settings import Settings
 from forum.studio import routes as studio
 from forum.studio.routes import documents as studio_documents
+from forum.synthesis import routes as synthesis
 from forum.web import errors, front
 from forum.web.cache import PageCache
 from forum.web.methods import HeadAsGetMiddleware
@@ -66,6 +67,7 @@ def localised_routes() -> list[BaseRoute]:
         *newsletter.routes,
         *studio.routes,
         *live.routes,
+        *synthesis.routes,
     ]
 
 

@@ -106,3 +106,21 @@ def check_organises(user: User | None, discussion_id: int, organised: Collection
     if not may_organise(user, discussion_id, organised):
         raise PermissionDenied(N_("You do not organise this discussion."))
     return user
+
+
+def check_moderates_or_organises(
+    user: User | None,
+    discussion_id: int,
+    moderated: Collection[int],
+    organised: Collection[int],
+) -> User:
+    """Return the user if they moderate or organise `discussion_id` (admins always may).
+
+    The synthesis is written by the discussion's moderators and organisers together.
+    """
+    user = check_signed_in(user)
+    if may_organise(user, discussion_id, organised):
+        return user
+    if is_staff(user) and discussion_id in moderated:
+        return user
+    raise PermissionDenied(N_("You neither moderate nor organise this discussion."))

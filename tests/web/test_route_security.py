@@ -92,6 +92,17 @@ MATRIX = {
         403,
     ],
     "/en/admin/discussions/remote-apprenticeships/moderators": [303, 403, 403, 403, 200, 303, 403],
+    # The synthesis: the discussion's own moderators and organisers (tested in tests/synthesis)
+    # and admins; this moderator moderates other discussions only.
+    "/en/moderation/discussions/remote-apprenticeships/synthesis": [
+        303,
+        403,
+        403,
+        403,
+        200,
+        303,
+        403,
+    ],
     "/en/discussions/remote-apprenticeships/posts/{post}": [200] * 7,
     "/en/discussions/remote-apprenticeships/posts/{post}/edit": [303, 403, 403, 403, 403, 303, 403],
     "/en/people/999999": [404] * 7,
