@@ -32,10 +32,14 @@ def synthesis_markdown(
 ) -> str:
     """Replace the figures by their counts and each citation by a link naming the author."""
     edits: list[tuple[int, int, str]] = []
+    cites = list(find_citations(source))
     for figure in find_figures(source):
+        inside = any(cite.start < figure.end and figure.start < cite.end for cite in cites)
+        if inside:  # a quotation is kept as its author wrote it
+            continue
         if not figure_problems(figure, record.vocabulary) and figure.key in record.counts:
             edits.append((figure.start, figure.end, i18n.number(record.counts[figure.key])))
-    for cite in find_citations(source):
+    for cite in cites:
         post = record.posts.get(cite.post_id)
         who = attribution(i18n, post.author, post.consent) if post else ""
         who = who or i18n.gettext(A_POST)

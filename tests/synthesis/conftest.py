@@ -101,3 +101,11 @@ def catalogs() -> dict[str, I18n]:
 
 
 LINKS = site_links(MAIL_BASE)
+
+
+async def add_posts(db: Database, world: World, count: int) -> list[int]:
+    """Add `count` published posts by María quoting the retired tutors; return their ids."""
+    async with db.session() as session:
+        maria = await session.get(User, world.maria.id)
+    assert maria is not None
+    return [await _post(db, world.discussion_id, maria, ES_POST, "es") for _ in range(count)]
