@@ -37,6 +37,7 @@ from forum.settings import Settings
 from forum.studio import routes as studio
 from forum.studio.routes import documents as studio_documents
 from forum.topics import routes as topics
+from forum.synthesis import routes as synthesis
 from forum.web import errors, front
 from forum.web.cache import PageCache
 from forum.web.methods import HeadAsGetMiddleware
@@ -74,6 +75,7 @@ def localised_routes() -> list[BaseRoute]:
         *topics.routes,
         *analysis.routes,
         *exports.routes,
+        *synthesis.routes,
     ]
 
 

@@ -12,6 +12,7 @@ from forum.contributions.reading import discussion_view
 from forum.discussions.documents import document_file, get_document
 from forum.discussions.listing import list_discussions
 from forum.live.sessions import discussion_sessions
+from forum.synthesis.service import published_synthesis
 from forum.web.cache import cached_page
 from forum.web.request import database, now, page_i18n, render, settings_of, viewer
 
@@ -42,10 +43,22 @@ async def _discussion(request: Request) -> Response:
             language=i18n.language,
             now=now(request),
         )
+        synthesis = await published_synthesis(
+            session,
+            discussion_id=view.page.card.id,
+            languages=view.page.languages,
+            language=i18n.language,
+        )
     return render(
         request,
         "discussions/discussion.html",
-        {"page": view.page, "answers": view.answers, "summaries": view.summaries, "live": live},
+        {
+            "page": view.page,
+            "answers": view.answers,
+            "summaries": view.summaries,
+            "live": live,
+            "synthesis": synthesis,
+        },
         i18n=i18n,
     )
 

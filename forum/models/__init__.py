@@ -21,6 +21,7 @@ from forum.models.moderation import ModerationAction, PostTag, Report
 from forum.models.newsletter import DigestRun, SubscribedDiscussion, Subscriber, WeeklySummary
 from forum.models.posts import Post, PostRevision
 from forum.models.ratelimits import RateLimitCounter
+from forum.models.synthesis import Synthesis, SynthesisEvent, SynthesisText
 from forum.models.tags import DiscussionTag, Tag, TagTranslation
 from forum.models.users import AccountToken, User, UserSession
 
@@ -37,6 +38,9 @@ __all__ = [
     "Post",
     "PostRevision",
     "RateLimitCounter",
+    "Synthesis",
+    "SynthesisEvent",
+    "SynthesisText",
     "UserSession",
     "Discussion",
     "DiscussionChange",

@@ -179,6 +179,21 @@ async def _walk_moderation(client: httpx.AsyncClient, db: Database) -> dict[str,
             {"language": "en", "source": "This week: **phone tutoring** and radio lessons."},
         ),
         (
+            "synthesis_editor",
+            "/en/moderation/discussions/remote-apprenticeships/synthesis",
+            {
+                "text_en": "What we heard: {posts} posts.",
+                "text_es": "Lo que escuchamos: {posts} contribuciones.",
+                "text_fr": "Ce que nous avons entendu : {posts} contributions.",
+                "publish": "1",
+            },
+        ),
+        (
+            "unpublish_synthesis",
+            "/en/moderation/discussions/remote-apprenticeships/synthesis/unpublish",
+            {},
+        ),
+        (
             "moderators",
             "/en/admin/discussions/remote-apprenticeships/moderators",
             {"email": "author@example.org"},
