@@ -70,12 +70,18 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_export(seeded.database_url, secret_key, options.format, out))
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(f"bench: exported {count:,} posts as {options.format} ({size / 2**20:.1f} MiB) "
-              f"in {seconds:.1f} s ({count / seconds:,.0f} posts/s)")
-        print(f"bench: peak Python allocations during the export (tracemalloc): "
-              f"{peak / 2**20:.1f} MiB")
-        print(f"bench: process peak RSS {rss_after / 1024:.0f} MiB "
-              f"(before the export: {rss_before / 1024:.0f} MiB)")
+        print(
+            f"bench: exported {count:,} posts as {options.format} ({size / 2**20:.1f} MiB) "
+            f"in {seconds:.1f} s ({count / seconds:,.0f} posts/s)"
+        )
+        print(
+            f"bench: peak Python allocations during the export (tracemalloc): "
+            f"{peak / 2**20:.1f} MiB"
+        )
+        print(
+            f"bench: process peak RSS {rss_after / 1024:.0f} MiB "
+            f"(before the export: {rss_before / 1024:.0f} MiB)"
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -47,8 +47,13 @@ def parse_wrk(text: str) -> Load:
     )
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
-    return Load(float(rps.group(1)), _latency_ms(text, "50"), _latency_ms(text, "99"),
-                int(total.group(1)), errors)
+    return Load(
+        float(rps.group(1)),
+        _latency_ms(text, "50"),
+        _latency_ms(text, "99"),
+        int(total.group(1)),
+        errors,
+    )
 
 
 def check_loopback(url: str) -> None:
@@ -59,8 +64,19 @@ def check_loopback(url: str) -> None:
 def wrk_load(url: str, seconds: int, connections: int, cpus: set[int] | None) -> Load:
     check_loopback(url)
     threads = max(1, min(len(cpus) if cpus else 1, connections))
-    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-               "--timeout", "10s", "--latency", url]
+    command = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        url,
+    ]
     preexec: Callable[[], None] | None = None
     if cpus and hasattr(os, "sched_setaffinity"):
         chosen = set(cpus)
@@ -68,8 +84,14 @@ def wrk_load(url: str, seconds: int, connections: int, cpus: set[int] | None) ->
         def preexec() -> None:
             os.sched_setaffinity(0, chosen)
 
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30,
-                          preexec_fn=preexec, check=False)
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        preexec_fn=preexec,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(f"bench: wrk failed ({done.returncode}): {done.stderr.strip()}")
     try:
@@ -113,8 +135,9 @@ async def _python_load(url: str, seconds: int, connections: int) -> Load:
             return float("nan")
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
-    return Load(len(latencies) / elapsed, percentile(0.50), percentile(0.99),
-                len(latencies), errors)
+    return Load(
+        len(latencies) / elapsed, percentile(0.50), percentile(0.99), len(latencies), errors
+    )
 
 
 def python_load(url: str, seconds: int, connections: int, cpus: set[int] | None) -> Load:
@@ -158,6 +181,8 @@ def check_quiet(when: str) -> str:
     if busy is None:
         return "unknown"
     if busy > 0.15:
-        print(f"bench: WARNING: {busy:.0%} of the CPU was busy {when} with the servers idle: "
-              "something else is running and the figures will be low and noisy")
+        print(
+            f"bench: WARNING: {busy:.0%} of the CPU was busy {when} with the servers idle: "
+            "something else is running and the figures will be low and noisy"
+        )
     return f"{busy:.0%}"

@@ -126,72 +126,98 @@ def versions(loader: str) -> list[str]:
 
 def print_table(rows: list[Row]) -> None:
     bare = rows[0].load.requests_per_second
-    header = ("route", "req/s", "p50 ms", "p99 ms", "÷ bare", "HTML KB", "SQL stmts", "cached",
-              "1 req ms", "DB ms", "render ms", "errors")
+    header = (
+        "route",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "÷ bare",
+        "HTML KB",
+        "SQL stmts",
+        "cached",
+        "1 req ms",
+        "DB ms",
+        "render ms",
+        "errors",
+    )
     table = [header]
     for row in rows:
         inner = row.in_process
-        table.append((
-            f"{row.route} {row.path}",
-            f"{row.load.requests_per_second:,.0f}",
-            f"{row.load.p50_ms:.2f}",
-            f"{row.load.p99_ms:.2f}",
-            f"{row.load.requests_per_second / bare:.3f}" if bare else "-",
-            f"{row.size / 1024:.1f}",
-            "0" if inner is None else str(inner.statements),
-            "0" if inner is None else str(inner.cached_statements),
-            "-" if inner is None else f"{inner.request_ms:.1f}",
-            "-" if inner is None else f"{inner.db_ms:.1f}",
-            "-" if inner is None else f"{inner.render_ms:.1f}",
-            str(row.load.errors),
-        ))
+        table.append(
+            (
+                f"{row.route} {row.path}",
+                f"{row.load.requests_per_second:,.0f}",
+                f"{row.load.p50_ms:.2f}",
+                f"{row.load.p99_ms:.2f}",
+                f"{row.load.requests_per_second / bare:.3f}" if bare else "-",
+                f"{row.size / 1024:.1f}",
+                "0" if inner is None else str(inner.statements),
+                "0" if inner is None else str(inner.cached_statements),
+                "-" if inner is None else f"{inner.request_ms:.1f}",
+                "-" if inner is None else f"{inner.db_ms:.1f}",
+                "-" if inner is None else f"{inner.render_ms:.1f}",
+                str(row.load.errors),
+            )
+        )
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for n, line in enumerate(table):
         cells = [line[0].ljust(widths[0])]
         cells += [cell.rjust(width) for cell, width in zip(line[1:], widths[1:], strict=True)]
         print("| " + " | ".join(cells) + " |")
         if n == 0:
-            print("|" + "|".join("-" * (w + 1) + ("-" if i == 0 else ":")
-                                 for i, w in enumerate(widths)) + "|")
+            print(
+                "|"
+                + "|".join("-" * (w + 1) + ("-" if i == 0 else ":") for i, w in enumerate(widths))
+                + "|"
+            )
 
 
 def choose_loader(loader: str) -> str:
     if loader == "auto":
         loader = "wrk" if shutil.which("wrk") else "python"
         if loader == "python":
-            print("bench: NOTE: wrk is not installed (Debian: apt-get install wrk); falling back "
-                  "to a bounded Python loader, which is slower than the server and shares the "
-                  "CPU budget: its figures are far less trustworthy than wrk's.")
+            print(
+                "bench: NOTE: wrk is not installed (Debian: apt-get install wrk); falling back "
+                "to a bounded Python loader, which is slower than the server and shares the "
+                "CPU budget: its figures are far less trustworthy than wrk's."
+            )
     return loader
 
 
 def seed_both(plan: Plan, password_hash: str) -> tuple[Seeded, Seeded]:
     """Seed the database the pages are loaded on and the small reference one."""
     rendered: dict[str, str] = {}
-    main = seed_database(plan.workdir / "bench.db", plan.options.posts, plan.secret_key,
-                         password_hash, rendered)
-    reference = seed_database(plan.workdir / "reference.db", REFERENCE_POSTS, plan.secret_key,
-                              password_hash, rendered)
-    print(f"bench: {main.posts} posts in {main.threads} threads "
-          f"({main.threads_on_question_1} on question 1), depth up to {main.max_depth}, "
-          f"{main.capped_replies} replies beside a depth-{MAX_DEPTH} parent, "
-          f"{len(rendered)} distinct texts rendered once each; seeded in "
-          f"{main.seconds:.1f} s (+{reference.seconds:.1f} s for the {REFERENCE_POSTS}-post "
-          "database)", flush=True)
+    main = seed_database(
+        plan.workdir / "bench.db", plan.options.posts, plan.secret_key, password_hash, rendered
+    )
+    reference = seed_database(
+        plan.workdir / "reference.db", REFERENCE_POSTS, plan.secret_key, password_hash, rendered
+    )
+    print(
+        f"bench: {main.posts} posts in {main.threads} threads "
+        f"({main.threads_on_question_1} on question 1), depth up to {main.max_depth}, "
+        f"{main.capped_replies} replies beside a depth-{MAX_DEPTH} parent, "
+        f"{len(rendered)} distinct texts rendered once each; seeded in "
+        f"{main.seconds:.1f} s (+{reference.seconds:.1f} s for the {REFERENCE_POSTS}-post "
+        "database)",
+        flush=True,
+    )
     return main, reference
 
 
 def start_both(plan: Plan, database_url: str, paths: list[str]) -> Served:
     """Start the forum, fetch its pages, then start the bare app on the question page."""
-    forum = start_server("forum", ["--database-url", database_url], plan.workdir,
-                         plan.server_cpus, plan.secret_key)
+    forum = start_server(
+        "forum", ["--database-url", database_url], plan.workdir, plan.server_cpus, plan.secret_key
+    )
     plan.servers.append(forum)
     wait_ready(forum, "/healthz")
     pages = {path: fetch(forum.base + path) for path in paths}
     html_file = plan.workdir / "question.html"
     html_file.write_bytes(pages[QUESTION_PATH])
-    bare = start_server("bare", ["--html-file", str(html_file)], plan.workdir, plan.server_cpus,
-                        plan.secret_key)
+    bare = start_server(
+        "bare", ["--html-file", str(html_file)], plan.workdir, plan.server_cpus, plan.secret_key
+    )
     plan.servers.append(bare)
     wait_ready(bare, "/")
     bare_html = fetch(bare.base + "/")
@@ -210,8 +236,9 @@ def load_all(
     rows: list[Row] = []
     for name, path, server, measured in targets:
         url = server.base + path
-        print(f"bench: {name}: {options.seconds} s, {options.connections} connections ...",
-              flush=True)
+        print(
+            f"bench: {name}: {options.seconds} s, {options.connections} connections ...", flush=True
+        )
         load(url, min(WARM_UP_SECONDS, options.seconds), options.connections, plan.load_cpus)
         result = load(url, options.seconds, options.connections, plan.load_cpus)
         wait_idle(server)
@@ -227,23 +254,34 @@ def print_config(plan: Plan, posts: int, busy_before: str, busy_after: str) -> N
     options, server_cpus = plan.options, plan.server_cpus
     for line in versions(plan.loader):
         print(line)
-    pinning = (f"server pinned to CPU {sorted(server_cpus)}, load generator to "
-               f"{sorted(plan.load_cpus or [])}" if server_cpus else "no CPU pinning (one CPU)")
-    print(f"config: {posts} posts, {options.seconds} s per route (+{WARM_UP_SECONDS} s "
-          f"warm-up), {options.connections} connections, one uvicorn worker each; {pinning}; "
-          f"CPU busy with servers idle: {busy_before} before, {busy_after} after")
+    pinning = (
+        f"server pinned to CPU {sorted(server_cpus)}, load generator to "
+        f"{sorted(plan.load_cpus or [])}"
+        if server_cpus
+        else "no CPU pinning (one CPU)"
+    )
+    print(
+        f"config: {posts} posts, {options.seconds} s per route (+{WARM_UP_SECONDS} s "
+        f"warm-up), {options.connections} connections, one uvicorn worker each; {pinning}; "
+        f"CPU busy with servers idle: {busy_before} before, {busy_after} after"
+    )
 
 
-def print_counts(main: Seeded, reference: Seeded, question_count: int,
-                 reference_count: int) -> None:
+def print_counts(
+    main: Seeded, reference: Seeded, question_count: int, reference_count: int
+) -> None:
     equal = "equal" if question_count == reference_count else "NOT EQUAL"
-    print(f"SQL statements on the question page: {question_count} with {main.posts} posts, "
-          f"{reference_count} with {REFERENCE_POSTS} posts ({reference.threads_on_question_1} "
-          f"thread(s) there) -> {equal}")
+    print(
+        f"SQL statements on the question page: {question_count} with {main.posts} posts, "
+        f"{reference_count} with {REFERENCE_POSTS} posts ({reference.threads_on_question_1} "
+        f"thread(s) there) -> {equal}"
+    )
     print("÷ bare: req/s of the route over req/s of the bare Jinja2 page, in this run.")
-    print("SQL stmts (BEGIN included), 1 req ms, DB ms (awaiting AsyncSession: SQL, "
-          "async bridge, ORM), render ms (Jinja2): one anonymous request alone, in this "
-          "process through httpx.ASGITransport, median of 20.")
+    print(
+        "SQL stmts (BEGIN included), 1 req ms, DB ms (awaiting AsyncSession: SQL, "
+        "async bridge, ORM), render ms (Jinja2): one anonymous request alone, in this "
+        "process through httpx.ASGITransport, median of 20."
+    )
 
 
 def run(options: argparse.Namespace) -> None:
@@ -252,8 +290,14 @@ def run(options: argparse.Namespace) -> None:
     loader = choose_loader(options.loader)
     server_cpus, load_cpus = cpu_plan()
     load: Loader = wrk_load if loader == "wrk" else python_load
-    plan = Plan(options, loader, server_cpus, load_cpus, secrets.token_urlsafe(48),
-                Path(tempfile.mkdtemp(prefix="forum-bench-")))
+    plan = Plan(
+        options,
+        loader,
+        server_cpus,
+        load_cpus,
+        secrets.token_urlsafe(48),
+        Path(tempfile.mkdtemp(prefix="forum-bench-")),
+    )
     try:
         print(f"bench: seeding in {plan.workdir} ...", flush=True)
         password_hash = hash_password(secrets.token_urlsafe(16))  # argon2: once, shared
@@ -305,14 +349,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description="Load the forum's read pages and compare them with a bare Jinja2 page."
     )
-    parser.add_argument("--posts", type=bounded(REFERENCE_POSTS, MAX_POSTS, "--posts", False),
-                        default=1000, help=f"approved posts to seed (<= {MAX_POSTS:,})")
-    parser.add_argument("--seconds", type=bounded(1, MAX_SECONDS, "--seconds", True),
-                        default=10, help=f"seconds per route (capped at {MAX_SECONDS})")
-    parser.add_argument("--connections", type=bounded(1, MAX_CONNECTIONS, "--connections", True),
-                        default=50, help=f"concurrent connections (capped at {MAX_CONNECTIONS})")
-    parser.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto",
-                        help="load generator: wrk if installed (auto), or the Python one")
+    parser.add_argument(
+        "--posts",
+        type=bounded(REFERENCE_POSTS, MAX_POSTS, "--posts", False),
+        default=1000,
+        help=f"approved posts to seed (<= {MAX_POSTS:,})",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=bounded(1, MAX_SECONDS, "--seconds", True),
+        default=10,
+        help=f"seconds per route (capped at {MAX_SECONDS})",
+    )
+    parser.add_argument(
+        "--connections",
+        type=bounded(1, MAX_CONNECTIONS, "--connections", True),
+        default=50,
+        help=f"concurrent connections (capped at {MAX_CONNECTIONS})",
+    )
+    parser.add_argument(
+        "--loader",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="load generator: wrk if installed (auto), or the Python one",
+    )
     # Internal: how the script starts its own servers.
     parser.add_argument("--serve", choices=("forum", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)

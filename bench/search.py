@@ -42,8 +42,11 @@ QUERIES: list[tuple[str, str, dict[str, object]]] = [
     ("word left out", "apprentices -laptop", {}),
     ("rare word", "simulation", {}),
     ("no match", "zeppelin", {}),
-    ("filtered: Spanish, question 3", "taller", {"language": "es", "discussion": SLUG,
-                                                 "question": 3}),
+    (
+        "filtered: Spanish, question 3",
+        "taller",
+        {"language": "es", "discussion": SLUG, "question": 3},
+    ),
     ("newest first", "apprentices", {"sort": "date"}),
     ("page 40", "apprentices", {"page": 40}),
 ]
@@ -63,15 +66,19 @@ async def index_posts(url: str) -> tuple[int, float]:
             async with db.transaction() as session:
                 rows = (
                     await session.execute(
-                        text("SELECT id, language, html FROM posts WHERE id > :last "
-                             "ORDER BY id LIMIT 5000"),
+                        text(
+                            "SELECT id, language, html FROM posts WHERE id > :last "
+                            "ORDER BY id LIMIT 5000"
+                        ),
                         {"last": last},
                     )
                 ).all()
                 if not rows:
                     break
-                await session.execute(text("DELETE FROM post_search WHERE rowid > :last AND "
-                                           "rowid <= :upto"), {"last": last, "upto": rows[-1][0]})
+                await session.execute(
+                    text("DELETE FROM post_search WHERE rowid > :last AND rowid <= :upto"),
+                    {"last": last, "upto": rows[-1][0]},
+                )
                 await session.execute(
                     text(post_statement("sqlite")),
                     [post_params("sqlite", *row) for row in rows],
@@ -125,13 +132,20 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="forum-search-bench-"))
     try:
         path = workdir / "bench.db"
-        seeded = seed_database(path, options.posts, secrets.token_urlsafe(32),
-                               hash_password(secrets.token_urlsafe(16)), {})
+        seeded = seed_database(
+            path,
+            options.posts,
+            secrets.token_urlsafe(32),
+            hash_password(secrets.token_urlsafe(16)),
+            {},
+        )
         url = f"sqlite+aiosqlite:///{path}"
         print(f"bench: {seeded.posts} posts seeded in {seeded.seconds:.1f} s", flush=True)
         indexed, seconds = asyncio.run(index_posts(url))
-        print(f"bench: {indexed} posts indexed in {seconds:.1f} s "
-              f"({indexed / seconds:,.0f} posts/s)", flush=True)
+        print(
+            f"bench: {indexed} posts indexed in {seconds:.1f} s ({indexed / seconds:,.0f} posts/s)",
+            flush=True,
+        )
         asyncio.run(time_queries(url, options.repeat))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

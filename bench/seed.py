@@ -143,11 +143,17 @@ async def _add_users(db: Database, now: datetime, password_hash: str) -> _Demo:
             raise SystemExit(f"bench: the demo discussion {SLUG!r} is missing")
         rows = (
             await session.execute(
-                select(col(Question.number), col(Question.id), col(QuestionSet.opens_at),
-                       col(QuestionSet.closes_at))
+                select(
+                    col(Question.number),
+                    col(Question.id),
+                    col(QuestionSet.opens_at),
+                    col(QuestionSet.closes_at),
+                )
                 .join(QuestionSet, col(QuestionSet.id) == col(Question.question_set_id))
-                .where(col(Question.discussion_id) == discussion.id,
-                       col(Question.number).in_(list(QUESTIONS)))
+                .where(
+                    col(Question.discussion_id) == discussion.id,
+                    col(Question.number).in_(list(QUESTIONS)),
+                )
                 .order_by(col(Question.number))
             )
         ).all()
@@ -272,8 +278,9 @@ async def _insert_rows(db: Database, writer: _Writer, count: int) -> None:
         batch.clear()
 
     demo = writer.demo
-    for n, planned in enumerate(plan_posts(writer.rng, count, demo.first_id + 1,
-                                           demo.question_ids)):
+    for n, planned in enumerate(
+        plan_posts(writer.rng, count, demo.first_id + 1, demo.question_ids)
+    ):
         batch.append(writer.row(n, planned))
         if len(batch) >= INSERT_CHUNK:
             await flush()
@@ -304,8 +311,9 @@ async def _finish(db: Database, writer: _Writer, count: int) -> int | None:
         stored = await session.scalar(
             select(func.count())
             .select_from(Post)
-            .where(col(Post.id) > writer.demo.first_id,
-                   col(Post.status) == PostStatus.APPROVED.value)
+            .where(
+                col(Post.id) > writer.demo.first_id, col(Post.status) == PostStatus.APPROVED.value
+            )
         )
     return stored
 
@@ -351,7 +359,8 @@ def seed_database(
     settings = settings_for(url, secret_key)
     migrate(settings)
     asyncio.run(load_demo(settings))
-    seeded = asyncio.run(insert_posts(url, count, seed=20_240_601, password_hash=password_hash,
-                                      rendered=rendered))
+    seeded = asyncio.run(
+        insert_posts(url, count, seed=20_240_601, password_hash=password_hash, rendered=rendered)
+    )
     seeded.seconds = time.perf_counter() - started
     return seeded

@@ -16,6 +16,7 @@ from seed import settings_for
 READY_TIMEOUT = 60.0  # seconds a server may take to answer its first request
 SCRIPT = Path(__file__).resolve().with_name("pages.py")  # started with --serve forum|bare
 
+
 def serve_forum(database_url: str, port: int) -> None:
     import uvicorn
 
@@ -194,4 +195,3 @@ def stop_server(server: Server) -> None:
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait(timeout=10)
-

@@ -90,12 +90,30 @@ LIST_INTROS = {
     "fr": "Ce qui a le plus aidé :",
 }
 LIST_ITEMS = {
-    "en": ["loaned devices", "paid mobile data", "recorded sessions", "weekly calls",
-           "a shared logbook", "outdoor practice in small groups"],
-    "es": ["dispositivos prestados", "datos móviles pagados", "sesiones grabadas",
-           "llamadas semanales", "un cuaderno compartido", "prácticas al aire libre"],
-    "fr": ["des appareils prêtés", "des données mobiles payées", "des séances enregistrées",
-           "des appels hebdomadaires", "un carnet partagé", "la pratique en plein air"],
+    "en": [
+        "loaned devices",
+        "paid mobile data",
+        "recorded sessions",
+        "weekly calls",
+        "a shared logbook",
+        "outdoor practice in small groups",
+    ],
+    "es": [
+        "dispositivos prestados",
+        "datos móviles pagados",
+        "sesiones grabadas",
+        "llamadas semanales",
+        "un cuaderno compartido",
+        "prácticas al aire libre",
+    ],
+    "fr": [
+        "des appareils prêtés",
+        "des données mobiles payées",
+        "des séances enregistrées",
+        "des appels hebdomadaires",
+        "un carnet partagé",
+        "la pratique en plein air",
+    ],
 }
 LINK_LINES = {
     "en": "We wrote the approach up here: https://example.org/notes/remote-apprenticeships",
@@ -103,22 +121,73 @@ LINK_LINES = {
     "fr": "Nous l'avons décrit ici : https://example.org/notes/apprentissage-a-distance",
 }
 REPLY_OPENERS = {
-    "en": ["I agree with this.", "Thank you for sharing this example.",
-           "We saw the opposite in our centre.", "Did the employers cover the cost?"],
-    "es": ["Estoy de acuerdo.", "Gracias por compartir este ejemplo.",
-           "En nuestro centro vimos lo contrario.", "¿Las empresas asumieron el coste?"],
-    "fr": ["Je suis d'accord.", "Merci pour cet exemple.",
-           "Nous avons constaté l'inverse dans notre centre.", "Les employeurs ont-ils payé ?"],
+    "en": [
+        "I agree with this.",
+        "Thank you for sharing this example.",
+        "We saw the opposite in our centre.",
+        "Did the employers cover the cost?",
+    ],
+    "es": [
+        "Estoy de acuerdo.",
+        "Gracias por compartir este ejemplo.",
+        "En nuestro centro vimos lo contrario.",
+        "¿Las empresas asumieron el coste?",
+    ],
+    "fr": [
+        "Je suis d'accord.",
+        "Merci pour cet exemple.",
+        "Nous avons constaté l'inverse dans notre centre.",
+        "Les employeurs ont-ils payé ?",
+    ],
 }
 LANGUAGE_WEIGHTS = {"en": 5, "es": 3, "fr": 2}
 TEXTS_PER_LANGUAGE = 80  # distinct texts per language and kind (root or reply)
 
-FIRST_NAMES = ["Amina", "Bruno", "Chen", "Dolores", "Emeka", "Fatou", "Gustavo", "Hana",
-               "Ivan", "Jaya", "Kofi", "Léa", "Mateo", "Nadia", "Omar", "Paula", "Ravi"]
-SURNAMES = ["Okafor", "Lindqvist", "Moreau", "Quispe", "Tanaka", "Haddad", "Nkosi", "Rossi",
-            "Santos", "Dubois", "Kowalski", "Mwangi", "Varga", "Castillo", "Berger"]
-ORGANISATIONS = ["Northern Trades College", "Metalworkers' Union", "Regional Chamber of Crafts",
-                 "Ministry of Labour", "Open Skills Institute", "Coastal Builders Ltd", ""]
+FIRST_NAMES = [
+    "Amina",
+    "Bruno",
+    "Chen",
+    "Dolores",
+    "Emeka",
+    "Fatou",
+    "Gustavo",
+    "Hana",
+    "Ivan",
+    "Jaya",
+    "Kofi",
+    "Léa",
+    "Mateo",
+    "Nadia",
+    "Omar",
+    "Paula",
+    "Ravi",
+]
+SURNAMES = [
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Quispe",
+    "Tanaka",
+    "Haddad",
+    "Nkosi",
+    "Rossi",
+    "Santos",
+    "Dubois",
+    "Kowalski",
+    "Mwangi",
+    "Varga",
+    "Castillo",
+    "Berger",
+]
+ORGANISATIONS = [
+    "Northern Trades College",
+    "Metalworkers' Union",
+    "Regional Chamber of Crafts",
+    "Ministry of Labour",
+    "Open Skills Institute",
+    "Coastal Builders Ltd",
+    "",
+]
 COUNTRIES = ["PE", "FR", "ES", "KE", "SN", "IN", "DE", "BR", "PH", "CA", "MA", "IT"]
 
 
@@ -148,4 +217,3 @@ def text_pool(seed: int) -> dict[tuple[str, bool], list[str]]:
             texts = {compose_text(rng, language, reply) for _ in range(TEXTS_PER_LANGUAGE)}
             pool[(language, reply)] = sorted(texts)
     return pool
-

@@ -36,8 +36,8 @@ from forum.search import routes as search
 from forum.settings import Settings
 from forum.studio import routes as studio
 from forum.studio.routes import documents as studio_documents
-from forum.topics import routes as topics
 from forum.synthesis import routes as synthesis
+from forum.topics import routes as topics
 from forum.web import errors, front
 from forum.web.cache import PageCache
 from forum.web.methods import HeadAsGetMiddleware

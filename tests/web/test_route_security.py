@@ -95,6 +95,14 @@ MATRIX = {
     "/en/admin/discussions/remote-apprenticeships/moderators": [303, 403, 403, 403, 200, 303, 403],
     # its moderators and organisers too (tested apart in tests/analysis)
     "/en/moderation/discussions/remote-apprenticeships/analysis": [
+        303,
+        403,
+        403,
+        403,
+        200,
+        303,
+        403,
+    ],
     # The synthesis: the discussion's own moderators and organisers (tested in tests/synthesis)
     # and admins; this moderator moderates other discussions only.
     "/en/moderation/discussions/remote-apprenticeships/synthesis": [
