@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from forum.core.content import site_version
+from forum.core.errors import N_
 from forum.models.types import StakeholderGroup
 from forum.search.choices import search_choices
+from forum.search.feed import search_feed
 from forum.search.query import parse_query
 from forum.search.searching import COUNT_CAP, MAX_PAGE, SORTS, Filters, search
+from forum.topics.routes import atom_response
+from forum.web.cache import cached_page
 from forum.web.forms import countries, whole_number
-from forum.web.request import database, now, page_i18n, render, settings_of
+from forum.web.request import database, now, page_i18n, render, settings_of, url
 
 FILTER_NAMES = ("discussion", "question", "language", "tag", "group", "country", "since", "until")
+FEED_TITLE = N_("Search: %(query)s")
 
 
 def _day(text: str) -> date | None:
@@ -71,6 +78,7 @@ async def search_page(request: Request) -> Response:
         )
     kept: dict[str, Any] = {"q": query.text, **{k: v for k, v in given.items() if v}}
     context = {
+        "feed_query": _feed_query(kept) if query.searchable else "",
         "results": results,
         "cap": COUNT_CAP,
         "choices": choices,
@@ -84,4 +92,36 @@ async def search_page(request: Request) -> Response:
     return render(request, "search/search.html", context, i18n=i18n)
 
 
-routes: list[BaseRoute] = [Route("/search", search_page, name="search")]
+def _feed_query(kept: dict[str, Any]) -> str:
+    """The query string of the search's feed: what was asked and the filters, not the order."""
+    return urlencode({name: value for name, value in kept.items() if name != "sort"})
+
+
+async def search_atom(request: Request) -> Response:
+    """A search's newest matches as Atom, cached like the other feeds (readers poll them)."""
+    return await cached_page(request, lambda: _search_atom(request), version_of=site_version)
+
+
+async def _search_atom(request: Request) -> Response:
+    i18n = page_i18n(request)
+    query = parse_query(request.query_params.get("q", ""))
+    filters, given = read_filters(request, i18n.language)
+    async with database(request).session() as session:
+        feed = await search_feed(
+            session,
+            query,
+            filters,
+            title=i18n.gettext(FEED_TITLE) % {"query": query.text},
+            language=i18n.language,
+            now=now(request),
+        )
+    kept = {"q": query.text, **{k: v for k, v in given.items() if v}}
+    return atom_response(
+        request, i18n, feed, alternate=f"{url(request, 'search')}?{urlencode(kept)}"
+    )
+
+
+routes: list[BaseRoute] = [
+    Route("/search", search_page, name="search"),
+    Route("/search/feed.atom", search_atom, name="search_feed"),
+]

@@ -180,6 +180,22 @@ async def search(
     return SearchResults(query, filters, posts, texts, total, page)
 
 
+async def newest_matches(
+    session: AsyncSession, query: Query, filters: Filters, *, now: datetime, limit: int
+) -> list[int]:
+    """The ids of the newest posts readers may see that match, newest first: a search's feed.
+
+    No count, passages or texts; two statements at most (the window, then the ids).
+    """
+    if not query.searchable:
+        return []
+    found = match(dialect_of(session), "post_search", query, filters.language)
+    floor = await _window_floor(session, found, filters)
+    base = _matching_posts(_index_matches(found, floor, ranked=False), filters, now)
+    newest = base.order_by(col(Post.created_at).desc(), col(Post.id).desc()).limit(limit)
+    return [int(post_id) for post_id in (await session.scalars(newest)).all()]
+
+
 def _index_matches(found: Match, floor: int, *, ranked: bool) -> CTE:
     columns = [found.key.label("id")] + ([found.rank.label("rank")] if ranked else [])
     return (

@@ -301,4 +301,7 @@ async def test_tagged_general_comment_shows_tag_labels(
         form_page="/es/moderation/",
     )
     page = (await client.get("/es/discussions/remote-apprenticeships/comments")).text
-    assert '<li class="tag">Acceso a la formación</li>' in page
+    assert (
+        '<li class="tag"><a href="/es/tags/access-to-training">Acceso a la formación</a></li>'
+        in page
+    )

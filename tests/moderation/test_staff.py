@@ -125,7 +125,11 @@ async def test_reapprove_edited_post_keeps_its_topics(
     )
     assert approved.status_code == 303
     page = (await client.get(f"/en/discussions/{SLUG}/posts/{post_id}")).text
-    assert EDITED in page and '<li class="tag">Access to training</li>' in page
+    assert (
+        EDITED in page
+        and '<li class="tag"><a href="/en/tags/access-to-training">Access to training</a></li>'
+        in page
+    )
 
 
 async def test_approve_without_the_topics_field_keeps_the_topics(
@@ -143,7 +147,7 @@ async def test_approve_without_the_topics_field_keeps_the_topics(
     )
     assert approved.status_code == 303
     page = (await client.get(f"/en/discussions/{SLUG}/posts/1")).text
-    assert '<li class="tag">Apprenticeships</li>' in page
+    assert '<li class="tag"><a href="/en/tags/apprenticeships">Apprenticeships</a></li>' in page
 
 
 async def test_unchecking_every_topic_on_approval_removes_them(

@@ -140,6 +140,7 @@ MATRIX = {
     "/en/discussions/remote-apprenticeships/sessions.ics": [200] * 7,
     "/en/discussions/remote-apprenticeships/sessions/1.ics": [404] * 7,  # no such session
     "/en/studio/remote-apprenticeships/documents": [303, 403, 403, 403, 200, 303, 403],
+    "/en/search/feed.atom": [200] * 7,
     "/en/tags/": [200] * 7,
     "/en/tags/access-to-training": [200] * 7,
     "/en/tags/access-to-training/feed.atom": [200] * 7,

@@ -26,7 +26,7 @@ SLUG = "remote-apprenticeships"
 TOKEN_PAGES = {"confirm_email", "reset_password", "newsletter_confirm", "newsletter_manage"}
 TOKEN_PAGES |= {"newsletter_unsubscribe"}
 NOT_HTML = {"healthz", "document", "root", "live_calendar", "live_session_ics"}
-NOT_HTML |= {"discussion_feed", "question_feed", "tag_feed"}
+NOT_HTML |= {"discussion_feed", "question_feed", "tag_feed", "search_feed"}
 NOT_HTML |= {"moderation_export_csv", "moderation_export_json", "open_data_csv", "open_data_json"}
 
 
