@@ -12,7 +12,9 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.exports.csvfile import csv_header, csv_rows
+from forum.analysis.counts import DiscussionCounts
+from forum.exports.aggregates import COUNT_COLUMNS, count_rows, counts_json
+from forum.exports.csvfile import csv_header, csv_rows, csv_text, neutralise
 from forum.exports.rows import columns, export_row
 from forum.exports.streaming import BATCH, ExportSource, post_batches
 
@@ -41,16 +43,24 @@ async def export_chunks(
     *,
     batch: int = BATCH,
     progress: Callable[[int], None] | None = None,
+    counts: DiscussionCounts | None = None,
 ) -> AsyncIterator[str]:
     """Yield the export of `source` in `form`, one chunk per batch of posts.
 
-    `progress`, when given, hears how many posts each chunk held.
+    `progress`, when given, hears how many posts each chunk held; `counts`, when given, go
+    into a JSON export as its `counts` (open data), before the posts.
     """
     names = columns(source.audience)
     if form is Format.CSV:
         yield csv_header(names)
     elif form is Format.JSON:
-        head = {"discussion": source.slug, "audience": source.audience.value, "columns": names}
+        head: dict[str, object] = {
+            "discussion": source.slug,
+            "audience": source.audience.value,
+            "columns": names,
+        }
+        if counts is not None:
+            head["counts"] = counts_json(counts)
         yield _json(head)[:-1] + ',"posts":['
     first = True
     async for records in post_batches(session, source, batch=batch):
@@ -66,6 +76,12 @@ async def export_chunks(
             progress(len(rows))
     if form is Format.JSON:
         yield "]}\n"
+
+
+def counts_csv(counts: DiscussionCounts) -> str:
+    """The aggregate counts as a CSV file (BOM, header, one row per value)."""
+    rows = [[neutralise(value) for value in row] for row in count_rows(counts)]
+    return csv_header(COUNT_COLUMNS) + csv_text(rows)
 
 
 def export_filename(slug: str, form: Format, audience_suffix: str = "") -> str:

@@ -170,6 +170,7 @@ MATRIX = {
     ],
     "/en/discussions/remote-apprenticeships/export.csv": [200] * 7,
     "/en/discussions/remote-apprenticeships/export.json": [200] * 7,
+    "/en/discussions/remote-apprenticeships/counts.csv": [200] * 7,
 }
 
 
