@@ -148,5 +148,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         default_language=settings.default_language,
         links=mail_links(app.router, settings.base_url),
     )
+    # Site-relative links, as pages write them, for what is rendered away from a request
+    # and then shown on a page (the demo's synthesis).
+    app.state.site_links = mail_links(app.router, "")
     app.state.static_version = _static_version()
     return app

@@ -25,6 +25,7 @@ from forum.exports.formats import Format
 from forum.mail.worker import run_worker
 from forum.newsletter.due import DueReport, queue_due
 from forum.settings import SUPPORTED_LANGUAGES, Settings, SettingsError
+from forum.synthesis.demo import Publisher
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -69,6 +70,15 @@ def migrate_report(before: str | None, after: str | None) -> str:
 
 async def load_demo(settings: Settings) -> list[tuple[str, int | None]]:
     """Load every demo discussion not yet stored; return (slug, posts added or None) for each."""
+    from forum.app import create_app
+
+    app = create_app(settings)  # the synthesis links to posts and tells subscribers by mail
+    publisher = Publisher(
+        catalogs=app.state.catalogs,
+        links=app.state.site_links,
+        postman=app.state.postman,
+        secret=settings.secret_key,
+    )
     db = Database(settings.database_url)
     now = SystemClock().now()
     results = []
@@ -76,7 +86,13 @@ async def load_demo(settings: Settings) -> list[tuple[str, int | None]]:
         for spec, files, source in demo_specs(now.date(), settings.languages):
             async with db.transaction() as session:
                 added = await load_demo_discussion(
-                    session, spec, files, now=now, source=source, data_dir=settings.data_dir
+                    session,
+                    spec,
+                    files,
+                    now=now,
+                    source=source,
+                    data_dir=settings.data_dir,
+                    publisher=publisher,
                 )
             results.append((spec.slug, added))
     finally:

@@ -3,6 +3,7 @@ Markdown to HTML, safe HTML."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Collection
 from functools import cache
@@ -36,6 +37,16 @@ MULTILINE = frozenset("\n\r\t")
 _markdown = MarkdownIt("commonmark", {"html": False, "breaks": False})
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+)
+
+
+_HEADING = re.compile(r"<(?P<end>/?)h(?P<level>[1-6])>")
+_with_headings = bleach.Cleaner(
+    tags=ALLOWED_TAGS | {"h3", "h4", "h5", "h6"},
     attributes=ALLOWED_ATTRIBUTES,
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
@@ -141,12 +152,27 @@ def clean_html(html: str) -> str:
     return safe
 
 
-def render_markdown(source: str) -> str:
-    """Render CommonMark `source` to sanitised HTML with safe, marked links."""
-    return clean_html(_linker.linkify(clean_html(_markdown.render(source))))
+def render_markdown(source: str, *, headings_below: int | None = None) -> str:
+    """Render CommonMark `source` to sanitised HTML with safe, marked links.
+
+    Headings are dropped (their words kept as text), unless `headings_below` gives the level of
+    the page's heading the text sits under: then a text's headings nest beneath it (`#` and
+    `##` one level down, `###` two, and so on, h6 at most), for long texts such as a synthesis.
+    """
+    html = _markdown.render(source)
+    if headings_below is None:
+        return clean_html(_linker.linkify(clean_html(html)))
+    top = headings_below + 1
+
+    def nested(found: re.Match[str]) -> str:
+        level = min(6, max(top, int(found["level"]) + headings_below - 1))
+        return f"<{found['end']}h{level}>"
+
+    html = _HEADING.sub(nested, html)
+    return _with_headings.clean(_linker.linkify(_with_headings.clean(html)))
 
 
-_BLOCKS = frozenset({"p", "br", "li", "ul", "ol", "blockquote", "pre"})
+_BLOCKS = frozenset({"p", "br", "li", "ul", "ol", "blockquote", "pre", "h3", "h4", "h5", "h6"})
 
 
 class _TextOf(HTMLParser):

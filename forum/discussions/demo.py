@@ -27,6 +27,7 @@ from forum.models import Discussion, Post, PostTag, Tag, User
 from forum.models.types import PostStatus
 from forum.moderation.posts import mark_key_quote
 from forum.moderation.summaries import save_summary
+from forum.synthesis.demo import Publisher, publish_demo_synthesis
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 DEMO_POSTS_DIR = DEMO_DIR / "posts"  # posts/<slug>.toml: the people and threads of one discussion
@@ -134,9 +135,11 @@ async def load_demo_discussion(
     now: datetime,
     source: str,
     data_dir: Path,
+    publisher: Publisher | None = None,
 ) -> int | None:
     """Import one demo discussion and its threads unless it is there already.
 
+    With a `publisher`, a past discussion's synthesis is published too (its mails queued).
     Return how many posts were added with it, or None when it was there (nothing is added).
     """
     if await discussion_exists(session, spec.slug):
@@ -166,6 +169,19 @@ async def load_demo_discussion(
                 source=summary.text,
                 now=now,
             )
+    synthesis = _demo_file(spec.slug).get("synthesis", {})
+    if synthesis and publisher is not None and spec.moderators:
+        moderator = await user_by_email(session, spec.moderators[0].email)
+        assert moderator is not None
+        await publish_demo_synthesis(
+            session,
+            slug=spec.slug,
+            texts=synthesis,
+            post_ids={key: post.id or 0 for key, post in written.items()},
+            actor=moderator,
+            publisher=publisher,
+            now=now,
+        )
     if spec.opens_at <= now < spec.closes_at:
         await _announce_session(session, spec.slug, now)
     return len(written)

@@ -58,5 +58,6 @@ def synthesis_markdown(
 def render_synthesis(
     i18n: I18n, source: str, record: Record, post_url: Callable[[int], str]
 ) -> str:
-    """The sanitised HTML of a synthesis in `i18n`'s language."""
-    return render_markdown(synthesis_markdown(i18n, source, record, post_url))
+    """The sanitised HTML of a synthesis in `i18n`'s language; its headings sit under the
+    page's "Synthesis" heading (h2)."""
+    return render_markdown(synthesis_markdown(i18n, source, record, post_url), headings_below=2)

@@ -177,3 +177,16 @@ def test_unshowable_allows_only_the_controls_the_field_allows() -> None:
     assert not unshowable("line one\nline two", allow="\n")
     assert unshowable("col\tumn", allow="\n")  # a note allows line breaks only
     assert not unshowable("para\r\n\n\tcode", allow=MULTILINE)
+
+
+def test_headings_are_text_unless_asked_then_nested_under_the_page() -> None:
+    assert render_markdown("## Section\n\ntext") == "Section\n<p>text</p>\n"
+    nested = render_markdown("# One\n\n## Two\n\n### Three\n\n###### Six", headings_below=2)
+    assert nested.strip().split("\n") == [
+        "<h3>One</h3>",
+        "<h3>Two</h3>",
+        "<h4>Three</h4>",
+        "<h6>Six</h6>",
+    ]
+    # raw HTML headings stay text either way
+    assert "&lt;h2&gt;" in render_markdown("<h2>x</h2>", headings_below=2)

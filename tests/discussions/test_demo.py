@@ -6,24 +6,34 @@ import tomllib
 
 import httpx
 from sqlmodel import col, func, select
+from starlette.applications import Starlette
 
 from forum.accounts.accounts import sign_in
 from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.discussions.demo import DEMO_DIR, demo_specs, load_demo_discussion
-from forum.models import Discussion, Post, PostTag, User, WeeklySummary
+from forum.models import Discussion, Post, PostTag, Synthesis, SynthesisText, User, WeeklySummary
 from forum.settings import SUPPORTED_LANGUAGES, Settings
+from forum.synthesis.demo import Publisher
 from tests.conftest import NOW
 from tests.core.test_french_typography import MISSING, NOT_PROSE
 
 
-async def _load(db: Database, settings: Settings) -> list[int | None]:
+async def _load(
+    db: Database, settings: Settings, publisher: Publisher | None = None
+) -> list[int | None]:
     added = []
     for spec, files, source in demo_specs(NOW.date(), SUPPORTED_LANGUAGES):
         async with db.transaction() as session:
             added.append(
                 await load_demo_discussion(
-                    session, spec, files, now=NOW, source=source, data_dir=settings.data_dir
+                    session,
+                    spec,
+                    files,
+                    now=NOW,
+                    source=source,
+                    data_dir=settings.data_dir,
+                    publisher=publisher,
                 )
             )
     return added
@@ -144,3 +154,26 @@ async def test_the_past_discussion_has_a_whole_life(db: Database, settings: Sett
     assert all(discussion.opens_at <= post.created_at < discussion.closes_at for post in posts)
     assert {summary.language for summary in summaries} == {"en", "es", "fr"}
     assert len(summaries) == 6
+
+
+async def test_the_past_discussion_publishes_its_checked_synthesis(
+    app: Starlette, client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    publisher = Publisher(
+        catalogs=app.state.catalogs,
+        links=app.state.site_links,
+        postman=app.state.postman,
+        secret=settings.secret_key,
+    )
+    await _load(db, settings, publisher)
+    async with db.session() as session:
+        texts = {row.language: row for row in await session.scalars(select(SynthesisText))}
+        synthesis = await session.scalar(select(Synthesis))
+    assert synthesis is not None and synthesis.published_at == NOW
+    assert set(texts) == {"en", "es", "fr"}
+    for language, row in texts.items():
+        assert row.published_source == row.source and "[#q" not in row.source
+        assert f'href="/{language}/discussions/youth-guarantee/posts/' in row.published_html
+        assert "<h3>" in row.published_html and "{posts" not in row.published_html
+    page = (await client.get("/es/discussions/youth-guarantee")).text
+    assert 'id="synthesis"' in page and "Yo terminé la secundaria hace dos años" in page
