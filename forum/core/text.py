@@ -169,7 +169,8 @@ def render_markdown(source: str, *, headings_below: int | None = None) -> str:
         return f"<{found['end']}h{level}>"
 
     html = _HEADING.sub(nested, html)
-    return _with_headings.clean(_linker.linkify(_with_headings.clean(html)))
+    safe: str = _with_headings.clean(_linker.linkify(_with_headings.clean(html)))
+    return safe
 
 
 _BLOCKS = frozenset({"p", "br", "li", "ul", "ol", "blockquote", "pre", "h3", "h4", "h5", "h6"})

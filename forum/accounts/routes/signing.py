@@ -1,4 +1,4 @@
-"""Account pages: register, confirm an address, sign in and out, reset a password, the profile."""
+"""Getting in: register, confirm an address, sign in and out, reset a forgotten password."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from forum.accounts import accounts
 from forum.accounts.accounts import Registration
-from forum.accounts.profiles import ProfileData, normalise_email, public_profile, update_profile
+from forum.accounts.profiles import ProfileData, normalise_email
 from forum.accounts.sessions import (
     REGISTERED_FOR,
     end_session,
@@ -19,14 +19,11 @@ from forum.accounts.sessions import (
     registered_token,
     start_session,
 )
-from forum.contributions.bypeople import person_contributions
 from forum.core.errors import Conflict, FormInvalid
 from forum.core.i18n import I18n
-from forum.core.permissions import check_signed_in
 from forum.core.ratelimit import RateLimited
 from forum.models import User
 from forum.models.types import TokenPurpose, UserState
-from forum.studio.access import organised_ids
 from forum.web.forms import (
     FormState,
     failed_form,
@@ -34,7 +31,6 @@ from forum.web.forms import (
     profile_choices,
     read_form,
     see_other,
-    whole_number,
 )
 from forum.web.request import (
     client_ip,
@@ -345,82 +341,6 @@ async def reset(request: Request) -> Response:
     return render(request, "accounts/reset.html", {"form": form, "problem": None}, i18n=i18n)
 
 
-NOTIFY_FIELDS = ("notify_replies", "notify_moderation")
-
-
-async def profile(request: Request) -> Response:
-    i18n = page_i18n(request)
-    user = check_signed_in(viewer(request))
-    assert user.id is not None
-    done = request.query_params.get("done", "")
-    async with database(request).session() as session:
-        organises = bool(await organised_ids(session, user))
-    if request.method == "GET":
-        form = FormState({name: str(getattr(user, name)) for name in PROFILE_FIELDS})
-        form.values.update({name: "on" if getattr(user, name) else "" for name in NOTIFY_FIELDS})
-        return render(
-            request,
-            "accounts/profile.html",
-            {"form": form, "done": done, "organises": organises, **profile_choices(request, i18n)},
-            i18n=i18n,
-        )
-    values = await read_form(request, (*PROFILE_FIELDS, *NOTIFY_FIELDS))
-    try:
-        async with database(request).transaction() as session:
-            await update_profile(
-                session,
-                user_id=user.id,
-                data=profile_data(values),
-                languages=settings_of(request).languages,
-                notify_replies=values["notify_replies"] == "on",
-                notify_moderation=values["notify_moderation"] == "on",
-            )
-    except FormInvalid as error:
-        form, status, _headers = failed_form(values, error)
-        return render(
-            request,
-            "accounts/profile.html",
-            {"form": form, "done": "", "organises": organises, **profile_choices(request, i18n)},
-            i18n=i18n,
-            status=status,
-        )
-    return see_other(url(request, "profile") + "?done=saved")
-
-
-async def password(request: Request) -> Response:
-    i18n = page_i18n(request)
-    user = check_signed_in(viewer(request))
-    assert user.id is not None
-    if request.method == "GET":
-        return render(request, "accounts/password.html", {"form": FormState()}, i18n=i18n)
-    values = await read_form(request, ("current_password", "new_password"))
-    try:
-        async with database(request).transaction() as session:
-            await accounts.change_password(
-                session,
-                user_id=user.id,
-                current=values["current_password"],
-                new=values["new_password"],
-                keep_token=request.state.session_token,
-            )
-    except FormInvalid as error:
-        form, status, _headers = failed_form({}, error)
-        return render(request, "accounts/password.html", {"form": form}, i18n=i18n, status=status)
-    return see_other(url(request, "profile") + "?done=password")
-
-
-async def person(request: Request) -> Response:
-    i18n = page_i18n(request)
-    page = whole_number(request.query_params.get("page")) or 1  # a past-the-end page is a 404
-    async with database(request).session() as session:
-        shown = await public_profile(session, user_id=request.path_params["id"])
-        posts = await person_contributions(
-            session, user_id=shown.id, language=i18n.language, now=now(request), page=page
-        )
-    context = {"person": shown, "contributions": posts}
-    return render(request, "accounts/person.html", context, i18n=i18n)
-
-
 routes: list[BaseRoute] = [
     Route("/account/register", register, methods=["GET", "POST"], name="register"),
     Route("/account/confirm/{token}", confirm, methods=["GET", "POST"], name="confirm_email"),
@@ -429,7 +349,4 @@ routes: list[BaseRoute] = [
     Action("/account/sign-out", sign_out, name="sign_out", screen="home"),
     Route("/account/reset", reset_request, methods=["GET", "POST"], name="reset_request"),
     Route("/account/reset/{token}", reset, methods=["GET", "POST"], name="reset_password"),
-    Route("/account/profile", profile, methods=["GET", "POST"], name="profile"),
-    Route("/account/password", password, methods=["GET", "POST"], name="password"),
-    Route("/people/{id:id}", person, name="person"),
 ]

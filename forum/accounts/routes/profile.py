@@ -1,0 +1,106 @@
+"""A signed-in person's own pages (profile, password) and anyone's public page of a person."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from forum.accounts import accounts
+from forum.accounts.profiles import public_profile, update_profile
+from forum.accounts.routes.signing import PROFILE_FIELDS, profile_data
+from forum.contributions.bypeople import person_contributions
+from forum.core.errors import FormInvalid
+from forum.core.permissions import check_signed_in
+from forum.studio.access import organised_ids
+from forum.web.forms import (
+    FormState,
+    failed_form,
+    profile_choices,
+    read_form,
+    see_other,
+    whole_number,
+)
+from forum.web.request import database, now, page_i18n, render, settings_of, url, viewer
+
+NOTIFY_FIELDS = ("notify_replies", "notify_moderation")
+
+
+async def profile(request: Request) -> Response:
+    i18n = page_i18n(request)
+    user = check_signed_in(viewer(request))
+    assert user.id is not None
+    done = request.query_params.get("done", "")
+    async with database(request).session() as session:
+        organises = bool(await organised_ids(session, user))
+    if request.method == "GET":
+        form = FormState({name: str(getattr(user, name)) for name in PROFILE_FIELDS})
+        form.values.update({name: "on" if getattr(user, name) else "" for name in NOTIFY_FIELDS})
+        return render(
+            request,
+            "accounts/profile.html",
+            {"form": form, "done": done, "organises": organises, **profile_choices(request, i18n)},
+            i18n=i18n,
+        )
+    values = await read_form(request, (*PROFILE_FIELDS, *NOTIFY_FIELDS))
+    try:
+        async with database(request).transaction() as session:
+            await update_profile(
+                session,
+                user_id=user.id,
+                data=profile_data(values),
+                languages=settings_of(request).languages,
+                notify_replies=values["notify_replies"] == "on",
+                notify_moderation=values["notify_moderation"] == "on",
+            )
+    except FormInvalid as error:
+        form, status, _headers = failed_form(values, error)
+        return render(
+            request,
+            "accounts/profile.html",
+            {"form": form, "done": "", "organises": organises, **profile_choices(request, i18n)},
+            i18n=i18n,
+            status=status,
+        )
+    return see_other(url(request, "profile") + "?done=saved")
+
+
+async def password(request: Request) -> Response:
+    i18n = page_i18n(request)
+    user = check_signed_in(viewer(request))
+    assert user.id is not None
+    if request.method == "GET":
+        return render(request, "accounts/password.html", {"form": FormState()}, i18n=i18n)
+    values = await read_form(request, ("current_password", "new_password"))
+    try:
+        async with database(request).transaction() as session:
+            await accounts.change_password(
+                session,
+                user_id=user.id,
+                current=values["current_password"],
+                new=values["new_password"],
+                keep_token=request.state.session_token,
+            )
+    except FormInvalid as error:
+        form, status, _headers = failed_form({}, error)
+        return render(request, "accounts/password.html", {"form": form}, i18n=i18n, status=status)
+    return see_other(url(request, "profile") + "?done=password")
+
+
+async def person(request: Request) -> Response:
+    i18n = page_i18n(request)
+    page = whole_number(request.query_params.get("page")) or 1  # a past-the-end page is a 404
+    async with database(request).session() as session:
+        shown = await public_profile(session, user_id=request.path_params["id"])
+        posts = await person_contributions(
+            session, user_id=shown.id, language=i18n.language, now=now(request), page=page
+        )
+    context = {"person": shown, "contributions": posts}
+    return render(request, "accounts/person.html", context, i18n=i18n)
+
+
+routes: list[BaseRoute] = [
+    Route("/account/profile", profile, methods=["GET", "POST"], name="profile"),
+    Route("/account/password", password, methods=["GET", "POST"], name="password"),
+    Route("/people/{id:id}", person, name="person"),
+]
