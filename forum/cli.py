@@ -9,6 +9,7 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from forum.core.clock import SystemClock
@@ -24,39 +25,9 @@ from forum.exports.cli import run_export
 from forum.exports.formats import Format
 from forum.mail.worker import run_worker
 from forum.newsletter.due import DueReport, queue_due
+from forum.schema import SchemaBehind, check_schema, migrate
 from forum.settings import SUPPORTED_LANGUAGES, Settings, SettingsError
 from forum.synthesis.demo import Publisher
-
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-
-
-def migrate(settings: Settings, revision: str = "head") -> tuple[str | None, str | None]:
-    """Bring the database schema up to `revision` with Alembic; return (before, after)."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["database_url"] = settings.database_url
-    config.attributes["data_dir"] = settings.data_dir  # where documents' files are kept
-    before = asyncio.run(_revision(settings.database_url))
-    command.upgrade(config, revision)
-    return before, asyncio.run(_revision(settings.database_url))
-
-
-async def _revision(url: str) -> str | None:
-    """The schema revision the database is at, or None for a database with no schema yet."""
-    from alembic.runtime.migration import MigrationContext
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(
-                lambda sync: MigrationContext.configure(sync).get_current_revision()
-            )
-    finally:
-        await engine.dispose()
 
 
 def migrate_report(before: str | None, after: str | None) -> str:
@@ -261,14 +232,36 @@ def _program() -> str:
         return str(path)
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+LOCAL_PROXIES = ("127.0.0.1", "::1")  # --proxy-headers without FORUM_TRUSTED_PROXIES
+
+
+def _serve(settings: Settings, host: str, port: int, *, workers: int, proxy_headers: bool) -> int:
     import uvicorn
 
     from forum.app import create_app
 
-    app = create_app(settings)
+    if proxy_headers and not settings.trusted_proxies:
+        settings = replace(settings, trusted_proxies=LOCAL_PROXIES)
+        os.environ["FORUM_TRUSTED_PROXIES"] = ",".join(LOCAL_PROXIES)  # for the workers too
+    try:
+        check_schema(settings)
+    except SchemaBehind as behind:
+        print(behind, file=sys.stderr)
+        return 1
     print(serve_banner(host, port, program=_program()), flush=True)
-    uvicorn.run(app, host=host, port=port, proxy_headers=False)
+    if workers > 1:
+        # Each worker process imports the app and reads the same settings from the environment.
+        uvicorn.run("forum.asgi:app", host=host, port=port, workers=workers, proxy_headers=False)
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+    return 0
+
+
+def _workers(text: str) -> int:
+    number = int(text)
+    if not 1 <= number <= 64:
+        raise argparse.ArgumentTypeError("give between 1 and 64 workers")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -279,6 +272,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the forum with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=_workers, default=1, help="processes to serve with (default 1)"
+    )
+    serve.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="believe X-Forwarded-For/-Proto from FORUM_TRUSTED_PROXIES (default: this machine)",
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("demo", help="load the demo discussions (skips those already there)")
     load = commands.add_parser(
@@ -334,7 +335,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_environ()
         if args.command == "serve":
-            _serve(settings, args.host, args.port)
+            return _serve(
+                settings,
+                args.host,
+                args.port,
+                workers=args.workers,
+                proxy_headers=args.proxy_headers,
+            )
         elif args.command == "migrate":
             print(migrate_report(*migrate(settings)))
         elif args.command == "demo":

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlmodel import SQLModel
 
 import forum.models  # noqa: F401
-from forum.cli import MIGRATIONS, migrate
+from forum.schema import MIGRATIONS, migrate
 from forum.db import Database
 from forum.models.types import UTCDateTime
 from forum.search.indexing import SEARCH_TABLES
