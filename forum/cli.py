@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from forum.accounts.sessions import session_policy
 from forum.core.clock import SystemClock
 from forum.core.errors import N_, FormInvalid, ImportRefused, NotFound
 from forum.core.i18n import I18n, load_catalogs
@@ -25,6 +26,8 @@ from forum.exports.cli import run_export
 from forum.exports.formats import Format
 from forum.mail.worker import run_worker
 from forum.newsletter.due import DueReport, queue_due
+from forum.scheduler.jobs import schedule
+from forum.scheduler.runner import run_scheduler
 from forum.schema import SchemaBehind, check_schema, migrate
 from forum.settings import SUPPORTED_LANGUAGES, Settings, SettingsError
 from forum.synthesis.demo import Publisher
@@ -257,6 +260,20 @@ def _serve(settings: Settings, host: str, port: int, *, workers: int, proxy_head
     return 0
 
 
+async def _scheduler(settings: Settings, *, once: bool) -> None:
+    from forum.app import create_app
+
+    app = create_app(settings)  # the newsletter's mails link to the app's named pages
+    jobs = schedule(
+        postman=app.state.postman, secret=settings.secret_key, policy=session_policy(settings)
+    )
+    db = Database(settings.database_url)
+    try:
+        await run_scheduler(db, jobs, once=once)
+    finally:
+        await db.dispose()
+
+
 def _workers(text: str) -> int:
     number = int(text)
     if not 1 <= number <= 64:
@@ -324,6 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser(
         "send-due", help="queue the announcements and digests due now (`forum worker` sends them)"
     )
+    scheduler = commands.add_parser(
+        "scheduler", help="run the newsletter's due mails and housekeeping, each when due"
+    )
+    scheduler.add_argument("--once", action="store_true", help="one round, then stop (cron)")
     worker = commands.add_parser("worker", help="send the mail outbox, with retries")
     worker.add_argument("--once", action="store_true", help="one round, then stop")
     worker.add_argument("--interval", type=float, default=10.0, help="seconds between rounds")
@@ -388,6 +409,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"new-discussion and {report.digests} digest mails"
                 + (f"; {report.skipped} addresses refused" if report.skipped else "")
             )
+        elif args.command == "scheduler":
+            asyncio.run(_scheduler(settings, once=args.once))
         elif args.command == "worker":
             asyncio.run(
                 run_worker(settings, once=args.once, interval=args.interval, progress=_progress_bar)

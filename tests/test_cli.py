@@ -327,3 +327,14 @@ def test_serve_with_two_workers_behind_a_local_proxy(tmp_path: Path) -> None:
         server.terminate()
         _out, err = server.communicate(timeout=30)
     assert "Started parent process" in err and err.count("Started server process") == 2
+
+
+def test_scheduler_once_runs_each_job_then_nothing_until_due(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'forum.db'}"
+    assert forum("migrate", database_url=url, cwd=tmp_path).returncode == 0
+    first = forum("scheduler", "--once", database_url=url, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert " newsletter: queued 0 question-set" in first.stdout
+    assert " housekeeping: 0 rate-limit counters and 0 spent tokens deleted" in first.stdout
+    second = forum("scheduler", "--once", database_url=url, cwd=tmp_path)
+    assert second.returncode == 0 and second.stdout == ""  # a second machine, or cron again
