@@ -43,6 +43,7 @@ from forum.topics import routes as topics
 from forum.web import errors, front
 from forum.web.cache import PageCache
 from forum.web.methods import HeadAsGetMiddleware
+from forum.web.observe import Metrics, ObserveMiddleware
 from forum.web.requestid import RequestIdMiddleware
 from forum.web.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
 from forum.web.urls import LanguageMount, mail_links
@@ -109,14 +110,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Route("/", front.root, name="root"),
         Route("/healthz", front.healthz, name="healthz"),
         Route("/readyz", front.readyz, name="readyz"),
+        Route("/metrics", front.metrics, name="metrics"),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         LanguageMount(settings.languages, localised_routes()),
     ]
     clock = clock or SystemClock()
+    metrics = Metrics()
     middleware = [
         Middleware(SecurityHeadersMiddleware, https=settings.https),
         # Inside the security headers: the 500 page it sends carries them like any page.
         Middleware(RequestIdMiddleware, server_error=errors.server_error),
+        Middleware(ObserveMiddleware, metrics=metrics),  # one log line per request, counted
         Middleware(HeadAsGetMiddleware),
         Middleware(
             BodySizeLimitMiddleware,
@@ -150,6 +154,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         # Outermost, so that every layer (rate limits, logs) sees the visitor's address.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.state.settings = settings
+    app.state.metrics = metrics
     app.state.schema_head = head_revision()
     app.state.lifecycle = "starting"
     app.state.db = db

@@ -8,6 +8,8 @@ or `uvicorn --workers 4 forum.asgi:app`. Set FORUM_TRUSTED_PROXIES behind a reve
 from __future__ import annotations
 
 from forum.app import create_app
+from forum.logs import configure_logging
 from forum.settings import Settings
 
+configure_logging()  # JSON lines unless on a terminal; the server's own logs go there too
 app = create_app(Settings.from_environ())

@@ -24,6 +24,7 @@ from forum.discussions.importing import import_discussion, read_discussion_file
 from forum.discussions.updating import update_discussion
 from forum.exports.cli import run_export
 from forum.exports.formats import Format
+from forum.logs import configure_logging
 from forum.mail.worker import run_worker
 from forum.newsletter.due import DueReport, queue_due
 from forum.scheduler.jobs import schedule
@@ -254,9 +255,24 @@ def _serve(settings: Settings, host: str, port: int, *, workers: int, proxy_head
     print(serve_banner(host, port, program=_program()), flush=True)
     if workers > 1:
         # Each worker process imports the app and reads the same settings from the environment.
-        uvicorn.run("forum.asgi:app", host=host, port=port, workers=workers, proxy_headers=False)
+        uvicorn.run(
+            "forum.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=False,
+            log_config=None,  # ours (configure_logging): one line per request, with its id
+            access_log=False,
+        )
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            proxy_headers=False,
+            log_config=None,
+            access_log=False,
+        )
     return 0
 
 
@@ -353,6 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("serve", "worker", "scheduler"):
+        configure_logging()  # JSON lines unless on a terminal
     try:
         settings = Settings.from_environ()
         if args.command == "serve":

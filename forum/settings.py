@@ -78,6 +78,8 @@ class Settings:
     # Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are
     # believed; from any other peer those headers are ignored. Empty: no proxy is trusted.
     trusted_proxies: tuple[str, ...] = ()
+    # Who may read /metrics: a scraper sending this bearer token; empty: this machine only.
+    metrics_token: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if self.env not in ENVIRONMENTS:
@@ -170,6 +172,7 @@ class Settings:
                     "FORUM_REPRESENTATION_THRESHOLD", cast=int, default=3
                 ),
                 trusted_proxies=address_list(config("FORUM_TRUSTED_PROXIES", default="")),
+                metrics_token=config("FORUM_METRICS_TOKEN", default=""),
             )
         except ValueError as error:
             raise SettingsError(str(error)) from error

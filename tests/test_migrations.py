@@ -19,9 +19,9 @@ from sqlalchemy.engine import Connection, make_url
 from sqlmodel import SQLModel
 
 import forum.models  # noqa: F401
-from forum.schema import MIGRATIONS, migrate
 from forum.db import Database
 from forum.models.types import UTCDateTime
+from forum.schema import MIGRATIONS, migrate
 from forum.search.indexing import SEARCH_TABLES
 from forum.settings import Settings
 from tests.conftest import NOW, SECRET, _pg_admin_dsn, _postgres_url, in_thread, run_async

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from forum.core.i18n import negotiate_language
 from forum.schema import current_revision
+from forum.web.observe import Metrics, may_scrape
 from forum.web.request import database, settings_of, url
 
 logger = logging.getLogger(__name__)
@@ -56,3 +58,19 @@ async def readyz(request: Request) -> Response:
     else:
         body, status = await _health(request)
     return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def metrics(request: Request) -> Response:
+    """The Prometheus metrics, to a scraper with the token, or from this machine (else 404)."""
+    token = settings_of(request).metrics_token
+    client = request.client.host if request.client else ""
+    if not may_scrape(client, request.headers.get("authorization", ""), token):
+        return Response(status_code=404)
+    found: Metrics = request.app.state.metrics
+    async with database(request).session() as session:
+        await found.read_database(session)
+    return Response(
+        generate_latest(found.registry),
+        media_type=CONTENT_TYPE_LATEST,
+        headers={"Cache-Control": "no-store"},
+    )
