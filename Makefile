@@ -32,12 +32,12 @@ run: install
 ## make messages: re-extract UI strings into the .pot and merge them into es/fr .po files
 messages: $(VENV)/.installed
 	$(BIN)/pybabel --quiet extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k N_ --no-location \
-		--sort-output --project=forum -o forum/locale/messages.pot forum templates
+		--sort-output --project=forum -o forum/locale/messages.pot forum
 	$(BIN)/pybabel update --no-fuzzy-matching -i forum/locale/messages.pot -d forum/locale
 	$(MAKE) $(MO)
 
 lint: install
-	$(BIN)/ruff check forum tests migrations bench
+	$(BIN)/ruff check forum tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 

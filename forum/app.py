@@ -49,10 +49,10 @@ from forum.web.security import BodySizeLimitMiddleware, CSRFMiddleware, Security
 from forum.web.urls import LanguageMount, mail_links
 from forum.web.viewer import ViewerMiddleware
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates"
-STATIC = ROOT / "static"
-GUIDELINES = ROOT / "guidelines"
+PACKAGE = Path(__file__).resolve().parent  # everything the app reads ships inside the package
+TEMPLATES = PACKAGE / "templates"
+STATIC = PACKAGE / "static"
+GUIDELINES = PACKAGE / "data" / "guidelines"
 
 
 def _static_version() -> str:
