@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 PO := $(wildcard forum/locale/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test lint install messages serve clean chromium bench
+.PHONY: run test lint install messages serve clean chromium bench wheel lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,14 @@ test: install chromium lint
 	if [ -z "$$FORUM_TEST_DATABASE_URL" ]; then \
 		echo "*** reminder: the PostgreSQL half was SKIPPED (no server at $$url) ***"; fi; \
 	exit $$status
+
+## make wheel: build the wheel and check it installs, migrates and serves from an empty folder
+wheel:
+	deploy/wheel-smoke.sh
+
+## make lock: the same, and write requirements.lock (exact runtime versions, for deployments)
+lock:
+	deploy/wheel-smoke.sh --lock requirements.lock
 
 ## make bench: load the pages with wrk on loopback and print figures (BENCH_ARGS="--posts 20000")
 bench: install
