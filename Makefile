@@ -66,11 +66,11 @@ test: install chromium lint
 	exit $$status
 
 ## make wheel: build the wheel and check it installs, migrates and serves from an empty folder
-wheel:
+wheel: install
 	deploy/wheel-smoke.sh
 
 ## make lock: the same, and write requirements.lock (exact runtime versions, for deployments)
-lock:
+lock: install
 	deploy/wheel-smoke.sh --lock requirements.lock
 
 ## make bench: load the pages with wrk on loopback and print figures (BENCH_ARGS="--posts 20000")
