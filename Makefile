@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 PO := $(wildcard forum/locale/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test lint install messages serve clean chromium bench
+.PHONY: run test lint install messages serve clean chromium bench wheel lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,12 +32,12 @@ run: install
 ## make messages: re-extract UI strings into the .pot and merge them into es/fr .po files
 messages: $(VENV)/.installed
 	$(BIN)/pybabel --quiet extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k N_ --no-location \
-		--sort-output --project=forum -o forum/locale/messages.pot forum templates
+		--sort-output --project=forum -o forum/locale/messages.pot forum
 	$(BIN)/pybabel update --no-fuzzy-matching -i forum/locale/messages.pot -d forum/locale
 	$(MAKE) $(MO)
 
 lint: install
-	$(BIN)/ruff check forum tests migrations bench
+	$(BIN)/ruff check forum tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
@@ -64,6 +64,14 @@ test: install chromium lint
 	if [ -z "$$FORUM_TEST_DATABASE_URL" ]; then \
 		echo "*** reminder: the PostgreSQL half was SKIPPED (no server at $$url) ***"; fi; \
 	exit $$status
+
+## make wheel: build the wheel and check it installs, migrates and serves from an empty folder
+wheel: install
+	deploy/wheel-smoke.sh
+
+## make lock: the same, and write requirements.lock (exact runtime versions, for deployments)
+lock: install
+	deploy/wheel-smoke.sh --lock requirements.lock
 
 ## make bench: load the pages with wrk on loopback and print figures (BENCH_ARGS="--posts 20000")
 bench: install

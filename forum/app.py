@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from forum.accounts import routes as accounts
 from forum.analysis import routes as analysis
@@ -32,6 +33,7 @@ from forum.live import routes as live
 from forum.mail.compose import Postman
 from forum.moderation import routes as moderation
 from forum.newsletter import routes as newsletter
+from forum.schema import SchemaBehind, current_revision, head_revision
 from forum.search import routes as search
 from forum.settings import Settings
 from forum.studio import routes as studio
@@ -41,15 +43,16 @@ from forum.topics import routes as topics
 from forum.web import errors, front
 from forum.web.cache import PageCache
 from forum.web.methods import HeadAsGetMiddleware
+from forum.web.observe import Metrics, ObserveMiddleware
 from forum.web.requestid import RequestIdMiddleware
 from forum.web.security import BodySizeLimitMiddleware, CSRFMiddleware, SecurityHeadersMiddleware
 from forum.web.urls import LanguageMount, mail_links
 from forum.web.viewer import ViewerMiddleware
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates"
-STATIC = ROOT / "static"
-GUIDELINES = ROOT / "guidelines"
+PACKAGE = Path(__file__).resolve().parent  # everything the app reads ships inside the package
+TEMPLATES = PACKAGE / "templates"
+STATIC = PACKAGE / "static"
+GUIDELINES = PACKAGE / "data" / "guidelines"
 
 
 def _static_version() -> str:
@@ -79,30 +82,45 @@ def localised_routes() -> list[BaseRoute]:
     ]
 
 
+async def _check_schema(db: Database, expected: str) -> None:
+    """Raise SchemaBehind unless the database is at the code's newest migration."""
+    async with db.engine.connect() as connection:
+        found = await current_revision(connection)
+    if found != expected:
+        raise SchemaBehind(found, expected)
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     """Build the forum for `settings`; `clock` lets tests decide what time it is."""
     db = Database(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await _check_schema(db, app.state.schema_head)  # a stale schema: refuse to start
         # Objects made at start-up live for the whole process: keep the collector off them.
         await asyncio.to_thread(warm_up)  # load the language model before the first post
         gc.collect()
         gc.freeze()
+        app.state.lifecycle = "serving"
         yield
+        app.state.lifecycle = "stopping"
         await db.dispose()
 
     routes = [
         Route("/", front.root, name="root"),
         Route("/healthz", front.healthz, name="healthz"),
+        Route("/readyz", front.readyz, name="readyz"),
+        Route("/metrics", front.metrics, name="metrics"),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         LanguageMount(settings.languages, localised_routes()),
     ]
     clock = clock or SystemClock()
+    metrics = Metrics()
     middleware = [
         Middleware(SecurityHeadersMiddleware, https=settings.https),
         # Inside the security headers: the 500 page it sends carries them like any page.
         Middleware(RequestIdMiddleware, server_error=errors.server_error),
+        Middleware(ObserveMiddleware, metrics=metrics),  # one log line per request, counted
         Middleware(HeadAsGetMiddleware),
         Middleware(
             BodySizeLimitMiddleware,
@@ -132,7 +150,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             HTTPException: errors.http_error,
         },
     )
+    if settings.trusted_proxies:
+        # Outermost, so that every layer (rate limits, logs) sees the visitor's address.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.schema_head = head_revision()
+    app.state.lifecycle = "starting"
     app.state.db = db
     app.state.clock = clock
     app.state.catalogs = load_catalogs(settings.languages)

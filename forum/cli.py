@@ -9,8 +9,10 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from forum.accounts.sessions import session_policy
 from forum.core.clock import SystemClock
 from forum.core.errors import N_, FormInvalid, ImportRefused, NotFound
 from forum.core.i18n import I18n, load_catalogs
@@ -22,41 +24,14 @@ from forum.discussions.importing import import_discussion, read_discussion_file
 from forum.discussions.updating import update_discussion
 from forum.exports.cli import run_export
 from forum.exports.formats import Format
+from forum.logs import configure_logging
 from forum.mail.worker import run_worker
 from forum.newsletter.due import DueReport, queue_due
+from forum.scheduler.jobs import schedule
+from forum.scheduler.runner import run_scheduler
+from forum.schema import SchemaBehind, check_schema, migrate
 from forum.settings import SUPPORTED_LANGUAGES, Settings, SettingsError
 from forum.synthesis.demo import Publisher
-
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-
-
-def migrate(settings: Settings, revision: str = "head") -> tuple[str | None, str | None]:
-    """Bring the database schema up to `revision` with Alembic; return (before, after)."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["database_url"] = settings.database_url
-    config.attributes["data_dir"] = settings.data_dir  # where documents' files are kept
-    before = asyncio.run(_revision(settings.database_url))
-    command.upgrade(config, revision)
-    return before, asyncio.run(_revision(settings.database_url))
-
-
-async def _revision(url: str) -> str | None:
-    """The schema revision the database is at, or None for a database with no schema yet."""
-    from alembic.runtime.migration import MigrationContext
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(
-                lambda sync: MigrationContext.configure(sync).get_current_revision()
-            )
-    finally:
-        await engine.dispose()
 
 
 def migrate_report(before: str | None, after: str | None) -> str:
@@ -261,14 +236,65 @@ def _program() -> str:
         return str(path)
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+LOCAL_PROXIES = ("127.0.0.1", "::1")  # --proxy-headers without FORUM_TRUSTED_PROXIES
+
+
+def _serve(settings: Settings, host: str, port: int, *, workers: int, proxy_headers: bool) -> int:
     import uvicorn
 
     from forum.app import create_app
 
-    app = create_app(settings)
+    if proxy_headers and not settings.trusted_proxies:
+        settings = replace(settings, trusted_proxies=LOCAL_PROXIES)
+        os.environ["FORUM_TRUSTED_PROXIES"] = ",".join(LOCAL_PROXIES)  # for the workers too
+    try:
+        check_schema(settings)
+    except SchemaBehind as behind:
+        print(behind, file=sys.stderr)
+        return 1
     print(serve_banner(host, port, program=_program()), flush=True)
-    uvicorn.run(app, host=host, port=port, proxy_headers=False)
+    if workers > 1:
+        # Each worker process imports the app and reads the same settings from the environment.
+        uvicorn.run(
+            "forum.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=False,
+            log_config=None,  # ours (configure_logging): one line per request, with its id
+            access_log=False,
+        )
+    else:
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            proxy_headers=False,
+            log_config=None,
+            access_log=False,
+        )
+    return 0
+
+
+async def _scheduler(settings: Settings, *, once: bool) -> None:
+    from forum.app import create_app
+
+    app = create_app(settings)  # the newsletter's mails link to the app's named pages
+    jobs = schedule(
+        postman=app.state.postman, secret=settings.secret_key, policy=session_policy(settings)
+    )
+    db = Database(settings.database_url)
+    try:
+        await run_scheduler(db, jobs, once=once)
+    finally:
+        await db.dispose()
+
+
+def _workers(text: str) -> int:
+    number = int(text)
+    if not 1 <= number <= 64:
+        raise argparse.ArgumentTypeError("give between 1 and 64 workers")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -279,6 +305,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the forum with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=_workers, default=1, help="processes to serve with (default 1)"
+    )
+    serve.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="believe X-Forwarded-For/-Proto from FORUM_TRUSTED_PROXIES (default: this machine)",
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("demo", help="load the demo discussions (skips those already there)")
     load = commands.add_parser(
@@ -323,6 +357,10 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser(
         "send-due", help="queue the announcements and digests due now (`forum worker` sends them)"
     )
+    scheduler = commands.add_parser(
+        "scheduler", help="run the newsletter's due mails and housekeeping, each when due"
+    )
+    scheduler.add_argument("--once", action="store_true", help="one round, then stop (cron)")
     worker = commands.add_parser("worker", help="send the mail outbox, with retries")
     worker.add_argument("--once", action="store_true", help="one round, then stop")
     worker.add_argument("--interval", type=float, default=10.0, help="seconds between rounds")
@@ -331,10 +369,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("serve", "worker", "scheduler"):
+        configure_logging()  # JSON lines unless on a terminal
     try:
         settings = Settings.from_environ()
         if args.command == "serve":
-            _serve(settings, args.host, args.port)
+            return _serve(
+                settings,
+                args.host,
+                args.port,
+                workers=args.workers,
+                proxy_headers=args.proxy_headers,
+            )
         elif args.command == "migrate":
             print(migrate_report(*migrate(settings)))
         elif args.command == "demo":
@@ -381,6 +427,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"new-discussion and {report.digests} digest mails"
                 + (f"; {report.skipped} addresses refused" if report.skipped else "")
             )
+        elif args.command == "scheduler":
+            asyncio.run(_scheduler(settings, once=args.once))
         elif args.command == "worker":
             asyncio.run(
                 run_worker(settings, once=args.once, interval=args.interval, progress=_progress_bar)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -74,6 +75,11 @@ class Settings:
     max_document_bytes: int = 20 * 1024 * 1024
     # The analysis warns when a stakeholder group gave fewer answers than this to a question.
     representation_threshold: int = 3
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed; from any other peer those headers are ignored. Empty: no proxy is trusted.
+    trusted_proxies: tuple[str, ...] = ()
+    # Who may read /metrics: a scraper sending this bearer token; empty: this machine only.
+    metrics_token: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if self.env not in ENVIRONMENTS:
@@ -92,6 +98,14 @@ class Settings:
             raise SettingsError(
                 "FORUM_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
             )
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"FORUM_TRUSTED_PROXIES: {proxy!r} is not an IP address or network "
+                    "(for example 127.0.0.1, 10.0.0.0/8 or ::1)."
+                ) from None
         if self.env == "production" and weak_secret(self.secret_key):
             raise SettingsError(
                 "FORUM_SECRET_KEY is missing or weak: in production it must be at least "
@@ -157,9 +171,16 @@ class Settings:
                 representation_threshold=config(
                     "FORUM_REPRESENTATION_THRESHOLD", cast=int, default=3
                 ),
+                trusted_proxies=address_list(config("FORUM_TRUSTED_PROXIES", default="")),
+                metrics_token=config("FORUM_METRICS_TOKEN", default=""),
             )
         except ValueError as error:
             raise SettingsError(str(error)) from error
+
+
+def address_list(text: str) -> tuple[str, ...]:
+    """Split a comma-separated list of addresses or networks, dropping blanks."""
+    return tuple(item.strip() for item in text.split(",") if item.strip())
 
 
 def weak_secret(secret: str) -> bool:

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates"
-GUIDELINES = ROOT / "guidelines"
+TEMPLATES = ROOT / "forum" / "templates"
+GUIDELINES = ROOT / "forum" / "data" / "guidelines"
 TEST_TEMPLATES = Path(__file__).resolve().parent / "templates"  # kept for tests only
 CORPORA = ROOT.parent / "shared" / "corpora"

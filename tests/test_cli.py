@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 import tomli_w
 
-from forum.cli import MIGRATIONS, migrate, serve_banner
+from forum.cli import serve_banner
+from forum.schema import MIGRATIONS, migrate
 from forum.settings import Settings
 from tests.conftest import NOW, SECRET, in_thread
 from tests.factories import discussion_data
@@ -260,3 +264,77 @@ def test_analyse_keeps_a_discussions_themes(database_url: str, tmp_path: Path) -
     )
     assert missing.returncode == 1
     assert "No hay ningún debate" in missing.stderr or "no-such" in missing.stderr
+
+
+def test_serve_refuses_a_missing_database_and_creates_none(tmp_path: Path) -> None:
+    result = forum("serve", database_url="sqlite+aiosqlite:///./forum.db", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"There is no database at {tmp_path / 'forum.db'}" in result.stderr
+    assert "Run `forum migrate` first" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing left behind in the folder
+
+
+def test_serve_refuses_a_schema_older_than_the_code(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    in_thread(migrate, Settings(database_url=url, env="test", secret_key=SECRET), "0013")
+    result = forum("serve", database_url=url, cwd=tmp_path)
+    assert result.returncode == 1 and "The database has revision 0013" in result.stderr
+
+
+def test_serve_takes_a_number_of_workers_within_bounds(tmp_path: Path) -> None:
+    for wrong in ("0", "65", "many"):
+        result = forum(
+            "serve", "--workers", wrong, database_url="sqlite+aiosqlite:///x.db", cwd=tmp_path
+        )
+        assert result.returncode == 2 and "--workers" in result.stderr
+
+
+def test_serve_with_two_workers_behind_a_local_proxy(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'forum.db'}"
+    assert forum("migrate", database_url=url, cwd=tmp_path).returncode == 0
+    with socket.socket() as probe:  # a free loopback port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "FORUM_DATABASE_URL": url,
+        "FORUM_ENV": "test",
+        "FORUM_SECRET_KEY": "cli-test-secret-0123456789-abcdefghijkl",
+    }
+    command = [sys.executable, "-m", "forum.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--workers", "2", "--proxy-headers"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = None
+        deadline = time.monotonic() + 60
+        while ready is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+            except httpx.TransportError:
+                time.sleep(0.5)
+        assert ready is not None, server.stderr.read() if server.poll() is not None else "timeout"
+        assert ready.status_code == 200 and ready.json()["status"] == "ok"
+        page = httpx.get(f"http://127.0.0.1:{port}/en/", timeout=10)
+        assert page.status_code == 200
+    finally:
+        server.terminate()
+        _out, err = server.communicate(timeout=30)
+    assert "Started parent process" in err and err.count("Started server process") == 2
+
+
+def test_scheduler_once_runs_each_job_then_nothing_until_due(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'forum.db'}"
+    assert forum("migrate", database_url=url, cwd=tmp_path).returncode == 0
+    first = forum("scheduler", "--once", database_url=url, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert " newsletter: queued 0 question-set" in first.stdout
+    assert " housekeeping: 0 rate-limit counters and 0 spent tokens deleted" in first.stdout
+    second = forum("scheduler", "--once", database_url=url, cwd=tmp_path)
+    assert second.returncode == 0 and second.stdout == ""  # a second machine, or cron again

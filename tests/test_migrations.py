@@ -19,9 +19,9 @@ from sqlalchemy.engine import Connection, make_url
 from sqlmodel import SQLModel
 
 import forum.models  # noqa: F401
-from forum.cli import MIGRATIONS, migrate
 from forum.db import Database
 from forum.models.types import UTCDateTime
+from forum.schema import MIGRATIONS, migrate
 from forum.search.indexing import SEARCH_TABLES
 from forum.settings import Settings
 from tests.conftest import NOW, SECRET, _pg_admin_dsn, _postgres_url, in_thread, run_async
@@ -50,7 +50,7 @@ async def test_migrations_reach_head(db: Database) -> None:
         version = await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
-    assert version == "0014"
+    assert version == "0015"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

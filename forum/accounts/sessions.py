@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.models import User, UserSession
+from forum.settings import Settings
 
 # Writing last_seen_at on every request would turn every page view into a write.
 TOUCH_AFTER = timedelta(minutes=5)
@@ -22,6 +23,14 @@ TOUCH_AFTER = timedelta(minutes=5)
 class SessionPolicy:
     idle: timedelta
     absolute: timedelta
+
+
+def session_policy(settings: Settings) -> SessionPolicy:
+    """How long sessions live, from the settings."""
+    return SessionPolicy(
+        idle=timedelta(days=settings.session_idle_days),
+        absolute=timedelta(days=settings.session_max_days),
+    )
 
 
 def hash_token(raw: str) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from forum.core.clock import Clock, SystemClock
+from forum.core.outage import Outage, is_outage
 from forum.db import Database
 from forum.mail.backends import (
     SMTP_TIMEOUT_SECONDS,
@@ -155,11 +156,21 @@ async def run_worker(
     """Send due mail every `interval` seconds (one round if `once`), printing what was done."""
     clock = clock or SystemClock()
     db = Database(settings.database_url)
+    outage = Outage("mail worker")  # the database away: one line, back off, go on
     loops = 0
     try:
         while True:
             now = clock.now()
-            report = await send_due(db, settings, now=now, progress=progress)
+            try:
+                report = await send_due(db, settings, now=now, progress=progress)
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                wait = outage.failed(error)
+                report = SendReport()
+            else:
+                outage.recovered()
+                wait = interval
             if report:
                 sys.stdout.write(
                     f"{now:%Y-%m-%d %H:%M:%S} mail: {report.sent} sent, "
@@ -171,6 +182,6 @@ async def run_worker(
                 return
             # A full round means more mail is waiting: go on at once instead of sleeping.
             if report.sent + report.retried + report.failed < BATCH:
-                await asyncio.sleep(interval)
+                await asyncio.sleep(wait)
     finally:
         await db.dispose()

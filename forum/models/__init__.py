@@ -16,6 +16,7 @@ from forum.models.discussions import (
     QuestionSetTranslation,
     QuestionTranslation,
 )
+from forum.models.jobs import ScheduledJob
 from forum.models.mail import OutboxMessage
 from forum.models.moderation import ModerationAction, PostTag, Report
 from forum.models.newsletter import DigestRun, SubscribedDiscussion, Subscriber, WeeklySummary
@@ -38,6 +39,7 @@ __all__ = [
     "Post",
     "PostRevision",
     "RateLimitCounter",
+    "ScheduledJob",
     "Synthesis",
     "SynthesisEvent",
     "SynthesisText",

@@ -83,6 +83,7 @@ async def cached_page(
     found = cache.get(key)
     if found is not None:
         body, language, media_type = found
+        request.app.state.metrics.cache.labels("hit").inc()
         headers = {"Content-Language": language, "X-Cache": "hit"}
         if media_type:
             return Response(body, media_type=media_type, headers=headers)
@@ -93,4 +94,5 @@ async def cached_page(
         language = response.headers.get("content-language", "")
         cache.put(key, bytes(response.body), language, kept_type)
         response.headers["X-Cache"] = "miss"
+        request.app.state.metrics.cache.labels("miss").inc()
     return response

@@ -17,7 +17,7 @@ from forum.core.i18n import I18n
 from forum.core.links import Links, UrlFor
 
 # Routes outside the language mount: a link to them never carries a language.
-UNLOCALISED = frozenset({"root", "healthz", "static"})
+UNLOCALISED = frozenset({"root", "healthz", "readyz", "metrics", "static"})
 # What a screen passes on from its query to its own links (the switcher, a form's way back):
 # its filters and its page, each short, so that no query a visitor makes up is written into
 # the page again and again.

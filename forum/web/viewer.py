@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from forum.accounts.sessions import SessionPolicy, find_session, needs_touch, touch_session
+from forum.accounts.sessions import find_session, needs_touch, session_policy, touch_session
 from forum.core.clock import Clock
 from forum.db import Database
 from forum.settings import Settings
-
-
-def session_policy(settings: Settings) -> SessionPolicy:
-    return SessionPolicy(
-        idle=timedelta(days=settings.session_idle_days),
-        absolute=timedelta(days=settings.session_max_days),
-    )
 
 
 class ViewerMiddleware:

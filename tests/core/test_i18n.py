@@ -17,7 +17,7 @@ from forum.core.i18n import LOCALE_DIR, build_templates, load_catalogs, negotiat
 from forum.models import User
 from tests.paths import ROOT
 
-TEMPLATES = ROOT / "templates"
+TEMPLATES = ROOT / "forum" / "templates"
 # Attributes whose values people read (or hear from a screen reader).
 READ_ATTRIBUTES = {"title", "alt", "aria-label", "placeholder", "value"}
 
@@ -73,7 +73,6 @@ def test_template_is_up_to_date_with_sources(tmp_path: Path) -> None:
             "-o",
             str(fresh),
             "forum",
-            "templates",
         ],
         cwd=ROOT,
         check=True,

@@ -36,7 +36,7 @@ SECTIONS = (
     "quality",
     "moderation",
 )
-SHIPPED = ROOT / "guidelines" / "rules.toml"
+SHIPPED = ROOT / "forum" / "data" / "guidelines" / "rules.toml"
 SETTLED = AuthorHistory(recent_texts=(), recent_post_times=(), approved_count=10)
 
 

@@ -179,7 +179,9 @@ def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
 
 
 def test_focus_ring_contrasts_three_to_one_with_what_surrounds_it() -> None:
-    css = re.sub(r"/\*.*?\*/", "", (ROOT / "static" / "style.css").read_text(), flags=re.S)
+    css = re.sub(
+        r"/\*.*?\*/", "", (ROOT / "forum" / "static" / "style.css").read_text(), flags=re.S
+    )
     variables = dict(re.findall(r"(--[\w-]+):\s*([^;]+);", css))
     rules = re.findall(r"([^{}]+)\{([^}]*)\}", css)
     focus = [body for selector, body in rules if ":focus-visible" in selector and "outline" in body]

@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import text
 from starlette.applications import Starlette
 
 from forum.app import create_app
 from forum.db import Database
+from forum.schema import SchemaBehind, head_revision
 from forum.settings import Settings
 from tests.conftest import NOW, SECRET
 from tests.factories import add_discussion, discussion_data
@@ -88,7 +90,44 @@ async def test_404_is_translated(
 async def test_healthz_ok(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "schema": head_revision()}
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_healthz_and_readyz_say_when_the_schema_is_behind(
+    app: Starlette, client: httpx.AsyncClient, db: Database
+) -> None:
+    async with db.transaction() as session:
+        await session.execute(text("UPDATE alembic_version SET version_num = '0013'"))
+    try:
+        health = await client.get("/healthz")
+        assert health.status_code == 503
+        assert health.json() == {
+            "status": "unavailable",
+            "database": "ok",
+            "schema": "0013",
+            "expected": head_revision(),
+        }
+        with pytest.raises(SchemaBehind, match="needs revision .*Run `forum migrate`"):
+            async with app.router.lifespan_context(app):
+                pass  # the app refuses to start: it never serves on a stale schema
+    finally:
+        async with db.transaction() as session:
+            await session.execute(
+                text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()}
+            )
+
+
+async def test_readyz_follows_the_app_from_start_to_stop(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    before = await client.get("/readyz")
+    assert (before.status_code, before.json()) == (503, {"status": "starting"})
+    async with app.router.lifespan_context(app):
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["status"] == "ok"
+    after = await client.get("/readyz")
+    assert (after.status_code, after.json()) == (503, {"status": "stopping"})
 
 
 @pytest.mark.parametrize(

@@ -221,6 +221,8 @@ async def test_permission_matrix(
     covered = {_concrete(re.sub(r"\{(id|post|week|question|tag)\}", "1", p)) for p in MATRIX} | {
         "/",
         "/healthz",
+        "/readyz",  # 503 until the app has started: tests/web/test_front.py
+        "/metrics",  # this machine or a token: tests/web/test_observe.py
         "/en/account/confirm/sometoken",
         "/en/account/reset/sometoken",
         "/en/discussions/remote-apprenticeships/documents/1",

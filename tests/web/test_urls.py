@@ -25,7 +25,7 @@ SLUG = "remote-apprenticeships"
 # GET pages that answer 404 to a made-up token: they render in the tests of their area.
 TOKEN_PAGES = {"confirm_email", "reset_password", "newsletter_confirm", "newsletter_manage"}
 TOKEN_PAGES |= {"newsletter_unsubscribe"}
-NOT_HTML = {"healthz", "document", "root", "live_calendar", "live_session_ics"}
+NOT_HTML = {"healthz", "readyz", "metrics", "document", "root", "live_calendar", "live_session_ics"}
 NOT_HTML |= {"discussion_feed", "question_feed", "tag_feed", "search_feed"}
 NOT_HTML |= {"moderation_export_csv", "moderation_export_json", "open_data_csv", "open_data_json"}
 NOT_HTML |= {"open_data_counts_csv"}

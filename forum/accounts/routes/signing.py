@@ -17,6 +17,7 @@ from forum.accounts.sessions import (
     end_session,
     registered_email,
     registered_token,
+    session_policy,
     start_session,
 )
 from forum.core.errors import Conflict, FormInvalid
@@ -46,7 +47,6 @@ from forum.web.request import (
 )
 from forum.web.security import rotate_csrf
 from forum.web.urls import Action
-from forum.web.viewer import session_policy
 
 REGISTERED_COOKIE = "forum_registered"
 PROFILE_FIELDS = (

@@ -1,0 +1,103 @@
+"""The database schema's revision: bringing it up (`migrate`), reading it, and checking it.
+
+The app refuses to start on a schema older than its code, and `/healthz` says so, rather
+than answering every page with a 500; `forum migrate` is the one way forward.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from forum.settings import Settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class SchemaBehind(Exception):
+    """The database's schema is not the one the code expects."""
+
+    def __init__(self, found: str | None, expected: str, *, where: str = "") -> None:
+        self.found, self.expected = found, expected
+        if where:
+            said = f"There is no database at {where} (FORUM_DATABASE_URL)"
+        else:
+            said = "The database has " + (f"revision {found}" if found else "no schema at all")
+        super().__init__(
+            f"{said}; this version of the forum needs revision {expected}. "
+            "Run `forum migrate` first (in the folder, or with the settings, the forum runs with)."
+        )
+
+
+def head_revision() -> str:
+    """The newest revision the code's migrations know."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+async def current_revision(connection: AsyncConnection) -> str | None:
+    """The revision the connected database is at; None when it has no schema yet."""
+    from alembic.runtime.migration import MigrationContext
+
+    return await connection.run_sync(
+        lambda sync: MigrationContext.configure(sync).get_current_revision()
+    )
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite database URL (None for another database or one in memory)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser().resolve()
+
+
+def check_schema(settings: Settings) -> None:
+    """Raise SchemaBehind unless the database exists and is at the newest migration.
+
+    An SQLite file that is not there is not created by asking (that would leave an empty
+    database wherever the command happened to run).
+    """
+    expected = head_revision()
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.is_file():
+        raise SchemaBehind(None, expected, where=str(path))
+    found = asyncio.run(revision_of(settings.database_url))
+    if found != expected:
+        raise SchemaBehind(found, expected)
+
+
+async def revision_of(url: str) -> str | None:
+    """The revision of the database at `url` (a connection of its own)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await current_revision(connection)
+    finally:
+        await engine.dispose()
+
+
+def migrate(settings: Settings, revision: str = "head") -> tuple[str | None, str | None]:
+    """Bring the database schema up to `revision` with Alembic; return (before, after)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["database_url"] = settings.database_url
+    config.attributes["data_dir"] = settings.data_dir  # where documents' files are kept
+    before = asyncio.run(revision_of(settings.database_url))
+    command.upgrade(config, revision)
+    return before, asyncio.run(revision_of(settings.database_url))
