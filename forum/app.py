@@ -81,7 +81,7 @@ def localised_routes() -> list[BaseRoute]:
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     """Build the forum for `settings`; `clock` lets tests decide what time it is."""
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -17,6 +17,9 @@ SUPPORTED_LANGUAGES = ("en", "es", "fr")
 ENVIRONMENTS = ("development", "test", "production")
 MIN_SECRET_LENGTH = 32
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./forum.db"
+# SQLite's `PRAGMA synchronous` on every connection: FULL survives a power loss (a server's
+# choice); NORMAL in WAL mode may lose the last commits on power loss, never the file.
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
 
 
 class SettingsError(Exception):
@@ -74,6 +77,7 @@ class Settings:
     max_document_bytes: int = 20 * 1024 * 1024
     # The analysis warns when a stakeholder group gave fewer answers than this to a question.
     representation_threshold: int = 3
+    sqlite_synchronous: str = "FULL"
 
     def __post_init__(self) -> None:
         if self.env not in ENVIRONMENTS:
@@ -91,6 +95,11 @@ class Settings:
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise SettingsError(
                 "FORUM_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+        if self.sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+            raise SettingsError(
+                f"FORUM_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r} is not "
+                f"{' or '.join(SQLITE_SYNCHRONOUS)} (FULL survives a power loss)."
             )
         if self.env == "production" and weak_secret(self.secret_key):
             raise SettingsError(
@@ -156,6 +165,9 @@ class Settings:
                 ),
                 representation_threshold=config(
                     "FORUM_REPRESENTATION_THRESHOLD", cast=int, default=3
+                ),
+                sqlite_synchronous=config(
+                    "FORUM_SQLITE_SYNCHRONOUS", cast=lambda v: v.strip().upper(), default="FULL"
                 ),
             )
         except ValueError as error:

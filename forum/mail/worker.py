@@ -154,7 +154,7 @@ async def run_worker(
 ) -> None:
     """Send due mail every `interval` seconds (one round if `once`), printing what was done."""
     clock = clock or SystemClock()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     loops = 0
     try:
         while True:
