@@ -92,7 +92,7 @@ async def _check_schema(db: Database, expected: str) -> None:
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     """Build the forum for `settings`; `clock` lets tests decide what time it is."""
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -1,5 +1,5 @@
 """The `forum` command: serve, migrate, demo, import, export, analyse, create-admin, newsletter,
-worker."""
+worker, backup, restore."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from forum.accounts.sessions import session_policy
+from forum.backups import BackupRefused, UsePgDump, backup, code_revisions, restore
 from forum.core.clock import SystemClock
 from forum.core.errors import N_, FormInvalid, ImportRefused, NotFound
 from forum.core.i18n import I18n, load_catalogs
@@ -54,7 +55,7 @@ async def load_demo(settings: Settings) -> list[tuple[str, int | None]]:
         postman=app.state.postman,
         secret=settings.secret_key,
     )
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     now = SystemClock().now()
     results = []
     try:
@@ -97,7 +98,7 @@ async def _import(settings: Settings, args: argparse.Namespace, i18n: I18n) -> l
     spec, files = read_discussion_file(
         args.file, settings.languages, max_document_bytes=settings.max_document_bytes
     )
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     try:
         async with db.transaction() as session:
             if not args.update:
@@ -133,7 +134,7 @@ async def _import(settings: Settings, args: argparse.Namespace, i18n: I18n) -> l
 
 
 async def _export(settings: Settings, slug: str, documents: Path | None) -> Export:
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     try:
         async with db.session() as session:
             export = await export_discussion(session, slug, data_dir=settings.data_dir)
@@ -151,7 +152,7 @@ async def _analyse(settings: Settings, slug: str) -> int:
     """Find a discussion's themes again and keep them; return how many key phrases."""
     from forum.analysis.themes import extract_themes
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     try:
         async with db.transaction() as session:
             return await extract_themes(session, slug=slug, now=SystemClock().now())
@@ -162,7 +163,7 @@ async def _analyse(settings: Settings, slug: str) -> int:
 async def _create_admin(settings: Settings, email: str, name: str, password: str) -> str:
     from forum.accounts.accounts import create_admin
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     try:
         async with db.transaction() as session:
             user = await create_admin(
@@ -202,7 +203,7 @@ async def _newsletter_send_due(settings: Settings) -> DueReport:
     from forum.app import create_app
 
     app = create_app(settings)  # the mails link to the app's named pages
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     try:
         return await queue_due(
             db,
@@ -213,6 +214,16 @@ async def _newsletter_send_due(settings: Settings) -> DueReport:
         )
     finally:
         await db.dispose()
+
+
+def _backup_or_restore(settings: Settings, args: argparse.Namespace, i18n: I18n) -> str:
+    """Run `forum backup` or `forum restore`; say what was written."""
+    url, data_dir = settings.database_url, settings.data_dir
+    if args.command == "backup":
+        now = SystemClock().now()
+        return backup(database_url=url, data_dir=data_dir, output=args.output, now=now).text(i18n)
+    revisions = code_revisions(MIGRATIONS)
+    return restore(args.path, database_url=url, data_dir=data_dir, revisions=revisions).text(i18n)
 
 
 def serve_banner(host: str, port: int, *, program: str) -> str:
@@ -283,7 +294,7 @@ async def _scheduler(settings: Settings, *, once: bool) -> None:
     jobs = schedule(
         postman=app.state.postman, secret=settings.secret_key, policy=session_policy(settings)
     )
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     try:
         await run_scheduler(db, jobs, once=once)
     finally:
@@ -364,6 +375,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="send the mail outbox, with retries")
     worker.add_argument("--once", action="store_true", help="one round, then stop")
     worker.add_argument("--interval", type=float, default=10.0, help="seconds between rounds")
+    save = commands.add_parser("backup", help="copy the SQLite database and documents to a folder")
+    save.add_argument("--output", type=Path, metavar="DIR", default=Path("."), help="under DIR")
+    back = commands.add_parser("restore", help="bring a backup back where there is nothing yet")
+    back.add_argument("path", type=Path, help="the backup's folder")
+    for command in (save, back):
+        command.add_argument("--language", choices=SUPPORTED_LANGUAGES, default="en")
     return parser
 
 
@@ -429,6 +446,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         elif args.command == "scheduler":
             asyncio.run(_scheduler(settings, once=args.once))
+        elif args.command in ("backup", "restore"):
+            i18n = load_catalogs([args.language])[args.language]
+            try:
+                print(_backup_or_restore(settings, args, i18n))
+            except UsePgDump as error:
+                print(_say(i18n, error.message), *error.commands, sep="\n  ", file=sys.stderr)
+                return 2
+            except BackupRefused as error:
+                print(f"forum: {_say(i18n, error.message, **error.params)}", file=sys.stderr)
+                return 1
         elif args.command == "worker":
             asyncio.run(
                 run_worker(settings, once=args.once, interval=args.interval, progress=_progress_bar)

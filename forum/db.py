@@ -11,13 +11,18 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from forum.settings import SQLITE_SYNCHRONOUS
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 class Database:
     """Own one engine and hand out read sessions and write transactions from it."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, synchronous: str = "FULL") -> None:
+        """`synchronous` is SQLite's `PRAGMA synchronous` (FULL or NORMAL) on each connection."""
+        if synchronous not in SQLITE_SYNCHRONOUS:
+            raise ValueError(f"synchronous={synchronous!r} is not one of {SQLITE_SYNCHRONOUS}")
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"echo": echo}
@@ -27,7 +32,7 @@ class Database:
             options["pool_pre_ping"] = True
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, synchronous)
         # Write transactions run on an engine view whose option makes SQLite BEGIN IMMEDIATE,
         # so concurrent writers queue on the busy timeout instead of failing on upgrade.
         self._writer = self.engine.execution_options(forum_write=True)
@@ -54,7 +59,7 @@ class Database:
         await self.engine.dispose()
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit BEGIN is DEFERRED only).
@@ -63,7 +68,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -18,6 +18,9 @@ SUPPORTED_LANGUAGES = ("en", "es", "fr")
 ENVIRONMENTS = ("development", "test", "production")
 MIN_SECRET_LENGTH = 32
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./forum.db"
+# SQLite's `PRAGMA synchronous` on every connection: FULL survives a power loss (a server's
+# choice); NORMAL in WAL mode may lose the last commits on power loss, never the file.
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
 
 
 class SettingsError(Exception):
@@ -80,6 +83,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # Who may read /metrics: a scraper sending this bearer token; empty: this machine only.
     metrics_token: str = field(default="", repr=False)
+    sqlite_synchronous: str = "FULL"
 
     def __post_init__(self) -> None:
         if self.env not in ENVIRONMENTS:
@@ -106,6 +110,11 @@ class Settings:
                     f"FORUM_TRUSTED_PROXIES: {proxy!r} is not an IP address or network "
                     "(for example 127.0.0.1, 10.0.0.0/8 or ::1)."
                 ) from None
+        if self.sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+            raise SettingsError(
+                f"FORUM_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r} is not "
+                f"{' or '.join(SQLITE_SYNCHRONOUS)} (FULL survives a power loss)."
+            )
         if self.env == "production" and weak_secret(self.secret_key):
             raise SettingsError(
                 "FORUM_SECRET_KEY is missing or weak: in production it must be at least "
@@ -173,6 +182,9 @@ class Settings:
                 ),
                 trusted_proxies=address_list(config("FORUM_TRUSTED_PROXIES", default="")),
                 metrics_token=config("FORUM_METRICS_TOKEN", default=""),
+                sqlite_synchronous=config(
+                    "FORUM_SQLITE_SYNCHRONOUS", cast=lambda v: v.strip().upper(), default="FULL"
+                ),
             )
         except ValueError as error:
             raise SettingsError(str(error)) from error

@@ -139,7 +139,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     yield database
     await database.dispose()
 

@@ -19,6 +19,24 @@ async def test_sqlite_runs_in_wal_with_foreign_keys(db: Database) -> None:
         assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
         assert (await session.execute(text("PRAGMA busy_timeout"))).scalar() == 10_000
+        # FULL (2) by default: a commit survives a power loss
+        assert (await session.execute(text("PRAGMA synchronous"))).scalar() == 2
+
+
+async def test_sqlite_synchronous_normal_is_applied_on_every_connection(
+    database_url: str,
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    db = Database(database_url, synchronous="NORMAL")
+    try:
+        async with db.session() as first, db.session() as second:
+            for session in (first, second):
+                assert (await session.execute(text("PRAGMA synchronous"))).scalar() == 1
+    finally:
+        await db.dispose()
+    with pytest.raises(ValueError, match="OFF"):
+        Database(database_url, synchronous="OFF")
 
 
 async def test_transaction_rolls_back_on_error(db: Database) -> None:

@@ -18,6 +18,7 @@ def test_defaults_when_environment_is_empty(
     assert settings.languages == ("en", "es", "fr")
     assert settings.env == "development"
     assert settings.mail_backend == "console"
+    assert settings.sqlite_synchronous == "FULL"
     # a development key is generated once and kept
     assert (tmp_path / ".forum-secret").read_text().strip() == settings.secret_key
     assert Settings.from_environ({}, env_file=None).secret_key == settings.secret_key
@@ -38,6 +39,14 @@ def test_environment_and_env_file_are_read(tmp_path: Path) -> None:
     assert settings.smtp_port == 2525
     assert settings.base_url == "https://x.org"
     assert settings.https
+
+
+def test_sqlite_synchronous_normal_is_allowed(tmp_path: Path) -> None:
+    settings = Settings.from_environ(
+        {"FORUM_SQLITE_SYNCHRONOUS": " normal ", "FORUM_SECRET_KEY": "k" * 10 + "abcdefghijkl"},
+        env_file=None,
+    )
+    assert settings.sqlite_synchronous == "NORMAL"
 
 
 @pytest.mark.parametrize("secret", ["", "short", "a" * 64])
@@ -64,6 +73,7 @@ def test_production_accepts_strong_secret() -> None:
         ("FORUM_DATABASE_URL", "mysql://x", "FORUM_DATABASE_URL"),
         ("FORUM_MAIL_BACKEND", "pigeon", "FORUM_MAIL_BACKEND"),
         ("FORUM_SMTP_PORT", "twenty-five", "FORUM_SMTP_PORT"),
+        ("FORUM_SQLITE_SYNCHRONOUS", "OFF", "FORUM_SQLITE_SYNCHRONOUS"),
     ],
 )
 def test_bad_values_are_refused_by_name(

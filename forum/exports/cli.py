@@ -49,7 +49,7 @@ async def write_export(database: Database, source: ExportSource, form: Format, o
 
 async def run_export(settings: Settings, slug: str, form: Format, output: Path | None) -> int:
     """Export every post of `slug` for its moderators (the command line is theirs)."""
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     try:
         async with database.session() as session:
             source = await export_source(

@@ -155,7 +155,7 @@ async def run_worker(
 ) -> None:
     """Send due mail every `interval` seconds (one round if `once`), printing what was done."""
     clock = clock or SystemClock()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     outage = Outage("mail worker")  # the database away: one line, back off, go on
     loops = 0
     try:
