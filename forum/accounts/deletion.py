@@ -67,7 +67,9 @@ async def _remove_posts(session: AsyncSession, user_id: int) -> set[int]:
         return set()
     mine: set[int] = {row[0] for row in own if row[0] is not None}
     up: dict[int, set[int]] = {
-        int(row[0]): {above for above in (row[1], row[2]) if above is not None} for row in own
+        row[0]: {above for above in (row[1], row[2]) if above is not None}
+        for row in own
+        if row[0] is not None
     }
     # Posts of theirs that somebody else's post hangs from, and every one above those.
     referenced = (
