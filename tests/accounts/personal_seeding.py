@@ -100,5 +100,8 @@ async def seed_person(db: Database, *, revisions: int = 1) -> dict[str, int]:
         user = await session.get(User, maria.id)
         assert user is not None
         user.quote_consent = QuoteConsent.BY_NAME.value
+        luc = await session.get(User, other.id)
+        assert luc is not None
+        luc.organisation, luc.country = "Lycée professionnel du bâtiment", "FR"
     ids["maria"], ids["luc"] = maria.id, other.id
     return ids

@@ -6,14 +6,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from forum.accounts.privacy import privacy_html
+from forum.accounts.privacy import privacy_text
 from forum.web.request import page_i18n, render
 
 
 async def privacy(request: Request) -> Response:
     i18n = page_i18n(request)
     done = request.query_params.get("done", "")
-    context = {"html": privacy_html(i18n.language), "done": done}
+    context = {"text": privacy_text(i18n.language), "done": done}
     return render(request, "pages/privacy.html", context, i18n=i18n)
 
 
