@@ -22,6 +22,7 @@ from forum.models import (
     UserSession,
 )
 from forum.models.types import ModerationVerb, UserState
+from forum.synthesis.checks import MISSING_POST, check_synthesis, read_record
 from tests.accounts.personal_seeding import OTHER_REPLY, seed_person
 from tests.conftest import NOW
 from tests.exports.seeding import PUBLISHED
@@ -120,3 +121,26 @@ async def test_a_person_with_nothing_written_goes_too(db: Database) -> None:
     async with db.session() as session:
         user = await session.get(User, alone.id)
     assert user is not None and user.state == "deleted" and user.email_confirmed_at is None
+
+
+async def test_a_synthesis_citing_a_removed_post_shows_a_problem(db: Database) -> None:
+    ids = await seed_person(db)
+    async with db.session() as session:
+        post = await session.get(Post, ids["published"])
+    assert post is not None
+    texts = {"en": f"Apprentices wrote it down [#{ids['published']}].\n"}
+
+    async def problems() -> list[str]:
+        async with db.session() as session:
+            record = await read_record(
+                session, discussion_id=post.discussion_id, languages=["en"], texts=texts
+            )
+        return [
+            problem.message
+            for problem in check_synthesis(post.discussion_id, ["en"], texts, record)
+        ]
+
+    assert await problems() == []
+    async with db.transaction() as session:
+        await delete_account(session, user_id=ids["maria"], password=PASSWORD, keep_posts=False)
+    assert await problems() == [MISSING_POST]
