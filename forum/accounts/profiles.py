@@ -162,7 +162,7 @@ async def update_profile(
 async def public_profile(session: AsyncSession, *, user_id: int) -> PublicProfile:
     """Return what anyone may see of a person (never the e-mail address)."""
     user = await session.get(User, user_id)
-    if user is None or user.state == "banned" or user.email_confirmed_at is None:
+    if user is None or user.state in ("banned", "deleted") or not user.email_confirmed_at:
         raise NotFound(str(user_id))
     return PublicProfile(
         id=user_id,

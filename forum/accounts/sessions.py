@@ -72,7 +72,7 @@ async def find_session(
     user, user_session = row
     if now >= user_session.expires_at or now - user_session.last_seen_at >= policy.idle:
         return None
-    if user.state == "banned":
+    if user.state in ("banned", "deleted"):
         return None
     return user, user_session
 

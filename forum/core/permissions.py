@@ -26,7 +26,7 @@ def check_signed_in(user: User | None) -> User:
 def check_active(user: User | None, now: datetime) -> User:
     """Return the user if their account is neither banned nor suspended now."""
     user = check_signed_in(user)
-    if user.state == UserState.BANNED:
+    if user.state in (UserState.BANNED, UserState.DELETED):
         raise PermissionDenied(N_("This account has been closed."))
     if user.state == UserState.SUSPENDED and (
         user.suspended_until is None or user.suspended_until > now

@@ -103,6 +103,7 @@ class UserState(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     BANNED = "banned"
+    DELETED = "deleted"  # the account was deleted; the row stays, emptied, for what others read
 
 
 class StakeholderGroup(StrEnum):

@@ -54,7 +54,7 @@ async def find_person(session: AsyncSession, email: str) -> User:
         if address is None
         else (await session.scalars(select(User).where(User.email == address))).first()
     )
-    if person is None or person.id is None or person.state == UserState.BANNED:
+    if person is None or person.id is None or person.state in (UserState.BANNED, UserState.DELETED):
         raise Invalid(NO_SUCH_PERSON, field="email")
     return person
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from forum.core.errors import N_
 from forum.core.i18n import I18n
+from forum.core.people import shown_name
 from forum.models.types import QuoteConsent, StakeholderGroup
 
 
@@ -73,6 +74,8 @@ def country_name(i18n: I18n, code: str) -> str:
 def attribution(i18n: I18n, author: Author, consent: str) -> str:
     """Say who wrote a quoted post as its author allowed; "" when they refused quoting."""
     group = _group(author.group)
+    if consent == QuoteConsent.BY_NAME and not author.name:  # the account was deleted
+        return shown_name(author.name, i18n.gettext)
     if consent == QuoteConsent.BY_NAME:
         parts = (
             author.name,

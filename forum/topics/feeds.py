@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from forum.core.errors import N_, NotFound
 from forum.core.localize import fallback_order, localize
+from forum.core.people import shown_name
 from forum.discussions.listing import discussion_title
 from forum.live.sessions import published_discussion
 from forum.models import Discussion, Post, PostTag, Question, QuestionSet, QuestionTranslation
@@ -132,11 +133,12 @@ def _atom_entries(
 ) -> list[AtomEntry]:
     atom = []
     for entry in entries:
+        name = shown_name(entry.author_name, gettext)
         if entry.question_number is None:
-            title = gettext(IN_COMMENTS) % {"name": entry.author_name}
+            title = gettext(IN_COMMENTS) % {"name": name}
         else:
             title = gettext(ON_QUESTION) % {
-                "name": entry.author_name,
+                "name": name,
                 "number": entry.question_number,
             }
         atom.append(
@@ -144,7 +146,7 @@ def _atom_entries(
                 id=entry_id(host, entry.created_at, entry.id),
                 title=title,
                 link=post_link(entry),
-                author=entry.author_name,
+                author=name,
                 published=entry.created_at,
                 updated=entry.updated_at,
                 language=entry.language,

@@ -17,6 +17,7 @@ from forum.models.types import Role
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import (
+    PASSWORD,
     csrf_token,
     link_in,
     make_user,
@@ -64,7 +65,7 @@ async def _post(db: Database, author_email: str, question: int, consent: str = "
 
 
 async def _walk_people(client: httpx.AsyncClient, db: Database) -> dict[str, httpx.Response]:
-    """Register, confirm, sign out and in, reset, profile, password: as a newcomer does."""
+    """Register, confirm, sign out and in, reset, profile, password, deletion: as people do."""
     seen: dict[str, httpx.Response] = {}
     person = {
         "email": "newcomer@example.org",
@@ -101,6 +102,9 @@ async def _walk_people(client: httpx.AsyncClient, db: Database) -> dict[str, htt
     await sign_in_as(client, db, unconfirmed)
     seen["confirm_again"] = await post_form(
         client, "/en/account/confirm-again", {}, form_page="/en/account/profile"
+    )
+    seen["account_delete"] = await post_form(
+        client, "/en/account/delete", {"current_password": PASSWORD, "posts": "keep"}
     )
     return seen
 

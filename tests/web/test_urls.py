@@ -28,7 +28,7 @@ TOKEN_PAGES |= {"newsletter_unsubscribe"}
 NOT_HTML = {"healthz", "readyz", "metrics", "document", "root", "live_calendar", "live_session_ics"}
 NOT_HTML |= {"discussion_feed", "question_feed", "tag_feed", "search_feed"}
 NOT_HTML |= {"moderation_export_csv", "moderation_export_json", "open_data_csv", "open_data_json"}
-NOT_HTML |= {"open_data_counts_csv"}
+NOT_HTML |= {"open_data_counts_csv", "account_data"}
 
 
 def test_every_route_has_a_unique_name(app: Starlette) -> None:

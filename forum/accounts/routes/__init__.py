@@ -1,9 +1,10 @@
-"""Account pages: getting in (`signing`); one's own profile, a person's public page (`profile`)."""
+"""Account pages: getting in (`signing`); one's own profile and data, a person's public page
+(`profile`); the privacy page (`privacy`)."""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from forum.accounts.routes import profile, signing
+from forum.accounts.routes import privacy, profile, signing
 
-routes: list[BaseRoute] = [*signing.routes, *profile.routes]
+routes: list[BaseRoute] = [*signing.routes, *profile.routes, *privacy.routes]

@@ -1,12 +1,15 @@
-"""A signed-in person's own pages (profile, password) and anyone's public page of a person."""
+"""A signed-in person's own pages (profile, password, their data, deleting the account) and
+anyone's public page of a person."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from forum.accounts import accounts
+from forum.accounts.deletion import delete_account
+from forum.accounts.personal_data import as_json_data, personal_data
 from forum.accounts.profiles import public_profile, update_profile
 from forum.accounts.routes.signing import PROFILE_FIELDS, profile_data
 from forum.contributions.bypeople import person_contributions
@@ -22,6 +25,7 @@ from forum.web.forms import (
     whole_number,
 )
 from forum.web.request import database, now, page_i18n, render, settings_of, url, viewer
+from forum.web.security import rotate_csrf
 
 NOTIFY_FIELDS = ("notify_replies", "notify_moderation")
 
@@ -87,6 +91,54 @@ async def password(request: Request) -> Response:
     return see_other(url(request, "profile") + "?done=password")
 
 
+async def account_data(request: Request) -> Response:
+    """Everything held about the signed-in person, as a JSON file to keep."""
+    user = check_signed_in(viewer(request))
+    assert user.id is not None
+    async with database(request).session() as session:
+        data = await personal_data(session, user_id=user.id)
+    moment = now(request)
+    filename = f"forum-data-{moment:%Y-%m-%d}.json"
+    return JSONResponse(
+        as_json_data(data, generated_at=moment),
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+POSTS_CHOICES = {"keep": True, "remove": False}
+
+
+async def account_delete(request: Request) -> Response:
+    """Delete one's account after the current password; the posts stay or go, as chosen."""
+    i18n = page_i18n(request)
+    user = check_signed_in(viewer(request))
+    assert user.id is not None
+    if request.method == "GET":
+        return render(request, "accounts/delete.html", {"form": FormState()}, i18n=i18n)
+    values = await read_form(request, ("current_password", "posts"))
+    try:
+        async with database(request).transaction() as session:
+            await delete_account(
+                session,
+                user_id=user.id,
+                password=values["current_password"],
+                keep_posts=POSTS_CHOICES.get(values["posts"]),
+            )
+    except FormInvalid as error:
+        form, status, _headers = failed_form({"posts": values["posts"]}, error)
+        return render(request, "accounts/delete.html", {"form": form}, i18n=i18n, status=status)
+    settings = settings_of(request)
+    rotate_csrf(request)
+    response = see_other(url(request, "privacy") + "?done=deleted")
+    response.delete_cookie(
+        settings.session_cookie, path="/", secure=settings.https, httponly=True, samesite="lax"
+    )
+    return response
+
+
 async def person(request: Request) -> Response:
     i18n = page_i18n(request)
     page = whole_number(request.query_params.get("page")) or 1  # a past-the-end page is a 404
@@ -102,5 +154,7 @@ async def person(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/account/profile", profile, methods=["GET", "POST"], name="profile"),
     Route("/account/password", password, methods=["GET", "POST"], name="password"),
+    Route("/account/data", account_data, name="account_data"),
+    Route("/account/delete", account_delete, methods=["GET", "POST"], name="account_delete"),
     Route("/people/{id:id}", person, name="person"),
 ]
