@@ -9,10 +9,8 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
-from forum.accounts.sessions import session_policy
 from forum.backups import BackupRefused, UsePgDump, backup, code_revisions, restore
 from forum.core.clock import SystemClock
 from forum.core.errors import N_, FormInvalid, ImportRefused, NotFound
@@ -27,10 +25,8 @@ from forum.exports.cli import run_export
 from forum.exports.formats import Format
 from forum.logs import configure_logging
 from forum.mail.worker import run_worker
-from forum.newsletter.due import DueReport, queue_due
-from forum.scheduler.jobs import schedule
-from forum.scheduler.runner import run_scheduler
-from forum.schema import SchemaBehind, check_schema, migrate
+from forum.processes import newsletter_send_due, progress_bar, scheduler, serve
+from forum.schema import MIGRATIONS, migrate
 from forum.settings import SUPPORTED_LANGUAGES, Settings, SettingsError
 from forum.synthesis.demo import Publisher
 
@@ -187,35 +183,6 @@ def _admin_password() -> str:
     return first
 
 
-def _progress_bar(done: int, total: int) -> None:
-    """Draw a progress bar on a terminal; print nothing when output goes to a file (cron)."""
-    if not sys.stdout.isatty() or total <= 0:
-        return
-    width = 30
-    filled = width * done // total
-    sys.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done >= total:
-        sys.stdout.write("\n")
-    sys.stdout.flush()
-
-
-async def _newsletter_send_due(settings: Settings) -> DueReport:
-    from forum.app import create_app
-
-    app = create_app(settings)  # the mails link to the app's named pages
-    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
-    try:
-        return await queue_due(
-            db,
-            postman=app.state.postman,
-            secret=settings.secret_key,
-            now=SystemClock().now(),
-            progress=_progress_bar,
-        )
-    finally:
-        await db.dispose()
-
-
 def _backup_or_restore(settings: Settings, args: argparse.Namespace, i18n: I18n) -> str:
     """Run `forum backup` or `forum restore`; say what was written."""
     url, data_dir = settings.database_url, settings.data_dir
@@ -224,81 +191,6 @@ def _backup_or_restore(settings: Settings, args: argparse.Namespace, i18n: I18n)
         return backup(database_url=url, data_dir=data_dir, output=args.output, now=now).text(i18n)
     revisions = code_revisions(MIGRATIONS)
     return restore(args.path, database_url=url, data_dir=data_dir, revisions=revisions).text(i18n)
-
-
-def serve_banner(host: str, port: int, *, program: str) -> str:
-    """What to print before serving: where the forum is and how to get in as an admin."""
-    return (
-        f"The forum is at http://{host}:{port}/ (Ctrl-C stops it).\n"
-        "To moderate and run discussions, make an admin account (in another terminal):\n"
-        f"  {program} create-admin --email you@example.org --name 'Your Name'\n"
-        "then sign in with that address and the password you chose."
-    )
-
-
-def _program() -> str:
-    """How the person typed this command: `.venv/bin/forum` from the project folder."""
-    path = Path(sys.argv[0])
-    if path.name != "forum":
-        return "forum"
-    try:
-        return str(path.absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-LOCAL_PROXIES = ("127.0.0.1", "::1")  # --proxy-headers without FORUM_TRUSTED_PROXIES
-
-
-def _serve(settings: Settings, host: str, port: int, *, workers: int, proxy_headers: bool) -> int:
-    import uvicorn
-
-    from forum.app import create_app
-
-    if proxy_headers and not settings.trusted_proxies:
-        settings = replace(settings, trusted_proxies=LOCAL_PROXIES)
-        os.environ["FORUM_TRUSTED_PROXIES"] = ",".join(LOCAL_PROXIES)  # for the workers too
-    try:
-        check_schema(settings)
-    except SchemaBehind as behind:
-        print(behind, file=sys.stderr)
-        return 1
-    print(serve_banner(host, port, program=_program()), flush=True)
-    if workers > 1:
-        # Each worker process imports the app and reads the same settings from the environment.
-        uvicorn.run(
-            "forum.asgi:app",
-            host=host,
-            port=port,
-            workers=workers,
-            proxy_headers=False,
-            log_config=None,  # ours (configure_logging): one line per request, with its id
-            access_log=False,
-        )
-    else:
-        uvicorn.run(
-            create_app(settings),
-            host=host,
-            port=port,
-            proxy_headers=False,
-            log_config=None,
-            access_log=False,
-        )
-    return 0
-
-
-async def _scheduler(settings: Settings, *, once: bool) -> None:
-    from forum.app import create_app
-
-    app = create_app(settings)  # the newsletter's mails link to the app's named pages
-    jobs = schedule(
-        postman=app.state.postman, secret=settings.secret_key, policy=session_policy(settings)
-    )
-    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
-    try:
-        await run_scheduler(db, jobs, once=once)
-    finally:
-        await db.dispose()
 
 
 def _workers(text: str) -> int:
@@ -391,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_environ()
         if args.command == "serve":
-            return _serve(
+            return serve(
                 settings,
                 args.host,
                 args.port,
@@ -438,14 +330,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             email = asyncio.run(_create_admin(settings, args.email, args.name, password))
             print(f"{email} is an admin")
         elif args.command == "newsletter":
-            report = asyncio.run(_newsletter_send_due(settings))
+            report = asyncio.run(newsletter_send_due(settings))
             print(
                 f"queued {report.set_announcements} question-set, {report.discussion_notices} "
                 f"new-discussion and {report.digests} digest mails"
                 + (f"; {report.skipped} addresses refused" if report.skipped else "")
             )
         elif args.command == "scheduler":
-            asyncio.run(_scheduler(settings, once=args.once))
+            asyncio.run(scheduler(settings, once=args.once))
         elif args.command in ("backup", "restore"):
             i18n = load_catalogs([args.language])[args.language]
             try:
@@ -458,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 1
         elif args.command == "worker":
             asyncio.run(
-                run_worker(settings, once=args.once, interval=args.interval, progress=_progress_bar)
+                run_worker(settings, once=args.once, interval=args.interval, progress=progress_bar)
             )
     except SettingsError as error:
         print(f"forum: configuration error: {error}", file=sys.stderr)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import tomli_w
 
-from forum.cli import serve_banner
+from forum.processes import serve_banner
 from forum.schema import MIGRATIONS, migrate
 from forum.settings import Settings
 from tests.conftest import NOW, SECRET, in_thread
