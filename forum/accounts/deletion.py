@@ -128,8 +128,12 @@ async def _remove_posts(session: AsyncSession, user_id: int) -> set[int]:
 
 async def delete_account(
     session: AsyncSession, *, user_id: int, password: str, keep_posts: bool | None
-) -> None:
-    """Delete an account after checking its password; FormInvalid (422) changes nothing."""
+) -> set[int]:
+    """Delete an account after checking its password; FormInvalid (422) changes nothing.
+
+    Return the discussions whose pages changed (the caller renders their published syntheses
+    again, so that no quotation names the person any more).
+    """
     user = await session.get(User, user_id)
     if user is None or user.state == UserState.DELETED:
         raise NotFound(str(user_id))
@@ -186,3 +190,4 @@ async def delete_account(
     await session.flush()
     for discussion_id in sorted(changed):
         await bump_content_version(session, discussion_id=discussion_id)
+    return changed

@@ -3,7 +3,7 @@ withdraw it; and the published text readers see."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -222,6 +222,43 @@ async def unpublish(session: AsyncSession, *, actor: User, slug: str, now: datet
     await bump_content_version(session, discussion_id=discussion.id)
     await session.flush()
     return discussion
+
+
+async def render_published_again(
+    session: AsyncSession,
+    *,
+    discussion_ids: Iterable[int],
+    catalogs: Mapping[str, I18n],
+    links: Links,
+) -> int:
+    """Render the published syntheses of these discussions again from their published text.
+
+    After a person deletes their account, the quotations of their posts must stop naming
+    them (and those of removed posts show as such); the wording stays what was published.
+    Return how many syntheses were rendered again.
+    """
+    rendered = 0
+    for discussion_id in sorted(set(discussion_ids)):
+        synthesis = await session.get(Synthesis, discussion_id)
+        discussion = await session.get(Discussion, discussion_id)
+        if synthesis is None or synthesis.published_at is None or discussion is None:
+            continue
+        rows = await stored_texts(session, discussion_id)
+        texts = {row.language: row.published_source for row in rows}
+        record = await read_record(
+            session, discussion_id=discussion_id, languages=discussion.language_list, texts=texts
+        )
+        for row in rows:
+            if row.published_source.strip() and row.language in catalogs:
+                row.published_html = render_synthesis(
+                    catalogs[row.language],
+                    row.published_source,
+                    record,
+                    _post_url(links, row.language, discussion.slug),
+                )
+        await bump_content_version(session, discussion_id=discussion_id)
+        rendered += 1
+    return rendered
 
 
 async def published_synthesis(

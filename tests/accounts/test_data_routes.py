@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 
 import httpx
+from starlette.applications import Starlette
 
 from forum.db import Database
 from forum.models import Post, User
+from forum.models.types import Role
+from forum.synthesis.service import publish, save_draft
 from tests.accounts.personal_seeding import OTHER_REPLY, REPORT_NOTE, seed_person
+from tests.conftest import NOW, SECRET
 from tests.exports.seeding import PUBLISHED, SLUG, user_named
-from tests.helpers import PASSWORD, post_form, sign_in_as, user_row
+from tests.helpers import PASSWORD, make_user, post_form, sign_in_as, user_row
 
 NAME, ORGANISATION = "María Pérez", "Centro de Formación"
 
@@ -120,3 +124,41 @@ async def test_deleting_and_removing_posts(client: httpx.AsyncClient, db: Databa
         assert await session.get(Post, ids["reply"]) is None
         user = await session.get(User, ids["maria"])
     assert user is not None and user.state == "deleted"
+
+
+async def test_a_published_synthesis_stops_naming_a_deleted_person(
+    app: Starlette, client: httpx.AsyncClient, db: Database
+) -> None:
+    ids = await seed_person(db)
+    admin = await make_user(db, email="ada@example.org", name="Ada Admin", role=Role.ADMIN)
+    quoted = PUBLISHED.split(";")[0]  # "Apprentices kept a shared logbook"
+    async with db.transaction() as session:
+        await save_draft(
+            session,
+            actor=admin,
+            slug=SLUG,
+            texts=dict.fromkeys(("en", "es", "fr"), f'"{quoted}" [#{ids["published"]}]'),
+            now=NOW,
+        )
+        await publish(
+            session,
+            actor=admin,
+            slug=SLUG,
+            catalogs=app.state.catalogs,
+            links=app.state.site_links,
+            postman=app.state.postman,
+            secret=SECRET,
+            now=NOW,
+        )
+    before = (await client.get(f"/en/discussions/{SLUG}")).text
+    assert f"{NAME}, {ORGANISATION}" in before  # quoted by name, as she agreed
+    await _sign_in_maria(client, db)
+    response = await post_form(
+        client, "/en/account/delete", {"current_password": PASSWORD, "posts": "keep"}
+    )
+    assert response.status_code == 303
+    client.cookies.clear()
+    after = (await client.get(f"/en/discussions/{SLUG}")).text
+    assert 'id="synthesis"' in after and quoted in after
+    assert "a former participant" in after.split('id="synthesis"')[1].split("</section>")[0]
+    assert NAME not in after and ORGANISATION not in after

@@ -16,6 +16,7 @@ from forum.contributions.bypeople import person_contributions
 from forum.core.errors import FormInvalid
 from forum.core.permissions import check_signed_in
 from forum.studio.access import organised_ids
+from forum.synthesis.service import render_published_again
 from forum.web.forms import (
     FormState,
     failed_form,
@@ -121,11 +122,17 @@ async def account_delete(request: Request) -> Response:
     values = await read_form(request, ("current_password", "posts"))
     try:
         async with database(request).transaction() as session:
-            await delete_account(
+            changed = await delete_account(
                 session,
                 user_id=user.id,
                 password=values["current_password"],
                 keep_posts=POSTS_CHOICES.get(values["posts"]),
+            )
+            await render_published_again(
+                session,
+                discussion_ids=changed,
+                catalogs=request.app.state.catalogs,
+                links=request.app.state.site_links,
             )
     except FormInvalid as error:
         form, status, _headers = failed_form({"posts": values["posts"]}, error)
