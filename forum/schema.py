@@ -98,6 +98,9 @@ def migrate(settings: Settings, revision: str = "head") -> tuple[str | None, str
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["database_url"] = settings.database_url
     config.attributes["data_dir"] = settings.data_dir  # where documents' files are kept
+    path = sqlite_file(settings.database_url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)  # the data folder, on a first migrate
     before = asyncio.run(revision_of(settings.database_url))
     command.upgrade(config, revision)
     return before, asyncio.run(revision_of(settings.database_url))

@@ -17,7 +17,9 @@ from forum.core.localize import DEFAULT_LANGUAGE
 SUPPORTED_LANGUAGES = ("en", "es", "fr")
 ENVIRONMENTS = ("development", "test", "production")
 MIN_SECRET_LENGTH = 32
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./forum.db"
+DEFAULT_DATA_DIR = Path("data")
+# By default the SQLite file lives in the data folder, beside the uploads (one thing to back up).
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/forum.db"
 # SQLite's `PRAGMA synchronous` on every connection: FULL survives a power loss (a server's
 # choice); NORMAL in WAL mode may lose the last commits on power loss, never the file.
 SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
@@ -152,9 +154,14 @@ class Settings:
             for lang in config("FORUM_LANGUAGES", default=",".join(SUPPORTED_LANGUAGES)).split(",")
             if lang.strip()
         )
+        # Resolved once, so that every process and message names the same folder wherever
+        # the command was started from.
+        data_dir = config("FORUM_DATA_DIR", cast=Path, default=DEFAULT_DATA_DIR).resolve()
         try:
             return cls(
-                database_url=config("FORUM_DATABASE_URL", default=DEFAULT_DATABASE_URL),
+                database_url=config(
+                    "FORUM_DATABASE_URL", default=f"sqlite+aiosqlite:///{data_dir / 'forum.db'}"
+                ),
                 secret_key=secret,
                 env=env,
                 base_url=config("FORUM_BASE_URL", default="http://127.0.0.1:8000").rstrip("/"),
@@ -173,7 +180,7 @@ class Settings:
                 post_max_chars=config("FORUM_POST_MAX_CHARS", cast=int, default=10_000),
                 remoderate_edits=config("FORUM_REMODERATE_EDITS", cast=_flag, default=True),
                 reports_to_hide=config("FORUM_REPORTS_TO_HIDE", cast=int, default=3),
-                data_dir=config("FORUM_DATA_DIR", cast=Path, default=Path("data")),
+                data_dir=data_dir,
                 max_document_bytes=config(
                     "FORUM_MAX_DOCUMENT_BYTES", cast=int, default=20 * 1024 * 1024
                 ),

@@ -14,7 +14,7 @@ def test_defaults_when_environment_is_empty(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     settings = Settings.from_environ({}, env_file=None)
-    assert settings.database_url == "sqlite+aiosqlite:///./forum.db"
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'forum.db'}"
     assert settings.languages == ("en", "es", "fr")
     assert settings.env == "development"
     assert settings.mail_backend == "console"
@@ -112,3 +112,16 @@ def test_representation_threshold_is_read() -> None:
     assert Settings.from_environ({}, env_file=None).representation_threshold == 3
     given = {"FORUM_REPRESENTATION_THRESHOLD": "5"}
     assert Settings.from_environ(given, env_file=None).representation_threshold == 5
+
+
+def test_the_data_folder_holds_the_database_by_default_wherever_the_command_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    found = Settings.from_environ({}, env_file=None)
+    assert found.data_dir == tmp_path / "data" and found.data_dir.is_absolute()
+    assert found.database_url == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'forum.db'}"
+    elsewhere = Settings.from_environ({"FORUM_DATA_DIR": "/srv/forum"}, env_file=None)
+    assert elsewhere.database_url == "sqlite+aiosqlite:////srv/forum/forum.db"
+    given = {"FORUM_DATA_DIR": "/srv/forum", "FORUM_DATABASE_URL": "sqlite+aiosqlite:///x.db"}
+    assert Settings.from_environ(given, env_file=None).database_url == "sqlite+aiosqlite:///x.db"
