@@ -53,3 +53,4 @@ def configure_logging(*, as_json: bool | None = None, level: int = logging.INFO)
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # the app logs each request itself
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # reading the schema's head is routine
