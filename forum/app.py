@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from forum.contributions.language import warm_up
 from forum.core.clock import Clock, SystemClock
 from forum.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from forum.core.i18n import build_templates, load_catalogs
+from forum.core.versions import ContentVersions
 from forum.db import Database
 from forum.discussions import routes as discussions
 from forum.exports import routes as exports
@@ -101,9 +103,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         await asyncio.to_thread(warm_up)  # load the language model before the first post
         gc.collect()
         gc.freeze()
+        # Cache hits compare against versions read in the background, not per request.
+        reader = asyncio.create_task(app.state.versions.keep_reading(db))
         app.state.lifecycle = "serving"
         yield
         app.state.lifecycle = "stopping"
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
         await db.dispose()
 
     routes = [
@@ -165,6 +172,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     sections = [s.id for s in app.state.guidelines[settings.default_language].sections]
     app.state.rules = load_rules(GUIDELINES / "rules.toml", sections)
     app.state.page_cache = PageCache()
+    app.state.versions = ContentVersions()
     app.state.postman = Postman(
         templates=app.state.templates,
         catalogs=app.state.catalogs,

@@ -20,6 +20,12 @@ INLINE_TYPES = ("application/pdf", "text/plain")  # the others are saved, not op
 
 
 async def home(request: Request) -> Response:
+    """The discussions open now, upcoming and past; cached for anonymous readers like the
+    pages that span discussions (any discussion's change, or the minute, renews it)."""
+    return await cached_page(request, lambda: _home(request), site_wide=True)
+
+
+async def _home(request: Request) -> Response:
     i18n = page_i18n(request)
     async with database(request).session() as session:
         listing = await list_discussions(session, language=i18n.language, now=now(request))

@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from forum.core.content import site_version
 from forum.core.errors import N_
 from forum.models.types import StakeholderGroup
 from forum.search.choices import search_choices
@@ -99,7 +98,7 @@ def _feed_query(kept: dict[str, Any]) -> str:
 
 async def search_atom(request: Request) -> Response:
     """A search's newest matches as Atom, cached like the other feeds (readers poll them)."""
-    return await cached_page(request, lambda: _search_atom(request), version_of=site_version)
+    return await cached_page(request, lambda: _search_atom(request), site_wide=True)
 
 
 async def _search_atom(request: Request) -> Response:

@@ -8,7 +8,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from forum.core.content import site_version
 from forum.core.i18n import I18n
 from forum.topics.atom import MEDIA_TYPE, atom_bytes
 from forum.topics.entries import Entry
@@ -46,7 +45,7 @@ def atom_response(request: Request, i18n: I18n, feed: Feed, *, alternate: str) -
 
 
 async def tags(request: Request) -> Response:
-    return await cached_page(request, lambda: _tags(request), version_of=site_version)
+    return await cached_page(request, lambda: _tags(request), site_wide=True)
 
 
 async def _tags(request: Request) -> Response:
@@ -57,7 +56,7 @@ async def _tags(request: Request) -> Response:
 
 
 async def tag(request: Request) -> Response:
-    return await cached_page(request, lambda: _tag(request), version_of=site_version)
+    return await cached_page(request, lambda: _tag(request), site_wide=True)
 
 
 async def _tag(request: Request) -> Response:
@@ -79,7 +78,7 @@ async def _tag(request: Request) -> Response:
 
 
 async def tag_atom(request: Request) -> Response:
-    return await cached_page(request, lambda: _tag_atom(request), version_of=site_version)
+    return await cached_page(request, lambda: _tag_atom(request), site_wide=True)
 
 
 async def _tag_atom(request: Request) -> Response:

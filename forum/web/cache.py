@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from forum.core.content import discussion_version
+from forum.core.content import discussion_version, site_version
+from forum.core.versions import ContentVersions
 from forum.web.request import database, now, viewer
 
 CacheKey = tuple[str, str, int, str]
@@ -53,29 +54,34 @@ def _key(request: Request, version: int, moment: datetime) -> CacheKey:
     return (request.url.path, request.url.query, version, moment.strftime("%Y%m%d%H%M"))
 
 
-async def _discussion_version(request: Request, session: AsyncSession) -> int | None:
-    return await discussion_version(session, slug=request.path_params["slug"])
+async def _version(request: Request, site_wide: bool) -> int | None:
+    """The content version the page depends on: from the process's reader when it is fresh
+    (no database at all), else from the database."""
+    known: ContentVersions = request.app.state.versions
+    slug = "" if site_wide else request.path_params["slug"]
+    if known.fresh():
+        return known.site if site_wide else known.by_slug.get(slug)
+    async with database(request).session() as session:
+        if site_wide:
+            return await site_version(session)
+        return await discussion_version(session, slug=slug)
 
 
 async def cached_page(
     request: Request,
     build: Callable[[], Awaitable[Response]],
     *,
-    version_of: Version | None = None,
+    site_wide: bool = False,
 ) -> Response:
     """Serve an anonymous reader's page (or feed) from the cache, or build and keep it.
 
     Anonymous pages hold nothing personal (no form token, no own pending posts), so one
     copy serves every anonymous reader until the content version changes: the discussion's
-    named by the path's slug, or what `version_of` reads (for pages spanning discussions).
+    named by the path's slug, or the site's for pages spanning discussions (`site_wide`).
     """
     if viewer(request) is not None:
         return await build()
-    async with database(request).session() as session:
-        if version_of is None:
-            version = await _discussion_version(request, session)
-        else:
-            version = await version_of(session)
+    version = await _version(request, site_wide)
     if version is None:
         return await build()
     cache: PageCache = request.app.state.page_cache

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
+from forum.core import versions
 from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.models.types import Role
@@ -101,3 +105,67 @@ def test_cache_stays_within_its_size() -> None:
     assert cache.get(("/p", "0", 1, "m")) is None
     cache.put(("/big", "", 1, "m"), b"x" * 600, "en")  # larger than a quarter: not kept
     assert cache.get(("/big", "", 1, "m")) is None
+
+
+@pytest.mark.usefixtures("discussion")
+@pytest.mark.parametrize(
+    "path", [QUESTION, "/en/", "/fr/tags/", "/es/discussions/remote-apprenticeships"]
+)
+async def test_with_the_version_reader_running_a_hit_touches_no_database(
+    app: Starlette,
+    client: httpx.AsyncClient,
+    count_statements: StatementCounter,
+    path: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(versions, "INTERVAL", 60)  # one read at start, none while we count
+    async with app.router.lifespan_context(app):
+        await _until_read(app)
+        first = await client.get(path)
+        assert first.headers["x-cache"] == "miss"
+        before = count_statements.count
+        second = await client.get(path)
+        spent = count_statements.count - before
+    assert second.headers["x-cache"] == "hit" and second.text == first.text
+    assert spent == 0
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_a_change_reaches_anonymous_readers_within_a_second(
+    app: Starlette, client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(versions, "INTERVAL", 0.05)
+    async with app.router.lifespan_context(app):
+        await _until_read(app)
+        assert (await client.get("/en/")).headers["x-cache"] == "miss"
+        assert (await client.get("/en/")).headers["x-cache"] == "hit"
+        async with db.transaction() as session:
+            await add_discussion(
+                session,
+                discussion_data(slug="green-jobs-now", start=NOW - timedelta(days=1)),
+                now=NOW,
+            )
+        started = time.monotonic()
+        while (await client.get("/en/")).headers["x-cache"] == "hit":
+            assert time.monotonic() - started < versions.STALE_AFTER
+            await asyncio.sleep(0.01)
+        assert "green-jobs-now" in (await client.get("/en/")).text
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_versions_not_read_lately_are_not_trusted(
+    app: Starlette, client: httpx.AsyncClient, count_statements: StatementCounter
+) -> None:
+    assert not app.state.versions.fresh()  # no reader in this app: tests, or a stalled one
+    await client.get(QUESTION)
+    before = count_statements.count
+    assert (await client.get(QUESTION)).headers["x-cache"] == "hit"
+    assert count_statements.count - before >= 1  # the version came from the database
+
+
+async def _until_read(app: Starlette) -> None:
+    for _ in range(200):  # at most 2 s
+        if app.state.versions.fresh():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the content versions were never read")
