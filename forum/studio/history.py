@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.models import DiscussionChange, User
-from forum.models.types import ChangeKind
+from forum.models.types import ChangeKind, UserState
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,7 @@ class ChangeEntry:
     after: Mapping[str, Any]
     actor: str  # the person's display name; empty for the system or a file import
     created_at: datetime
+    former: bool = False  # made by a person whose account was deleted since (no name left)
 
     @property
     def item_kind(self) -> str:
@@ -117,7 +118,7 @@ async def discussion_history(
 ) -> list[ChangeEntry]:
     """The latest changes first, with who made them: one statement."""
     rows = await session.execute(
-        select(DiscussionChange, col(User.display_name))
+        select(DiscussionChange, col(User.display_name), col(User.state))
         .outerjoin(User, col(User.id) == col(DiscussionChange.actor_id))
         .where(DiscussionChange.discussion_id == discussion_id)
         .order_by(col(DiscussionChange.created_at).desc(), col(DiscussionChange.id).desc())
@@ -132,6 +133,7 @@ async def discussion_history(
             after=json.loads(change.after) if change.after else {},
             actor=name or "",
             created_at=change.created_at,
+            former=state == UserState.DELETED.value,
         )
-        for change, name in rows.all()
+        for change, name, state in rows.all()
     ]
