@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -46,11 +43,11 @@ from seed import MAX_DEPTH, SLUG, Seeded, seed_database  # noqa: E402
 from servers import (  # noqa: E402
     Server,
     cpu_plan,
-    event_loop_and_parser,
     serve_bare,
     serve_forum,
     start_server,
     stop_server,
+    versions,
     wait_idle,
     wait_ready,
 )
@@ -100,38 +97,15 @@ class Served:
     bare_html: bytes
 
 
-def versions(loader: str) -> list[str]:
-    import sqlalchemy
-    import starlette
-    import uvicorn
-
-    loop, http = event_loop_and_parser()
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
-    lines = [
-        f"machine: {platform.machine()} {platform.system()} {platform.release()}, "
-        f"os.cpu_count()={os.cpu_count()}, usable CPUs={usable}",
-        f"python {platform.python_version()}, uvicorn {uvicorn.__version__} ({loop}, {http}), "
-        f"starlette {starlette.__version__}, sqlalchemy {sqlalchemy.__version__}",
-    ]
-    if loader == "wrk":
-        done = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
-        first = (done.stdout or done.stderr or "wrk").splitlines()[0]
-        lines.append(f"load generator: {first.split(' Copyright')[0]}")
-    else:
-        import httpx
-
-        lines.append(f"load generator: bounded Python loader (httpx {httpx.__version__})")
-    return lines
-
-
 def print_table(rows: list[Row]) -> None:
-    bare = rows[0].load.requests_per_second
+    bare, ceiling = (row.load.requests_per_second for row in rows[:2])
     header = (
         "route",
         "req/s",
         "p50 ms",
         "p99 ms",
         "÷ bare",
+        "÷ ceiling",
         "HTML KB",
         "SQL stmts",
         "cached",
@@ -150,6 +124,7 @@ def print_table(rows: list[Row]) -> None:
                 f"{row.load.p50_ms:.2f}",
                 f"{row.load.p99_ms:.2f}",
                 f"{row.load.requests_per_second / bare:.3f}" if bare else "-",
+                f"{row.load.requests_per_second / ceiling:.3f}" if ceiling else "-",
                 f"{row.size / 1024:.1f}",
                 "0" if inner is None else str(inner.statements),
                 "0" if inner is None else str(inner.cached_statements),
@@ -231,7 +206,10 @@ def load_all(
 ) -> list[Row]:
     """Load the bare page, then each route, after a warm-up and until the server is idle."""
     options = plan.options
-    targets: list[tuple[str, str, Server, InProcess | None]] = [("bare", "/", served.bare, None)]
+    targets: list[tuple[str, str, Server, InProcess | None]] = [
+        ("bare", "/", served.bare, None),
+        ("ceiling", "/bytes", served.bare, None),  # the same bytes, no template
+    ]
     targets += [(name, path, served.forum, in_process[path]) for name, path in ROUTES]
     rows: list[Row] = []
     for name, path, server, measured in targets:
@@ -277,6 +255,7 @@ def print_counts(
         f"thread(s) there) -> {equal}"
     )
     print("÷ bare: req/s of the route over req/s of the bare Jinja2 page, in this run.")
+    print("÷ ceiling: over req/s of the same bytes sent by a bare Starlette app (no template).")
     print(
         "SQL stmts (BEGIN included), 1 req ms, DB ms (awaiting AsyncSession: SQL, "
         "async bridge, ORM), render ms (Jinja2): one anonymous request alone, in this "

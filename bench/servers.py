@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import socket
 import subprocess
 import sys
@@ -54,14 +55,44 @@ def serve_bare(html_file: str, port: int) -> None:
     async def bare(request: Request) -> Response:
         return templates.TemplateResponse(request, "page.html", {"page": page})
 
+    raw = Path(html_file).read_bytes()
+
+    async def ceiling(request: Request) -> Response:
+        """The same bytes with no template at all: the most a page could be served at."""
+        return Response(raw, media_type="text/html; charset=utf-8")
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         gc.collect()  # as the forum does at start-up
         gc.freeze()
         yield
 
-    app = Starlette(routes=[Route("/", bare)], lifespan=lifespan)
+    app = Starlette(routes=[Route("/", bare), Route("/bytes", ceiling)], lifespan=lifespan)
     uvicorn.run(app, **uvicorn_options(port))
+
+
+def versions(loader: str) -> list[str]:
+    import sqlalchemy
+    import starlette
+    import uvicorn
+
+    loop, http = event_loop_and_parser()
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
+    lines = [
+        f"machine: {platform.machine()} {platform.system()} {platform.release()}, "
+        f"os.cpu_count()={os.cpu_count()}, usable CPUs={usable}",
+        f"python {platform.python_version()}, uvicorn {uvicorn.__version__} ({loop}, {http}), "
+        f"starlette {starlette.__version__}, sqlalchemy {sqlalchemy.__version__}",
+    ]
+    if loader == "wrk":
+        done = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+        first = (done.stdout or done.stderr or "wrk").splitlines()[0]
+        lines.append(f"load generator: {first.split(' Copyright')[0]}")
+    else:
+        import httpx
+
+        lines.append(f"load generator: bounded Python loader (httpx {httpx.__version__})")
+    return lines
 
 
 def event_loop_and_parser() -> tuple[str, str]:
