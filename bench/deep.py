@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +27,7 @@ _BENCH_DIR = str(Path(__file__).resolve().parent)
 if _BENCH_DIR not in sys.path:
     sys.path.insert(0, _BENCH_DIR)
 
-from seed import seed_database  # noqa: E402
+from seed import throwaway_database  # noqa: E402
 
 PAGES = (1, 10, 50)
 
@@ -116,26 +113,14 @@ def main() -> None:
     options = parser.parse_args()
     if not 1_000 <= options.posts <= 100_000 or not 1 <= options.repeat <= 200:
         raise SystemExit("bench: --posts from 1,000 to 100,000 and --repeat from 1 to 200")
-    from forum.accounts.passwords import hash_password
-
-    workdir = Path(tempfile.mkdtemp(prefix="forum-deep-bench-"))
-    try:
-        path = workdir / "bench.db"
-        seeded = seed_database(
-            path,
-            options.posts,
-            secrets.token_urlsafe(32),
-            hash_password(secrets.token_urlsafe(16)),
-            {},
-        )
-        url = f"sqlite+aiosqlite:///{path}"
+    with throwaway_database(options.posts, "forum-deep-bench-") as made:
+        url = made.seeded.database_url
         question_id, held = asyncio.run(_one_question(url))
         print(
-            f"bench: {seeded.posts} posts seeded in {seeded.seconds:.1f} s; question 1 holds {held}"
+            f"bench: {made.seeded.posts} posts seeded in {made.seeded.seconds:.1f} s; "
+            f"question 1 holds {held}"
         )
         asyncio.run(_time_pages(url, question_id, options.repeat))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import resource
-import secrets
-import shutil
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -25,7 +22,7 @@ _BENCH_DIR = str(Path(__file__).resolve().parent)
 if _BENCH_DIR not in sys.path:
     sys.path.insert(0, _BENCH_DIR)
 
-from seed import SLUG, seed_database, settings_for  # noqa: E402
+from seed import SLUG, settings_for, throwaway_database  # noqa: E402
 
 MIN_POSTS, MAX_POSTS = 10, 100_000
 
@@ -49,15 +46,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--posts", type=_posts, default=MAX_POSTS)
     parser.add_argument("--format", choices=["csv", "json", "jsonl"], default="csv")
     options = parser.parse_args(argv)
-    from forum.accounts.passwords import hash_password
-
-    workdir = Path(tempfile.mkdtemp(prefix="forum-export-bench-"))
-    try:
-        secret_key = secrets.token_urlsafe(48)
-        print(f"bench: seeding {options.posts:,} posts in {workdir} ...", flush=True)
-        seeded = seed_database(
-            workdir / "bench.db", options.posts, secret_key, hash_password("x" * 16), {}
-        )
+    print(f"bench: seeding {options.posts:,} posts ...", flush=True)
+    with throwaway_database(options.posts, "forum-export-bench-") as made:
+        workdir, seeded, secret_key = made.workdir, made.seeded, made.secret_key
         print(f"bench: seeded in {seeded.seconds:.1f} s", flush=True)
         out = workdir / f"export.{options.format}"
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -82,8 +73,6 @@ def main(argv: list[str] | None = None) -> None:
             f"bench: process peak RSS {rss_after / 1024:.0f} MiB "
             f"(before the export: {rss_before / 1024:.0f} MiB)"
         )
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

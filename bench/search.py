@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +27,7 @@ _BENCH_DIR = str(Path(__file__).resolve().parent)
 if _BENCH_DIR not in sys.path:
     sys.path.insert(0, _BENCH_DIR)
 
-from seed import SLUG, seed_database  # noqa: E402
+from seed import SLUG, throwaway_database  # noqa: E402
 
 # (what it shows, the query, the filters): each a kind of search a reader makes.
 QUERIES: list[tuple[str, str, dict[str, object]]] = [
@@ -127,28 +124,15 @@ def main() -> None:
     options = parser.parse_args()
     if not 10 <= options.posts <= 200_000 or not 1 <= options.repeat <= 200:
         raise SystemExit("bench: --posts from 10 to 200,000 and --repeat from 1 to 200")
-    from forum.accounts.passwords import hash_password
-
-    workdir = Path(tempfile.mkdtemp(prefix="forum-search-bench-"))
-    try:
-        path = workdir / "bench.db"
-        seeded = seed_database(
-            path,
-            options.posts,
-            secrets.token_urlsafe(32),
-            hash_password(secrets.token_urlsafe(16)),
-            {},
-        )
-        url = f"sqlite+aiosqlite:///{path}"
-        print(f"bench: {seeded.posts} posts seeded in {seeded.seconds:.1f} s", flush=True)
+    with throwaway_database(options.posts, "forum-search-bench-") as made:
+        url = made.seeded.database_url
+        print(f"bench: {made.seeded.posts} posts seeded in {made.seeded.seconds:.1f} s", flush=True)
         indexed, seconds = asyncio.run(index_posts(url))
         print(
             f"bench: {indexed} posts indexed in {seconds:.1f} s ({indexed / seconds:,.0f} posts/s)",
             flush=True,
         )
         asyncio.run(time_queries(url, options.repeat))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+import secrets
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -364,3 +368,27 @@ def seed_database(
     )
     seeded.seconds = time.perf_counter() - started
     return seeded
+
+
+@dataclass
+class Throwaway:
+    """A seeded SQLite database in a temporary folder, and the secret key it was seeded with."""
+
+    workdir: Path
+    seeded: Seeded
+    secret_key: str
+
+
+@contextmanager
+def throwaway_database(posts: int, prefix: str) -> Iterator[Throwaway]:
+    """Seed `posts` posts in a new temporary folder; delete the folder afterwards."""
+    from forum.accounts.passwords import hash_password
+
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        secret_key = secrets.token_urlsafe(48)
+        password_hash = hash_password(secrets.token_urlsafe(16))
+        seeded = seed_database(workdir / "bench.db", posts, secret_key, password_hash, {})
+        yield Throwaway(workdir, seeded, secret_key)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -35,7 +35,7 @@ from forum.live import routes as live
 from forum.mail.compose import Postman
 from forum.moderation import routes as moderation
 from forum.newsletter import routes as newsletter
-from forum.schema import SchemaBehind, current_revision, head_revision
+from forum.schema import ensure_current, head_revision
 from forum.search import routes as search
 from forum.settings import Settings
 from forum.studio import routes as studio
@@ -84,21 +84,14 @@ def localised_routes() -> list[BaseRoute]:
     ]
 
 
-async def _check_schema(db: Database, expected: str) -> None:
-    """Raise SchemaBehind unless the database is at the code's newest migration."""
-    async with db.engine.connect() as connection:
-        found = await current_revision(connection)
-    if found != expected:
-        raise SchemaBehind(found, expected)
-
-
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     """Build the forum for `settings`; `clock` lets tests decide what time it is."""
     db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await _check_schema(db, app.state.schema_head)  # a stale schema: refuse to start
+        async with db.engine.connect() as connection:  # a stale schema: refuse to start
+            await ensure_current(connection, app.state.schema_head)
         # Objects made at start-up live for the whole process: keep the collector off them.
         await asyncio.to_thread(warm_up)  # load the language model before the first post
         gc.collect()

@@ -219,16 +219,6 @@ def pg_commands(database_url: str, data_dir: Path, dump: str = "forum.dump") -> 
     ]
 
 
-def code_revisions(migrations: Path) -> list[str]:
-    """The schema revisions the code's migrations know, the newest (head) first."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    config = Config()
-    config.set_main_option("script_location", str(migrations))
-    return [script.revision for script in ScriptDirectory.from_config(config).walk_revisions()]
-
-
 def backup(*, database_url: str, data_dir: Path, output: Path, now: datetime) -> Backup:
     """Write a backup of the database and its documents into a new folder under `output`."""
     source = sqlite_path(database_url, data_dir)

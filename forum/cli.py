@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from forum.backups import BackupRefused, UsePgDump, backup, code_revisions, restore
+from forum.backups import BackupRefused, UsePgDump, backup, restore
 from forum.core.clock import SystemClock
 from forum.core.errors import N_, FormInvalid, ImportRefused, NotFound
 from forum.core.i18n import I18n, load_catalogs
@@ -26,7 +26,7 @@ from forum.exports.formats import Format
 from forum.logs import configure_logging
 from forum.mail.worker import run_worker
 from forum.processes import newsletter_send_due, progress_bar, scheduler, serve
-from forum.schema import MIGRATIONS, migrate
+from forum.schema import code_revisions, migrate
 from forum.settings import SUPPORTED_LANGUAGES, Settings, SettingsError
 from forum.synthesis.demo import Publisher
 
@@ -189,7 +189,7 @@ def _backup_or_restore(settings: Settings, args: argparse.Namespace, i18n: I18n)
     if args.command == "backup":
         now = SystemClock().now()
         return backup(database_url=url, data_dir=data_dir, output=args.output, now=now).text(i18n)
-    revisions = code_revisions(MIGRATIONS)
+    revisions = code_revisions()
     return restore(args.path, database_url=url, data_dir=data_dir, revisions=revisions).text(i18n)
 
 
@@ -331,11 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{email} is an admin")
         elif args.command == "newsletter":
             report = asyncio.run(newsletter_send_due(settings))
-            print(
-                f"queued {report.set_announcements} question-set, {report.discussion_notices} "
-                f"new-discussion and {report.digests} digest mails"
-                + (f"; {report.skipped} addresses refused" if report.skipped else "")
-            )
+            print(report.summary())
         elif args.command == "scheduler":
             asyncio.run(scheduler(settings, once=args.once))
         elif args.command in ("backup", "restore"):

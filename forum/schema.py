@@ -31,16 +31,19 @@ class SchemaBehind(Exception):
         )
 
 
-def head_revision() -> str:
-    """The newest revision the code's migrations know."""
+def code_revisions() -> list[str]:
+    """The schema revisions the code's migrations know, the newest (head) first."""
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head()
-    assert head is not None
-    return head
+    return [script.revision for script in ScriptDirectory.from_config(config).walk_revisions()]
+
+
+def head_revision() -> str:
+    """The newest revision the code's migrations know."""
+    return code_revisions()[0]
 
 
 async def current_revision(connection: AsyncConnection) -> str | None:
@@ -75,6 +78,14 @@ def check_schema(settings: Settings) -> None:
     found = asyncio.run(revision_of(settings.database_url))
     if found != expected:
         raise SchemaBehind(found, expected)
+
+
+async def ensure_current(connection: AsyncConnection, expected: str) -> str:
+    """Return the connected database's revision; SchemaBehind unless it is `expected`."""
+    found = await current_revision(connection)
+    if found != expected:
+        raise SchemaBehind(found, expected)
+    return found
 
 
 async def revision_of(url: str) -> str | None:

@@ -21,15 +21,15 @@ from forum.backups import (
     BackupRefused,
     UsePgDump,
     backup,
-    code_revisions,
     restore,
 )
-from forum.cli import MIGRATIONS, main
+from forum.cli import main
 from forum.core.i18n import load_catalogs
 from forum.core.text import render_markdown
 from forum.db import Database
 from forum.discussions.documents import document_content
 from forum.models import Discussion, Document, Post, Question
+from forum.schema import code_revisions
 from tests.conftest import NOW, SECRET
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import make_user
@@ -72,7 +72,7 @@ def elsewhere(tmp_path: Path) -> Place:
 
 @pytest.fixture
 def revisions() -> list[str]:
-    return code_revisions(MIGRATIONS)
+    return code_revisions()
 
 
 async def fill(place: Place, tmp_path: Path) -> None:

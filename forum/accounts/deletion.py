@@ -21,7 +21,7 @@ assignments. Each table, and what happens to it:
 
 from __future__ import annotations
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, or_, select
 
@@ -44,6 +44,7 @@ from forum.models import (
     UserSession,
 )
 from forum.models.types import PostStatus, QuoteConsent, Role, StakeholderGroup, UserState
+from forum.search.indexing import unindex_posts
 
 WRONG_PASSWORD = N_("This is not your current password. Nothing was deleted.")
 CHOOSE_POSTS = N_("Choose whether your contributions stay or are removed.")
@@ -92,11 +93,7 @@ async def _remove_posts(session: AsyncSession, user_id: int) -> set[int]:
     await session.execute(delete(PostRevision).where(col(PostRevision.post_id).in_(everything)))
     await session.execute(delete(PostTag).where(col(PostTag.post_id).in_(everything)))
     await session.execute(delete(Report).where(col(Report.post_id).in_(everything)))
-    column = "rowid" if session.get_bind().dialect.name == "sqlite" else "post_id"
-    for post_id in everything:  # the search index is not a mapped table
-        await session.execute(
-            text(f"DELETE FROM post_search WHERE {column} = :id"), {"id": post_id}
-        )
+    await unindex_posts(session, everything)
     if kept:
         await session.execute(
             update(Post)

@@ -15,7 +15,8 @@ from sqlmodel import col
 
 from forum.core.errors import NotFound
 from forum.core.permissions import is_staff_role
-from forum.models import Discussion, Post, PostTag, Question, Tag, User
+from forum.core.tags import post_tag_slugs
+from forum.models import Discussion, Post, Question, User
 from forum.models.types import PostStatus
 
 ORDERS = ("oldest", "newest")
@@ -190,19 +191,8 @@ def _named_replies(views: list[PostView]) -> list[PostView]:
 
 async def _with_tags(session: AsyncSession, views: list[PostView]) -> list[PostView]:
     """Add each post's tag slugs, in one query for the whole page."""
-    if not views:
-        return views
-    tags: dict[int, list[str]] = defaultdict(list)
-    for post_id, slug in (
-        await session.execute(
-            select(col(PostTag.post_id), col(Tag.slug))
-            .join(Tag, col(Tag.id) == col(PostTag.tag_id))
-            .where(col(PostTag.post_id).in_([view.id for view in views]))
-            .order_by(col(Tag.slug))
-        )
-    ).all():
-        tags[post_id].append(slug)
-    return [replace(v, tags=tuple(tags[v.id])) if v.id in tags else v for v in views]
+    tags = await post_tag_slugs(session, [view.id for view in views])
+    return [replace(v, tags=tags[v.id]) if v.id in tags else v for v in views]
 
 
 def _staff_role(role: str, state: str) -> str:

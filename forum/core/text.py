@@ -35,23 +35,21 @@ _VIRAMA = 9  # the canonical combining class of a virama, after which a joiner s
 MULTILINE = frozenset("\n\r\t")
 
 _markdown = MarkdownIt("commonmark", {"html": False, "breaks": False})
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-)
+def _cleaner_of(tags: frozenset[str]) -> bleach.Cleaner:
+    return bleach.Cleaner(
+        tags=tags,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )
+
+
+_cleaner = _cleaner_of(ALLOWED_TAGS)
 
 
 _HEADING = re.compile(r"<(?P<end>/?)h(?P<level>[1-6])>")
-_with_headings = bleach.Cleaner(
-    tags=ALLOWED_TAGS | {"h3", "h4", "h5", "h6"},
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-)
+_with_headings = _cleaner_of(ALLOWED_TAGS | {"h3", "h4", "h5", "h6"})
 
 
 def _set_rel(

@@ -6,7 +6,6 @@ questions and weeks (`WHERE id > :last ORDER BY id LIMIT n`), then the batch's t
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,9 +18,10 @@ from sqlmodel import col, select
 
 from forum.core.errors import NotFound
 from forum.core.permissions import check_oversees, is_admin
+from forum.core.tags import post_tag_slugs
 from forum.discussions.listing import is_published
 from forum.exports.rows import Audience, PostRecord
-from forum.models import Discussion, Post, PostTag, Question, QuestionSet, Tag, User
+from forum.models import Discussion, Post, Question, QuestionSet, User
 from forum.models.types import PostStatus
 from forum.moderation.actions import moderated_discussions
 from forum.studio.access import organised_ids
@@ -120,7 +120,7 @@ async def post_batches(
         if not rows:
             return
         ids = [int(row[0]) for row in rows]
-        tags = await _tags(session, ids)
+        tags = await post_tag_slugs(session, ids)
         yield [_record(row, source.slug, tags) for row in rows]
         if len(rows) < batch:
             return
@@ -151,18 +151,3 @@ def _record(row: Sequence[Any], slug: str, tags: dict[int, tuple[str, ...]]) -> 
         key_quote=key_quote,
         text=text,
     )
-
-
-async def _tags(session: AsyncSession, post_ids: list[int]) -> dict[int, tuple[str, ...]]:
-    """The tag slugs of each post of a batch, in one statement."""
-    found: dict[int, list[str]] = defaultdict(list)
-    for post_id, tag in (
-        await session.execute(
-            select(col(PostTag.post_id), col(Tag.slug))
-            .join(Tag, col(Tag.id) == col(PostTag.tag_id))
-            .where(col(PostTag.post_id).in_(post_ids))
-            .order_by(col(PostTag.post_id), col(Tag.slug))
-        )
-    ).all():
-        found[post_id].append(tag)
-    return {post_id: tuple(slugs) for post_id, slugs in found.items()}

@@ -15,12 +15,12 @@ from sqlmodel import col
 
 from forum.contributions.edits import awaiting_moderation, has_pending_edit
 from forum.core.localize import Localized, fallback_order, localize
+from forum.core.tags import post_tag_slugs
 from forum.models import (
     Discussion,
     DiscussionTag,
     ModerationAction,
     Post,
-    PostTag,
     Question,
     QuestionTranslation,
     Tag,
@@ -173,7 +173,7 @@ async def _context(session: AsyncSession, rows: Sequence[Any], language: str) ->
         "texts": await _question_texts(session, [p.question_id for p in posts if p.question_id]),
         "orders": orders,
         "tags": await _tags(session, orders),
-        "topics": await _topics(session, [p.id for p in posts]),
+        "topics": await post_tag_slugs(session, [p.id for p in posts]),
         "places": await name_discussions(
             session, list({row[1].id: row[1] for row in rows}.values()), language
         ),
@@ -206,21 +206,6 @@ async def _records(session: AsyncSession, authors: set[int]) -> dict[int, tuple[
         select(col(User.id), published, rejected).where(col(User.id).in_(authors))
     )
     return {author: (int(count or 0), int(refused or 0)) for author, count, refused in rows.all()}
-
-
-async def _topics(session: AsyncSession, post_ids: list[int]) -> dict[int, tuple[str, ...]]:
-    """Load the slugs of the tags each post is filed under now."""
-    topics: dict[int, list[str]] = defaultdict(list)
-    for post_id, slug in (
-        await session.execute(
-            select(col(PostTag.post_id), col(Tag.slug))
-            .join(Tag, col(Tag.id) == col(PostTag.tag_id))
-            .where(col(PostTag.post_id).in_(post_ids))
-            .order_by(col(Tag.slug))
-        )
-    ).all():
-        topics[post_id].append(slug)
-    return {post_id: tuple(slugs) for post_id, slugs in topics.items()}
 
 
 async def _question_texts(

@@ -54,6 +54,14 @@ class DueReport:
     def __bool__(self) -> bool:
         return bool(self.set_announcements or self.digests or self.discussion_notices)
 
+    def summary(self) -> str:
+        """One line for an operator (`forum newsletter send-due`, the scheduler's log)."""
+        return (
+            f"queued {self.set_announcements} question-set, {self.discussion_notices} "
+            f"new-discussion and {self.digests} digest mails"
+            + (f"; {self.skipped} addresses refused" if self.skipped else "")
+        )
+
 
 @dataclass(frozen=True)
 class DigestDue:

@@ -53,11 +53,7 @@ def schedule(*, postman: Postman, secret: str, policy: SessionPolicy) -> list[Jo
     """The jobs and how often each runs."""
 
     async def newsletter(db: Database, now: datetime) -> str:
-        report = await queue_due(db, postman=postman, secret=secret, now=now)
-        return (
-            f"queued {report.set_announcements} question-set, {report.discussion_notices} "
-            f"new-discussion and {report.digests} digest mails"
-        )
+        return (await queue_due(db, postman=postman, secret=secret, now=now)).summary()
 
     async def tidy(db: Database, now: datetime) -> str:
         return await housekeeping(db, now, policy=policy)

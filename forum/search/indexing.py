@@ -94,6 +94,17 @@ def text_params(
     }
 
 
+async def unindex_posts(session: AsyncSession, post_ids: Collection[int]) -> None:
+    """Take posts out of the index (posts deleted for good), in one statement."""
+    if not post_ids:
+        return
+    key = "rowid" if dialect_of(session) == "sqlite" else "post_id"
+    statement = text(f"DELETE FROM post_search WHERE {key} IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    await session.execute(statement, {"ids": sorted(post_ids)})
+
+
 async def index_post(session: AsyncSession, post: Post) -> None:
     """Put the post's published text in the index (replacing what was there)."""
     assert post.id is not None

@@ -75,7 +75,7 @@ async def search_page(request: Request) -> Response:
         results = await search(
             session, query, filters, language=i18n.language, now=now(request), page=page
         )
-    kept: dict[str, Any] = {"q": query.text, **{k: v for k, v in given.items() if v}}
+    kept = _kept(query.text, given)
     context = {
         "feed_query": _feed_query(kept) if query.searchable else "",
         "results": results,
@@ -89,6 +89,11 @@ async def search_page(request: Request) -> Response:
         "languages": settings_of(request).languages,
     }
     return render(request, "search/search.html", context, i18n=i18n)
+
+
+def _kept(typed: str, given: dict[str, str]) -> dict[str, Any]:
+    """What the search's links keep: the query and the filters that hold a value."""
+    return {"q": typed, **{name: value for name, value in given.items() if value}}
 
 
 def _feed_query(kept: dict[str, Any]) -> str:
@@ -114,7 +119,7 @@ async def _search_atom(request: Request) -> Response:
             language=i18n.language,
             now=now(request),
         )
-    kept = {"q": query.text, **{k: v for k, v in given.items() if v}}
+    kept = _kept(query.text, given)
     return atom_response(
         request, i18n, feed, alternate=f"{url(request, 'search')}?{urlencode(kept)}"
     )

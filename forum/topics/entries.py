@@ -6,7 +6,6 @@ entries here: two statements whatever the number of posts.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,10 +22,10 @@ from forum.models import (
     Post,
     Question,
     QuestionSet,
-    QuestionTranslation,
     User,
 )
 from forum.models.types import PostStatus
+from forum.studio.weeks import question_texts
 
 FEED_SIZE = 50  # entries in a feed: the latest published posts
 
@@ -104,18 +103,7 @@ async def entries_for(
         )
     ).all()
     question_ids = {row[9] for row in rows if row[9] is not None}
-    texts: dict[int, dict[str, str]] = defaultdict(dict)
-    if question_ids:
-        for question_id, text_language, text in (
-            await session.execute(
-                select(
-                    col(QuestionTranslation.question_id),
-                    col(QuestionTranslation.language),
-                    col(QuestionTranslation.text),
-                ).where(col(QuestionTranslation.question_id).in_(question_ids))
-            )
-        ).all():
-            texts[question_id][text_language] = text
+    texts = await question_texts(session, sorted(question_ids)) if question_ids else {}
     found: dict[int, Entry] = {}
     for row in rows:
         (post_id, slug, languages, name, post_language, html, created, approved, edited) = row[:9]

@@ -6,7 +6,6 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -15,7 +14,6 @@ from forum.core.versions import ContentVersions
 from forum.web.request import database, now, viewer
 
 CacheKey = tuple[str, str, int, str]
-Version = Callable[[AsyncSession], Awaitable[int | None]]
 
 
 class CachedBody(Response):

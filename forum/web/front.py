@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from forum.core.i18n import negotiate_language
-from forum.schema import current_revision
+from forum.schema import SchemaBehind, ensure_current
 from forum.web.observe import Metrics, may_scrape
 from forum.web.request import database, settings_of, url
 
@@ -33,14 +33,14 @@ async def _health(request: Request) -> tuple[dict[str, str], int]:
     expected: str = request.app.state.schema_head
     try:
         async with database(request).engine.connect() as connection:
-            found = await current_revision(connection)
+            found = await ensure_current(connection, expected)
+    except SchemaBehind as behind:
+        logger.warning("health check: schema %s, the code needs %s", behind.found, expected)
+        body = {"database": "ok", "schema": behind.found or "none", "expected": expected}
+        return {"status": "unavailable", **body}, 503
     except Exception as error:  # any failure to reach the database means "not healthy"
         logger.warning("health check: the database cannot be reached: %s", error)
         return {"status": "unavailable", "database": "unreachable"}, 503
-    if found != expected:
-        logger.warning("health check: schema %s, the code needs %s", found, expected)
-        body = {"database": "ok", "schema": found or "none", "expected": expected}
-        return {"status": "unavailable", **body}, 503
     return {"status": "ok", "database": "ok", "schema": found}, 200
 
 
