@@ -43,7 +43,7 @@ from forum.studio.routes import documents as studio_documents
 from forum.synthesis import routes as synthesis
 from forum.topics import routes as topics
 from forum.web import errors, front
-from forum.web.cache import PageCache
+from forum.web.cache import CacheHitMiddleware, PageCache
 from forum.web.methods import HeadAsGetMiddleware
 from forum.web.observe import Metrics, ObserveMiddleware
 from forum.web.requestid import RequestIdMiddleware
@@ -116,11 +116,22 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     ]
     clock = clock or SystemClock()
     metrics = Metrics()
+    page_cache = PageCache()
+    versions = ContentVersions()
     middleware = [
         Middleware(SecurityHeadersMiddleware, https=settings.https),
         # Inside the security headers: the 500 page it sends carries them like any page.
         Middleware(RequestIdMiddleware, server_error=errors.server_error),
         Middleware(ObserveMiddleware, metrics=metrics),  # one log line per request, counted
+        # An anonymous reader's cached page goes out from here: no routing, no database.
+        Middleware(
+            CacheHitMiddleware,
+            cache=page_cache,
+            versions=versions,
+            clock=clock,
+            session_cookie=settings.session_cookie,
+            metrics=metrics,
+        ),
         Middleware(HeadAsGetMiddleware),
         Middleware(
             BodySizeLimitMiddleware,
@@ -164,8 +175,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.guidelines = load_guidelines(GUIDELINES, settings.languages)
     sections = [s.id for s in app.state.guidelines[settings.default_language].sections]
     app.state.rules = load_rules(GUIDELINES / "rules.toml", sections)
-    app.state.page_cache = PageCache()
-    app.state.versions = ContentVersions()
+    app.state.page_cache = page_cache
+    app.state.versions = versions
     app.state.postman = Postman(
         templates=app.state.templates,
         catalogs=app.state.catalogs,

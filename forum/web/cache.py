@@ -1,68 +1,107 @@
-"""Whole pages kept for anonymous readers until their discussion changes."""
+"""Whole pages kept for anonymous readers until their discussion changes.
+
+A page is built once through the whole stack (`cached_page`, in the endpoint) and kept with the
+content version and the minute it was built at. Later anonymous requests for the same address
+are answered by `CacheHitMiddleware` before routing, the CSRF and viewer middlewares or the
+endpoint run: with the versions the process reads in the background (`core.versions`), a hit
+touches no database and costs little more than sending the bytes.
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from forum.core.clock import Clock
 from forum.core.content import discussion_version, site_version
 from forum.core.versions import ContentVersions
+from forum.web.observe import Metrics
 from forum.web.request import database, now, viewer
 
-CacheKey = tuple[str, str, int, str]
+PageKey = tuple[str, bytes]  # the path and the raw query string
 
 
 class CachedBody(Response):
     """A response other than a page (a feed) that the page cache may keep, with its type."""
 
 
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    """A page's bytes and headers, and what they were built from: the version of `source`
+    (a discussion's slug, or None for the site's) and the minute, as `minute_of` writes it."""
+
+    source: str | None
+    version: int
+    minute: int
+    body: bytes
+    headers: tuple[tuple[bytes, bytes], ...]  # as sent on a hit, X-Cache included
+    route: Any  # the route that built it, for the access log and the metrics
+
+    def current(self, source: str | None, version: int | None, minute: int) -> bool:
+        return (self.source, self.version, self.minute) == (source, version, minute)
+
+
+def minute_of(moment: datetime) -> int:
+    # The minute is part of a page's identity: sets open and close by the clock, not by an edit.
+    return int(moment.timestamp()) // 60
+
+
+def page_key(scope: Scope) -> PageKey:
+    return (scope["path"], scope.get("query_string", b""))
+
+
 class PageCache:
-    """A least-recently-used store of rendered pages, bounded in bytes."""
+    """A least-recently-used store of rendered pages by address, bounded in bytes: one entry
+    an address, replaced when the page is built again at a newer version or minute."""
 
     def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self.pages: OrderedDict[CacheKey, tuple[bytes, str, str]] = OrderedDict()
+        self.pages: OrderedDict[PageKey, CachedPage] = OrderedDict()
 
-    def get(self, key: CacheKey) -> tuple[bytes, str, str] | None:
+    def get(self, key: PageKey) -> CachedPage | None:
         found = self.pages.get(key)
         if found is not None:
             self.pages.move_to_end(key)
         return found
 
-    def put(self, key: CacheKey, body: bytes, language: str, media_type: str = "") -> None:
-        if len(body) > self.max_bytes // 4:
+    def put(self, key: PageKey, page: CachedPage) -> None:
+        if len(page.body) > self.max_bytes // 4:
             return
         old = self.pages.pop(key, None)
         if old is not None:
-            self.size -= len(old[0])
-        self.pages[key] = (body, language, media_type)
-        self.size += len(body)
+            self.size -= len(old.body)
+        self.pages[key] = page
+        self.size += len(page.body)
         while self.size > self.max_bytes:
-            _key, (dropped, _language, _type) = self.pages.popitem(last=False)
-            self.size -= len(dropped)
+            _key, dropped = self.pages.popitem(last=False)
+            self.size -= len(dropped.body)
 
 
-def _key(request: Request, version: int, moment: datetime) -> CacheKey:
-    # The minute is in the key because sets open and close by the clock, not by an edit.
-    return (request.url.path, request.url.query, version, moment.strftime("%Y%m%d%H%M"))
+def _kept_headers(response: Response, body: bytes) -> tuple[tuple[bytes, bytes], ...]:
+    kept = [(b"content-length", str(len(body)).encode("ascii"))]
+    for name in (b"content-type", b"content-language"):
+        kept += [(n, v) for n, v in response.raw_headers if n == name]
+    return (*kept, (b"x-cache", b"hit"))
 
 
-async def _version(request: Request, site_wide: bool) -> int | None:
+async def _version(request: Request, source: str | None) -> int | None:
     """The content version the page depends on: from the process's reader when it is fresh
     (no database at all), else from the database."""
     known: ContentVersions = request.app.state.versions
-    slug = "" if site_wide else request.path_params["slug"]
     if known.fresh():
-        return known.site if site_wide else known.by_slug.get(slug)
+        return known.site if source is None else known.by_slug.get(source)
     async with database(request).session() as session:
-        if site_wide:
+        if source is None:
             return await site_version(session)
-        return await discussion_version(session, slug=slug)
+        return await discussion_version(session, slug=source)
 
 
 async def cached_page(
@@ -79,24 +118,82 @@ async def cached_page(
     """
     if viewer(request) is not None:
         return await build()
-    version = await _version(request, site_wide)
+    source = None if site_wide else str(request.path_params["slug"])
+    version = await _version(request, source)
     if version is None:
         return await build()
     cache: PageCache = request.app.state.page_cache
-    key = _key(request, version, now(request))
+    metrics: Metrics = request.app.state.metrics
+    key, minute = page_key(request.scope), minute_of(now(request))
     found = cache.get(key)
-    if found is not None:
-        body, language, media_type = found
-        request.app.state.metrics.cache.labels("hit").inc()
-        headers = {"Content-Language": language, "X-Cache": "hit"}
-        if media_type:
-            return Response(body, media_type=media_type, headers=headers)
-        return HTMLResponse(body, headers=headers)
+    if found is not None and found.current(source, version, minute):
+        metrics.cache.labels("hit").inc()
+        return Response(found.body, headers={k.decode(): v.decode() for k, v in found.headers})
     response = await build()
     if response.status_code == 200 and isinstance(response, HTMLResponse | CachedBody):
-        kept_type = (response.media_type or "") if isinstance(response, CachedBody) else ""
-        language = response.headers.get("content-language", "")
-        cache.put(key, bytes(response.body), language, kept_type)
+        body = bytes(response.body)
+        page = CachedPage(
+            source, version, minute, body, _kept_headers(response, body), request.scope.get("route")
+        )
+        cache.put(key, page)
         response.headers["X-Cache"] = "miss"
-        request.app.state.metrics.cache.labels("miss").inc()
+        metrics.cache.labels("miss").inc()
     return response
+
+
+class CacheHitMiddleware:
+    """Answer an anonymous GET or HEAD from the page cache before anything else runs.
+
+    It stands inside the security headers, the request id and the access log (so a hit carries
+    and logs them like any page) and outside everything else. It serves only what is certainly
+    current: the versions read in the background are fresh, the page was built at the version
+    its source has now and in this minute, and the request carries no session cookie (a
+    signed-in reader, or one whose session has ended, goes through the whole stack). Anything
+    else falls through, and `cached_page` decides as before.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cache: PageCache,
+        versions: ContentVersions,
+        clock: Clock,
+        session_cookie: str,
+        metrics: Metrics,
+    ) -> None:
+        self.app = app
+        self.cache = cache
+        self.versions = versions
+        self.clock = clock
+        self.session_marker = f"{session_cookie}=".encode("latin-1")
+        self.hits = metrics.cache.labels("hit")
+
+    def _find(self, scope: Scope) -> CachedPage | None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return None
+        if not self.versions.fresh():
+            return None
+        page = self.cache.get(page_key(scope))
+        if page is None:
+            return None
+        known = self.versions
+        version = known.site if page.source is None else known.by_slug.get(page.source)
+        if not page.current(page.source, version, minute_of(self.clock.now())):
+            return None
+        for name, value in scope["headers"]:
+            if name == b"cookie" and self.session_marker in value:
+                return None
+        return page
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        page = self._find(scope)
+        if page is None:
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = page.route
+        self.hits.inc()
+        # A new list each time: the middlewares outside add their headers to it.
+        await send({"type": "http.response.start", "status": 200, "headers": list(page.headers)})
+        body = b"" if scope["method"] == "HEAD" else page.body
+        await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -52,6 +52,20 @@ class Metrics:
         )
         self.posts = Gauge("forum_posts", "Posts by status", ["status"], registry=self.registry)
 
+        self._children: dict[tuple[str, int], tuple[Counter, Histogram]] = {}
+
+    def count(self, route: str, status: int, seconds: float) -> None:
+        """Count one request answered by `route` with `status` in `seconds`."""
+        children = self._children.get((route, status))
+        if children is None:  # labels() takes a lock and builds a key: once a route and status
+            children = (
+                self.requests.labels(route, str(status)),
+                self.duration.labels(route),
+            )
+            self._children[(route, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
     async def read_database(self, session: AsyncSession) -> None:
         """Set the gauges read from the database (two statements), before a scrape."""
         outbox = await session.execute(
@@ -113,20 +127,20 @@ class ObserveMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = route_name(scope)
-            self.metrics.requests.labels(route, str(status)).inc()
-            self.metrics.duration.labels(route).observe(elapsed)
-            access.info(
-                "%s %s %s %.1f ms",
-                scope["method"],
-                scope["path"],
-                status,
-                elapsed * 1000,
-                extra={
-                    "request_id": scope.get("state", {}).get("request_id", ""),
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 1),
-                },
-            )
+            self.metrics.count(route, status, elapsed)
+            if access.isEnabledFor(logging.INFO):
+                access.info(
+                    "%s %s %s %.1f ms",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    elapsed * 1000,
+                    extra={
+                        "request_id": scope.get("state", {}).get("request_id", ""),
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 1),
+                    },
+                )

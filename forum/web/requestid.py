@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import secrets
 
-from starlette.datastructures import MutableHeaders
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-Id"
+ID_HEADER_RAW = REQUEST_ID_HEADER.lower().encode("ascii")
 logger = logging.getLogger(__name__)
 
 
@@ -32,6 +32,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = secrets.token_hex(8)
+        raw_id = request_id.encode("ascii")
         scope.setdefault("state", {})["request_id"] = request_id
         started = False
 
@@ -39,8 +40,8 @@ class RequestIdMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message.setdefault("headers", [])
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                # Appended, not looked for: nothing else sets this header.
+                message["headers"] = [*message.get("headers", ()), (ID_HEADER_RAW, raw_id)]
             await send(message)
 
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 import secrets
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
@@ -20,6 +22,7 @@ CSRF_SALT = "forum-csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 MAX_FIELDS = 1000  # as many fields as Starlette reads in a form
+BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding"})  # a request with a body
 MAX_DECLARED = 2**53  # a larger Content-Length is not believed; the streamed count still applies
 # Every other method changes something, so it must prove it came from our own pages.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -44,30 +47,39 @@ def _state(scope: Scope) -> dict[str, Any]:
     return state
 
 
+CSP_PARTS = tuple(part.encode("ascii") for part in CSP.split("{nonce}"))  # joined by the nonce
+STATIC_RAW = tuple(
+    (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in STATIC_HEADERS
+)
+
+
 class SecurityHeadersMiddleware:
     """Add a per-request CSP nonce to the state and the security headers to every response."""
 
     def __init__(self, app: ASGIApp, *, https: bool) -> None:
         self.app = app
         self.https = https
+        fixed = (
+            STATIC_RAW + ((b"strict-transport-security", HSTS.encode()),) if https else STATIC_RAW
+        )
+        self.fixed = fixed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        nonce = secrets.token_urlsafe(16)
-        _state(scope)["csp_nonce"] = nonce
+        nonce = base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=")  # as secrets.token_urlsafe
+        _state(scope)["csp_nonce"] = nonce.decode("ascii")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                headers = MutableHeaders(scope=message)
-                # setdefault: a route that chose its own policy keeps it, without a duplicate.
-                headers.setdefault("Content-Security-Policy", CSP.format(nonce=nonce))
-                for name, value in STATIC_HEADERS:
-                    headers.setdefault(name, value)
-                if self.https:
-                    headers.setdefault("Strict-Transport-Security", HSTS)
+                headers: list[tuple[bytes, bytes]] = list(message.get("headers", ()))
+                message["headers"] = headers
+                # Only where the route chose none: a route's own policy is kept, not doubled.
+                present = {name.lower() for name, _value in headers}
+                if b"content-security-policy" not in present:
+                    headers.append((b"content-security-policy", nonce.join(CSP_PARTS)))
+                headers.extend(pair for pair in self.fixed if pair[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -115,6 +127,11 @@ class BodySizeLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] in ("GET", "HEAD") and not any(
+            name in BODY_HEADERS for name, _value in scope["headers"]
+        ):  # no body is coming: nothing to count
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"]) or self.max_bytes
@@ -177,6 +194,28 @@ def _cookie_header(signer: Signer, token: str, https: bool) -> str:
     signed = signer.sign(token).decode("ascii")
     secure = "; Secure" if https else ""
     return f"{csrf_cookie_name(https)}={signed}; HttpOnly; Path=/; SameSite=Lax{secure}"
+
+
+class PendingToken:
+    """A safe request's CSRF token, made only when a page writes it into a form.
+
+    Most GETs render no form: they then make no token, sign nothing and set no cookie, so a
+    page shared by anonymous readers goes out without one. `str()` (a template writing it)
+    makes the token; the cookie follows on that same response.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+
+    def __str__(self) -> str:
+        if self.value is None:
+            self.value = secrets.token_urlsafe(32)
+        return self.value
+
+    def __html__(self) -> str:
+        return str(self)
 
 
 def rotate_csrf(connection: HTTPConnection) -> str:
@@ -289,9 +328,11 @@ class CSRFMiddleware:
         headers = Headers(scope=scope)
         cookie_token = self._cookie_token(headers)
         state = _state(scope)
-        state["csrf_token"] = cookie_token or secrets.token_urlsafe(32)
+        safe = scope["method"] in SAFE_METHODS
+        fresh: str | PendingToken = PendingToken() if safe else secrets.token_urlsafe(32)
+        state["csrf_token"] = cookie_token or fresh
         send = self._cookie_sender(state, cookie_token, send)
-        if scope["method"] in SAFE_METHODS or self.exempt(scope["path"]):
+        if safe or self.exempt(scope["path"]):
             await self.app(scope, receive, send)
             return
         submitted = headers.get(CSRF_HEADER)
@@ -315,6 +356,8 @@ class CSRFMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             token = state.get("csrf_token")
+            if isinstance(token, PendingToken):
+                token = token.value  # None when no page asked for it: no cookie
             # Read at response start, so rotate_csrf in the endpoint is honoured.
             if message["type"] == "http.response.start" and isinstance(token, str):
                 if token != cookie_token:

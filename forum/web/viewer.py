@@ -18,6 +18,7 @@ class ViewerMiddleware:
         self.app = app
         self.db = db
         self.cookie = settings.session_cookie
+        self.marker = f"{settings.session_cookie}=".encode("latin-1")  # parse cookies only then
         self.policy = session_policy(settings)
         self.clock = clock
 
@@ -28,7 +29,9 @@ class ViewerMiddleware:
         state = scope.setdefault("state", {})
         state["user"] = None
         state["session_token"] = None
-        raw = HTTPConnection(scope).cookies.get(self.cookie)
+        raw = None
+        if any(name == b"cookie" and self.marker in value for name, value in scope["headers"]):
+            raw = HTTPConnection(scope).cookies.get(self.cookie)
         if raw:  # anonymous readers cost no query at all
             now = self.clock.now()
             async with self.db.session() as session:

@@ -14,7 +14,7 @@ from forum.core import versions
 from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.models.types import Role
-from forum.web.cache import PageCache
+from forum.web.cache import CachedPage, PageCache
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import make_user, post_form, sign_in_as
@@ -96,15 +96,21 @@ async def test_week_opens_on_time_despite_cache(
     assert "Week 2 questions" in (await client.get(page)).text
 
 
+def _page(size: int) -> CachedPage:
+    return CachedPage("s", 1, 0, b"x" * size, (), None)
+
+
 def test_cache_stays_within_its_size() -> None:
     cache = PageCache(max_bytes=1000)
     for index in range(20):
-        cache.put(("/p", str(index), 1, "m"), b"x" * 200, "en")
+        cache.put(("/p", str(index).encode()), _page(200))
     assert cache.size <= 1000 and len(cache.pages) == 5
-    assert cache.get(("/p", "19", 1, "m")) is not None
-    assert cache.get(("/p", "0", 1, "m")) is None
-    cache.put(("/big", "", 1, "m"), b"x" * 600, "en")  # larger than a quarter: not kept
-    assert cache.get(("/big", "", 1, "m")) is None
+    assert cache.get(("/p", b"19")) is not None
+    assert cache.get(("/p", b"0")) is None
+    cache.put(("/big", b""), _page(600))  # larger than a quarter: not kept
+    assert cache.get(("/big", b"")) is None
+    cache.put(("/p", b"19"), _page(100))  # built again: replaces, and the size follows
+    assert cache.size == 4 * 200 + 100
 
 
 @pytest.mark.usefixtures("discussion")
@@ -169,3 +175,116 @@ async def _until_read(app: Starlette) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the content versions were never read")
+
+
+async def _read_versions(app: Starlette, db: Database) -> None:
+    """Read the content versions as the background reader does: fresh for a second."""
+    async with db.session() as session:
+        await app.state.versions.read(session)
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_a_hit_before_routing_carries_every_header_of_a_page(
+    app: Starlette, client: httpx.AsyncClient, db: Database, count_statements: StatementCounter
+) -> None:
+    built = await client.get(QUESTION)
+    await _read_versions(app, db)
+    before = count_statements.count
+    hits = [await _anonymous(client).get(QUESTION) for _ in range(2)]  # no cookie at all
+    assert count_statements.count == before
+    for hit in hits:
+        assert hit.status_code == 200 and hit.headers["x-cache"] == "hit"
+        assert hit.content == built.content
+        assert hit.headers["content-type"] == "text/html; charset=utf-8"
+        assert hit.headers["content-language"] == "en"
+        assert int(hit.headers["content-length"]) == len(built.content)
+        assert "nonce-" in hit.headers["content-security-policy"]
+        assert hit.headers["x-content-type-options"] == "nosniff"
+        assert hit.headers["x-frame-options"] == "DENY"
+        # Answered before the CSRF middleware: no cookie, so a shared cache may keep it too.
+        assert "set-cookie" not in hit.headers
+    # Each hit is its own request: its own id and its own nonce.
+    assert hits[0].headers["x-request-id"] != hits[1].headers["x-request-id"]
+    policies = {h.headers["content-security-policy"] for h in hits}
+    assert len(policies) == 2
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_a_head_request_gets_the_hit_without_its_body(
+    app: Starlette, client: httpx.AsyncClient, db: Database
+) -> None:
+    built = await client.get(QUESTION)
+    await _read_versions(app, db)
+    head = await client.head(QUESTION)
+    assert head.status_code == 200 and head.headers["x-cache"] == "hit"
+    assert head.content == b"" and int(head.headers["content-length"]) == len(built.content)
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_a_post_to_a_cached_address_is_never_answered_from_the_cache(
+    app: Starlette, client: httpx.AsyncClient, db: Database
+) -> None:
+    await client.get(QUESTION)
+    await _read_versions(app, db)
+    posted = await client.post(QUESTION, data={"source": "x"})
+    assert posted.status_code in (403, 405) and "x-cache" not in posted.headers
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_signed_in_reader_with_fresh_versions_never_gets_the_shared_page(
+    app: Starlette, client: httpx.AsyncClient, db: Database
+) -> None:
+    await _anonymous(client).get(QUESTION)
+    await _read_versions(app, db)
+    assert (await _anonymous(client).get(QUESTION)).headers["x-cache"] == "hit"
+    await sign_in_as(client, db, await make_user(db, name="Amaru Quispe"))
+    response = await client.get(QUESTION)
+    assert "x-cache" not in response.headers
+    assert "Amaru Quispe" in response.text and 'name="csrf_token"' in response.text
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_an_ended_session_cookie_falls_through_to_the_whole_stack(
+    app: Starlette, client: httpx.AsyncClient, db: Database
+) -> None:
+    await client.get(QUESTION)
+    await _read_versions(app, db)
+    client.cookies.set("forum_session", "no-longer-valid")
+    response = await client.get(QUESTION)
+    # Served as to any anonymous reader, but by the endpoint, which checked the cookie.
+    assert response.status_code == 200 and response.headers["x-cache"] == "hit"
+    assert "Sign in" in response.text
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_a_hit_is_not_served_once_the_minute_turns(
+    app: Starlette, client: httpx.AsyncClient, db: Database, clock: FixedClock
+) -> None:
+    page = "/en/discussions/remote-apprenticeships"
+    await client.get(page)
+    await _read_versions(app, db)
+    assert (await client.get(page)).headers["x-cache"] == "hit"
+    clock.set(NOW - timedelta(days=2) + timedelta(days=7))  # the moment week two opens
+    await _read_versions(app, db)
+    opened = await client.get(page)
+    assert opened.headers["x-cache"] == "miss" and "Week 2 questions" in opened.text
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_a_hit_is_logged_and_counted_under_its_route(
+    app: Starlette, client: httpx.AsyncClient, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    await client.get(QUESTION)
+    await _read_versions(app, db)
+    with caplog.at_level("INFO", logger="forum.access"):
+        hit = await client.get(QUESTION)
+    assert hit.headers["x-cache"] == "hit"
+    [line] = [r for r in caplog.records if r.name == "forum.access"]
+    assert (line.route, line.status, line.request_id) == (  # type: ignore[attr-defined]
+        "question",
+        200,
+        hit.headers["x-request-id"],
+    )
+    scraped = (await client.get("/metrics")).text
+    assert 'forum_requests_total{route="question",status="200"} 2.0' in scraped
+    assert 'forum_page_cache_total{result="hit"} 1.0' in scraped

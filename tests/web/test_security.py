@@ -448,3 +448,20 @@ async def test_disconnect_while_buffering_skips_app() -> None:
     scope = {"type": "http", "method": "POST", "path": "/submit", "headers": []}
     await middleware(scope, receive, send)
     assert (called, sent) == ([], [])
+
+
+async def test_a_page_without_a_form_makes_no_token_and_sets_no_cookie(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/framed")
+    assert response.status_code == 200 and "set-cookie" not in response.headers
+    with_form = await client.get("/")  # writes the token: the cookie comes with it
+    assert with_form.headers["set-cookie"].startswith("csrf=")
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+async def test_a_safe_request_with_a_body_over_the_limit_is_refused(
+    client: httpx.AsyncClient, method: str
+) -> None:
+    declared = await client.request(method, "/framed", content=b"x" * (LIMIT + 1))
+    assert declared.status_code == 413  # a GET's body is still a body
