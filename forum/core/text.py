@@ -35,6 +35,8 @@ _VIRAMA = 9  # the canonical combining class of a virama, after which a joiner s
 MULTILINE = frozenset("\n\r\t")
 
 _markdown = MarkdownIt("commonmark", {"html": False, "breaks": False})
+
+
 def _cleaner_of(tags: frozenset[str]) -> bleach.Cleaner:
     return bleach.Cleaner(
         tags=tags,
