@@ -1,0 +1,219 @@
+"""What signed-in pages share: a page's data and its thread list, kept per content version.
+
+The page cache (`web/cache.py`) keeps whole pages for anonymous readers only: a signed-in
+page holds its reader's name, form token and own parts. Most of such a page is the same for
+everyone, though, and this module keeps that part:
+
+- a page's data (a question page's discussion card, week, question and tag labels), as the
+  service returned it;
+- its thread list as HTML rendered once for every viewer (`render_shared`), where each part
+  only some viewers see (a post's Edit, Moderate, Reply and Report) is wrapped in markers
+  naming the post's author. The markers are HTML comments holding a nonce drawn when the
+  process starts, so no post can forge one (the sanitiser strips comments from posts anyway,
+  and names are escaped). `Fragment.fill` keeps, per request, the parts this viewer may
+  see, and puts the viewer's own CSRF token into the moderators' forms.
+
+Both are keyed like the page cache: by what the page shows, the discussion's content
+version (from the in-memory versions when fresh, else the database) and the minute (sets
+open on the clock). A viewer's own unpublished posts and edits are not in these: routes
+render the thread list for that viewer instead (`contributions/routes/listings.py`).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from markupsafe import Markup, escape
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.applications import Starlette
+from starlette.requests import Request
+
+from forum.core.i18n import I18n
+from forum.web.cache import _version
+from forum.web.request import database, now, page_context
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+NONCE = secrets.token_hex(16)  # per process: what marks a shared list's personal parts
+CSRF_SLOT = f"{NONCE}-csrf"  # where a viewer's own form token goes
+_PART = re.compile(rf"<!--{NONCE}:(\w+):(\d+)-->(.*?)<!--{NONCE}:end-->", re.DOTALL)
+KINDS = ("edit", "moderate", "reply", "report")
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A part of a post some viewers see: which (one of KINDS), by whom the post is."""
+
+    kind: str
+    author_id: int
+    html: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """A thread list shared by every viewer: HTML with the personal parts set apart."""
+
+    pieces: tuple[str | Part, ...]
+    size: int
+
+    @classmethod
+    def parse(cls, html: str) -> Fragment:
+        pieces: list[str | Part] = []
+        start = 0
+        for found in _PART.finditer(html):
+            pieces.append(html[start : found.start()])
+            kind, author, inner = found.groups()
+            if kind not in KINDS:
+                raise ValueError(f"unknown personal part {kind!r}")
+            pieces.append(Part(kind, int(author), inner))
+            start = found.end()
+        pieces.append(html[start:])
+        return cls(tuple(piece for piece in pieces if piece != ""), len(html))
+
+    def fill(
+        self, *, viewer_id: int | None, staff: bool, can_reply: bool, csrf_token: str
+    ) -> Markup:
+        """Keep the parts this viewer sees, as the thread list rendered for them would.
+
+        Edit on one's own posts; Moderate (with one's own token) for staff; Reply where one
+        may write; Report on others' posts where one may write.
+        """
+        token = str(escape(csrf_token))
+        out: list[str] = []
+        for piece in self.pieces:
+            if isinstance(piece, str):
+                out.append(piece)
+                continue
+            own = viewer_id is not None and piece.author_id == viewer_id
+            if piece.kind == "edit" and own:
+                out.append(piece.html)
+            elif piece.kind == "moderate" and staff:
+                out.append(piece.html.replace(CSRF_SLOT, token))
+            elif piece.kind == "reply" and can_reply:
+                out.append(piece.html)
+            elif piece.kind == "report" and can_reply and not own:
+                out.append(piece.html)
+        return Markup("".join(out))
+
+
+class Lru(Generic[K, T]):
+    """A least-recently-used store bounded by the total weight of what it holds."""
+
+    def __init__(self, max_weight: int, weigh: Callable[[T], int]) -> None:
+        self.max_weight = max_weight
+        self.weigh = weigh
+        self.weight = 0
+        self.items: OrderedDict[K, tuple[T, int]] = OrderedDict()
+
+    def get(self, key: K) -> T | None:
+        found = self.items.get(key)
+        if found is None:
+            return None
+        self.items.move_to_end(key)
+        return found[0]
+
+    def put(self, key: K, value: T) -> None:
+        weight = self.weigh(value)
+        if weight > self.max_weight // 4:
+            return
+        old = self.items.pop(key, None)
+        if old is not None:
+            self.weight -= old[1]
+        self.items[key] = (value, weight)
+        self.weight += weight
+        while self.weight > self.max_weight:
+            _key, (_value, dropped) = self.items.popitem(last=False)
+            self.weight -= dropped
+
+
+class SharedStore:
+    """One process's shared page data (up to `max_pages`) and thread lists (in bytes)."""
+
+    def __init__(self, max_pages: int = 2048, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.pages: Lru[tuple[Hashable, ...], Any] = Lru(max_pages, lambda _value: 1)
+        self.lists: Lru[tuple[Hashable, ...], tuple[Any, Fragment]] = Lru(
+            max_bytes, lambda kept: kept[1].size
+        )
+
+
+def shared_store(app: Starlette) -> SharedStore:
+    """The app's store, made on first use."""
+    store: SharedStore | None = getattr(app.state, "shared_store", None)
+    if store is None:
+        store = app.state.shared_store = SharedStore()
+    return store
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """What one request takes from the store: its keys gain the version and the minute."""
+
+    request: Request
+    version: int
+    minute: str
+
+    async def data(
+        self, key: tuple[Hashable, ...], load: Callable[[AsyncSession], Awaitable[T]]
+    ) -> T:
+        """Return a page's data, loaded (in a session of its own) when not kept yet."""
+        pages = shared_store(self.request.app).pages
+        full = (*key, self.version, self.minute)
+        found: T | None = pages.get(full)
+        if found is None:
+            async with database(self.request).session() as session:
+                found = await load(session)
+            pages.put(full, found)
+        return found
+
+    async def fragment(
+        self,
+        key: tuple[Hashable, ...],
+        build: Callable[[AsyncSession], Awaitable[tuple[T, str]]],
+    ) -> tuple[T, Fragment, bool]:
+        """Return what goes with a thread list, the list, and whether it was kept already.
+
+        `build` loads and renders it for every viewer (`render_shared`).
+        """
+        lists = shared_store(self.request.app).lists
+        full = (*key, self.version, self.minute)
+        found: tuple[T, Fragment] | None = lists.get(full)
+        if found is not None:
+            return found[0], found[1], True
+        async with database(self.request).session() as session:
+            summary, html = await build(session)
+        kept = (summary, Fragment.parse(html))
+        lists.put(full, kept)
+        return kept[0], kept[1], False
+
+
+async def shared_for(request: Request) -> Shared:
+    """The shared store for this request's discussion, named by the path's slug.
+
+    A slug no discussion has gets version -1: its page's service says NotFound, so nothing
+    is kept under it.
+    """
+    version = await _version(request, False)
+    moment = now(request).strftime("%Y%m%d%H%M")  # as the page cache: sets open on the clock
+    return Shared(request, -1 if version is None else version, moment)
+
+
+def render_part(
+    request: Request, template: str, context: dict[str, Any], *, i18n: I18n, shared: bool
+) -> str:
+    """Render a part of a page: for this viewer, or (`shared`) for every viewer at once.
+
+    A shared render sees no viewer, a placeholder for the form token and the nonce that
+    marks each personal part.
+    """
+    values = page_context(request, i18n)
+    if shared:
+        values.update(user=None, csrf_token=CSRF_SLOT, slot_nonce=NONCE)
+    env = request.app.state.templates
+    html: str = env.get_template(template).render({**values, **context})
+    return html
