@@ -42,6 +42,9 @@ K = TypeVar("K", bound=Hashable)
 
 NONCE = secrets.token_hex(16)  # per process: what marks a shared list's personal parts
 CSRF_SLOT = f"{NONCE}-csrf"  # where a viewer's own form token goes
+NAME_SLOT = f"{NONCE}-name"  # where the viewer's name goes, in a page's header
+THREADS_SLOT = f"{NONCE}-threads"  # where a page's thread list goes
+_SLOT = re.compile(f"({re.escape(CSRF_SLOT)}|{re.escape(NAME_SLOT)}|{re.escape(THREADS_SLOT)})")
 _PART = re.compile(rf"<!--{NONCE}:(\w+):(\d+)-->(.*?)<!--{NONCE}:end-->", re.DOTALL)
 KINDS = ("edit", "moderate", "reply", "report")
 
@@ -102,6 +105,25 @@ class Fragment:
         return Markup("".join(out))
 
 
+@dataclass(frozen=True, slots=True)
+class Shell:
+    """A page around its thread list, shared by the viewers alike in what it shows them
+    (staff or not, may write or why not, the consent remembered): their name, form token
+    and thread list go into its slots."""
+
+    pieces: tuple[str, ...]  # text, and the slots as themselves
+    size: int
+
+    @classmethod
+    def parse(cls, html: str) -> Shell:
+        return cls(tuple(piece for piece in _SLOT.split(html) if piece != ""), len(html))
+
+    def fill(self, *, name: str, csrf_token: str, threads: Markup) -> str:
+        slots = {NAME_SLOT: str(escape(name)), CSRF_SLOT: str(escape(csrf_token))}
+        slots[THREADS_SLOT] = str(threads)
+        return "".join(slots.get(piece, piece) for piece in self.pieces)
+
+
 class Lru(Generic[K, T]):
     """A least-recently-used store bounded by the total weight of what it holds."""
 
@@ -140,6 +162,7 @@ class SharedStore:
         self.lists: Lru[tuple[Hashable, ...], tuple[Any, Fragment]] = Lru(
             max_bytes, lambda kept: kept[1].size
         )
+        self.shells: Lru[tuple[Hashable, ...], Shell] = Lru(max_bytes // 4, lambda kept: kept.size)
 
 
 def shared_store(app: Starlette) -> SharedStore:
@@ -190,6 +213,16 @@ class Shared:
         kept = (summary, Fragment.parse(html))
         lists.put(full, kept)
         return kept[0], kept[1], False
+
+    def shell(self, key: tuple[Hashable, ...], build: Callable[[], str]) -> Shell:
+        """Return a page's shell, rendered by `build` (with the slots) when not kept yet."""
+        shells = shared_store(self.request.app).shells
+        full = (*key, self.version, self.minute)
+        found = shells.get(full)
+        if found is None:
+            found = Shell.parse(build())
+            shells.put(full, found)
+        return found
 
 
 async def shared_for(request: Request) -> Shared:

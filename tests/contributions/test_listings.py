@@ -396,3 +396,34 @@ async def test_a_warm_signed_in_page_costs_three_statements_whatever_its_size(
 async def _count(db: Database) -> int:
     async with db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(Post)) or 0)
+
+
+async def test_the_header_and_form_around_the_list_are_each_viewers_own(
+    app: Starlette,
+    db: Database,
+    people: People,
+    client: httpx.AsyncClient,
+    browser: httpx.AsyncClient,
+) -> None:
+    """Ana remembered her consent to be quoted, Carla never gave it; Mo is staff."""
+    await _published(app, db, people, TEXT_A, people.ana)
+    carla = await make_user(db, email="carla.c@example.org", name="Carla <b>Contributor</b>")
+    pages = {}
+    for person in (people.ana, carla, people.moderator):
+        await sign_in_as(client, db, person)
+        client.cookies.delete("csrf")
+        pages[person.display_name] = await client.get(QUESTION)
+    ana, carla_page, moderator = (page.text for page in pages.values())
+    assert all(page.headers["x-fragment"] != "personal" for page in pages.values())
+    assert 'value="by_name" required checked' in ana
+    assert "required checked" not in carla_page
+    assert (
+        "Carla &lt;b&gt;Contributor&lt;/b&gt;</a>" in carla_page
+        and 'profile">Ana Contributor' not in carla_page
+    )
+    assert 'href="/en/moderation/"' in moderator and 'href="/en/moderation/"' not in carla_page
+    assert 'href="/en/moderation/"' not in ana
+    tokens = [_tokens(page) for page in (ana, carla_page, moderator)]
+    assert all(len(found) == 1 for found in tokens) and len(set().union(*tokens)) == 3
+    for page in (ana, carla_page, moderator):
+        _clean(page)

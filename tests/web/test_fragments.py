@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from markupsafe import Markup
 
-from forum.web.fragments import CSRF_SLOT, NONCE, Fragment, Lru
+from forum.web.fragments import CSRF_SLOT, NAME_SLOT, NONCE, THREADS_SLOT, Fragment, Lru, Shell
 
 
 def _part(kind: str, author: int, html: str) -> str:
@@ -66,3 +67,15 @@ def test_the_store_stays_within_its_weight() -> None:
     assert store.get("9") == "x" * 20 and store.get("0") is None
     store.put("big", "x" * 30)  # more than a quarter of the store: not kept
     assert store.get("big") is None
+
+
+def test_a_shell_takes_the_viewers_name_token_and_list() -> None:
+    shell = Shell.parse(
+        f'<a>{NAME_SLOT}</a><input value="{CSRF_SLOT}"><main>{THREADS_SLOT}</main>'
+        f'<input value="{CSRF_SLOT}">'
+    )
+    page = shell.fill(name="Zoë <i>", csrf_token="tok", threads=Markup("<ol>list</ol>"))
+    assert page == (
+        '<a>Zoë &lt;i&gt;</a><input value="tok"><main><ol>list</ol></main><input value="tok">'
+    )
+    assert NONCE not in page

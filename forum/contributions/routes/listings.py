@@ -18,7 +18,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from forum.contributions.reading import (
     CommentsView,
@@ -32,10 +32,19 @@ from forum.contributions.reading import (
 )
 from forum.contributions.threads import ThreadPage, general_threads, question_threads
 from forum.core.i18n import I18n
-from forum.core.permissions import is_staff
+from forum.core.permissions import is_admin, is_staff
+from forum.models import User
 from forum.web.cache import cached_page
 from forum.web.forms import FormState, whole_number
-from forum.web.fragments import Fragment, Shared, render_part, shared_for
+from forum.web.fragments import (
+    CSRF_SLOT,
+    NAME_SLOT,
+    THREADS_SLOT,
+    Fragment,
+    Shared,
+    render_part,
+    shared_for,
+)
 from forum.web.request import database, now, page_i18n, render, url, viewer
 
 MAX_PAGE = 99_999  # a page of threads further than any discussion reaches
@@ -177,7 +186,8 @@ async def _threads_page(
 
     summary, fragment, hit = await shared.fragment(key, build)
     view = view_of(summary)
-    return _page(request, i18n, template, view, _fill(request, fragment, view), _HIT[hit])
+    threads_html = _fill(request, fragment, view)
+    return _shared_page(request, i18n, shared, template, key, view, threads_html, _HIT[hit])
 
 
 _HIT = {True: "hit", False: "miss"}
@@ -219,12 +229,10 @@ def _threads_html(request: Request, i18n: I18n, view: View, base: str, *, shared
     return render_part(request, "posts/threads.html", context, i18n=i18n, shared=shared)
 
 
-def _page(
-    request: Request, i18n: I18n, template: str, view: View, threads_html: Markup, source: str
-) -> Response:
-    """Render a page of threads with an empty form to answer, remembering the consent."""
-    form = blank_form(view.composer)
-    context = {
+def _context(request: Request, i18n: I18n, view: View, threads_html: Markup) -> dict[str, Any]:
+    """What a page of threads shows around its list, with an empty form to write."""
+    form = blank_form(view.composer)  # with the writer's remembered consent
+    return {
         "view": view,
         "threads_html": threads_html,
         "form": form,
@@ -233,6 +241,50 @@ def _page(
         "guidelines": request.app.state.guidelines[i18n.language],
         "tag_labels": view.tag_labels,
     }
-    response = render(request, template, context, i18n=i18n)
+
+
+def _page(
+    request: Request, i18n: I18n, template: str, view: View, threads_html: Markup, source: str
+) -> Response:
+    """Render a page of threads for this viewer alone."""
+    response = render(request, template, _context(request, i18n, view, threads_html), i18n=i18n)
     response.headers["X-Fragment"] = source  # where the thread list came from
     return response
+
+
+def _shared_page(
+    request: Request,
+    i18n: I18n,
+    shared: Shared,
+    template: str,
+    key: tuple[Any, ...],
+    view: View,
+    threads_html: Markup,
+    source: str,
+) -> Response:
+    """The page around a shared thread list: its shell kept per kind of viewer (what the
+    header and the form show them), their name, token and thread list filled in."""
+    user = viewer(request)
+    kind = (request.url.query, user is not None, is_staff(user), is_admin(user), view.composer)
+
+    def build() -> str:
+        stand_in = None
+        if user is not None:  # as the viewer to the templates, but for the name
+            stand_in = User(
+                email="",
+                display_name=NAME_SLOT,
+                role=user.role,
+                state=user.state,
+                created_at=user.created_at,
+            )
+        context = _context(request, i18n, view, Markup(THREADS_SLOT))
+        context.update(user=stand_in, csrf_token=CSRF_SLOT)
+        return render_part(request, template, context, i18n=i18n, shared=False)
+
+    html = shared.shell((*key, *kind), build).fill(
+        name=user.display_name if user else "",
+        csrf_token=getattr(request.state, "csrf_token", ""),
+        threads=threads_html,
+    )
+    headers = {"Content-Language": i18n.language, "X-Fragment": source}
+    return HTMLResponse(html, headers=headers)
