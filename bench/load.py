@@ -61,9 +61,17 @@ def check_loopback(url: str) -> None:
         raise SystemExit(f"bench: refusing to load a non-loopback URL: {url}")
 
 
-def wrk_load(url: str, seconds: int, connections: int, cpus: set[int] | None) -> Load:
+def wrk_load(
+    url: str,
+    seconds: int,
+    connections: int,
+    cpus: set[int] | None,
+    headers: dict[str, str] | None = None,
+) -> Load:
+    """Load `url` with wrk; `headers` go with every request (a signed-in reader's cookies)."""
     check_loopback(url)
     threads = max(1, min(len(cpus) if cpus else 1, connections))
+    sent = [part for name, value in (headers or {}).items() for part in ("-H", f"{name}: {value}")]
     command = [
         "wrk",
         "-t",
@@ -75,6 +83,7 @@ def wrk_load(url: str, seconds: int, connections: int, cpus: set[int] | None) ->
         "--timeout",
         "10s",
         "--latency",
+        *sent,
         url,
     ]
     preexec: Callable[[], None] | None = None
@@ -100,7 +109,9 @@ def wrk_load(url: str, seconds: int, connections: int, cpus: set[int] | None) ->
         raise SystemExit(f"bench: cannot read wrk's output ({error}):\n{done.stdout}") from None
 
 
-async def _python_load(url: str, seconds: int, connections: int) -> Load:
+async def _python_load(
+    url: str, seconds: int, connections: int, headers: dict[str, str] | None = None
+) -> Load:
     import httpx
 
     latencies: list[float] = []
@@ -108,7 +119,7 @@ async def _python_load(url: str, seconds: int, connections: int) -> Load:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     started = time.perf_counter()
     deadline = started + seconds
-    async with httpx.AsyncClient(limits=limits, timeout=10.0) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=10.0, headers=headers) as client:
 
         async def worker() -> None:
             nonlocal errors
@@ -140,11 +151,17 @@ async def _python_load(url: str, seconds: int, connections: int) -> Load:
     )
 
 
-def python_load(url: str, seconds: int, connections: int, cpus: set[int] | None) -> Load:
+def python_load(
+    url: str,
+    seconds: int,
+    connections: int,
+    cpus: set[int] | None,
+    headers: dict[str, str] | None = None,
+) -> Load:
     check_loopback(url)
     if cpus and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, cpus)
-    return asyncio.run(_python_load(url, seconds, connections))
+    return asyncio.run(_python_load(url, seconds, connections, headers))
 
 
 def fetch(url: str) -> bytes:

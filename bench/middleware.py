@@ -151,7 +151,7 @@ async def measure(database_url: str, secret_key: str, calls: int, rounds: int) -
 
         await app(_scope(PATH), _receive, keep)  # the miss that fills the cache
         hit, status = await _time(app, PATH, calls, rounds)
-        if status != 200 or not app.state.page_cache.pages:
+        if status != 200 or not app.state.page_cache.items:
             raise SystemExit(f"the question page was not a cache hit (status {status})")
         ceiling, _ = await _time(_ceiling(body), PATH, calls, rounds)
         costs = {}

@@ -44,6 +44,7 @@ from forum.synthesis import routes as synthesis
 from forum.topics import routes as topics
 from forum.web import errors, front
 from forum.web.cache import CacheHitMiddleware, PageCache
+from forum.web.fragments import SharedStore
 from forum.web.methods import HeadAsGetMiddleware
 from forum.web.observe import Metrics, ObserveMiddleware
 from forum.web.requestid import RequestIdMiddleware
@@ -176,6 +177,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     sections = [s.id for s in app.state.guidelines[settings.default_language].sections]
     app.state.rules = load_rules(GUIDELINES / "rules.toml", sections)
     app.state.page_cache = page_cache
+    app.state.shared_store = SharedStore()  # what signed-in pages share
     app.state.versions = versions
     app.state.postman = Postman(
         templates=app.state.templates,

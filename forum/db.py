@@ -36,11 +36,23 @@ class Database:
         # Write transactions run on an engine view whose option makes SQLite BEGIN IMMEDIATE,
         # so concurrent writers queue on the busy timeout instead of failing on upgrade.
         self._writer = self.engine.execution_options(forum_write=True)
+        # One-statement reads run on a view whose option skips SQLite's BEGIN: one SELECT is
+        # atomic on its own, and a BEGIN would cost a statement for nothing.
+        self._single = self.engine.execution_options(forum_single_read=True)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """Open a session for reading; nothing it does is committed."""
         async with AsyncSession(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @asynccontextmanager
+    async def single_read(self) -> AsyncIterator[AsyncSession]:
+        """Open a session for one SELECT, which on SQLite runs outside any transaction.
+
+        Only for a single statement: two reads here may see two different moments.
+        """
+        async with AsyncSession(self._single, expire_on_commit=False) as session:
             yield session
 
     @asynccontextmanager
@@ -73,5 +85,8 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Connection) -> None:
-        immediate = connection.get_execution_options().get("forum_write", False)
+        options = connection.get_execution_options()
+        if options.get("forum_single_read", False):
+            return  # autocommit: the one statement is its own transaction
+        immediate = options.get("forum_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

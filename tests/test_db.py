@@ -84,3 +84,20 @@ async def test_ping_fails_on_unreachable_database(tmp_path: object) -> None:
     with pytest.raises(Exception):  # noqa: B017  (any driver error will do)
         await broken.ping()
     await broken.dispose()
+
+
+async def test_a_single_read_needs_no_begin(db: Database) -> None:
+    from tests.helpers import counting
+
+    async with db.transaction() as session:
+        session.add(Tag(slug="single-read", kind="topic"))
+    with counting(db) as counter:
+        async with db.single_read() as session:
+            found = await session.scalar(select(func.count()).select_from(Tag))
+        async with db.session() as session:
+            await session.scalar(select(func.count()).select_from(Tag))
+    assert found == 1
+    statements = [sql.strip().split()[0] for sql in counter.statements]
+    # the single read is its one SELECT; a read session starts with BEGIN on SQLite
+    expected = ["SELECT", "BEGIN", "SELECT"] if db.is_sqlite else ["SELECT", "SELECT"]
+    assert statements == expected

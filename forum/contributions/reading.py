@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from forum.contributions.posting import (
     ANSWERS_CLOSED,
@@ -19,8 +21,6 @@ from forum.contributions.threads import (
     ThreadPage,
     answer_counts,
     find_post,
-    general_threads,
-    question_threads,
 )
 from forum.core.errors import PermissionDenied
 from forum.core.localize import fallback_order, pick
@@ -35,7 +35,7 @@ from forum.discussions.pages import (
     get_question_page,
 )
 from forum.models import Post, Question, User, WeeklySummary
-from forum.models.types import DiscussionStatus
+from forum.models.types import DiscussionStatus, PostStatus
 from forum.moderation.summaries import summaries_for
 
 
@@ -112,68 +112,70 @@ async def discussion_view(
     return DiscussionView(page, answers, {k: v[0] for k, v in chosen.items() if v is not None})
 
 
-async def question_view(
-    session: AsyncSession,
-    *,
-    slug: str,
-    number: int,
-    language: str,
-    now: datetime,
-    viewer: User | None,
-    only_language: str | None,
-    order: str,
-    page: int,
-) -> QuestionView:
-    """Assemble a question page: the question, one page of its threads, and the answer form."""
+@dataclass(frozen=True, slots=True)
+class QuestionShell:
+    """What a question page shows every viewer alike, around its threads."""
+
+    page: QuestionPage
+    tag_labels: dict[str, str]
+
+
+async def question_shell(
+    session: AsyncSession, *, slug: str, number: int, language: str, now: datetime
+) -> QuestionShell:
+    """Load the question, its week, discussion and neighbours, and the topics' labels."""
     question = await get_question_page(
         session, slug=slug, number=number, language=language, now=now
     )
-    if only_language not in question.languages:
-        only_language = None
-    threads = await question_threads(
-        session,
-        question_id=question.question.id,
-        viewer_id=viewer.id if viewer else None,
-        language=only_language,
-        order=order,
-        page=page,
-    )
-    composer = composer_for(
-        viewer, now, open_for_answers=question.week.is_open, status=question.discussion.status
-    )
     languages = fallback_order(language, question.languages)
     tags = await discussion_tags(session, question.discussion.id, languages)
-    return QuestionView(question, threads, composer, {t.slug: t.label.text for t in tags})
+    return QuestionShell(question, {t.slug: t.label.text for t in tags})
 
 
-async def comments_view(
-    session: AsyncSession,
-    *,
-    slug: str,
-    language: str,
-    now: datetime,
-    viewer: User | None,
-    only_language: str | None,
-    order: str,
-    page: int,
-) -> CommentsView:
-    """Assemble the page of general comments (not tied to a question) of a discussion."""
-    discussion = await get_discussion_page(session, slug=slug, language=language, now=now)
-    if only_language not in discussion.languages:
-        only_language = None
-    threads = await general_threads(
-        session,
-        discussion_id=discussion.card.id,
-        viewer_id=viewer.id if viewer else None,
-        language=only_language,
-        order=order,
-        page=page,
+def question_composer(shell: QuestionShell, viewer: User | None, now: datetime) -> Composer:
+    page = shell.page
+    return composer_for(
+        viewer, now, open_for_answers=page.week.is_open, status=page.discussion.status
     )
-    composer = composer_for(
-        viewer, now, open_for_answers=discussion.general_comments, status=discussion.card.status
+
+
+async def comments_shell(
+    session: AsyncSession, *, slug: str, language: str, now: datetime
+) -> DiscussionPage:
+    """Load what the general comments' page shows every viewer alike: the discussion."""
+    return await get_discussion_page(session, slug=slug, language=language, now=now)
+
+
+def comments_composer(page: DiscussionPage, viewer: User | None, now: datetime) -> Composer:
+    return composer_for(
+        viewer, now, open_for_answers=page.general_comments, status=page.card.status
     )
-    labels = {tag.slug: tag.label.text for tag in discussion.tags}
-    return CommentsView(discussion, threads, composer, labels)
+
+
+async def has_unshared_posts(
+    session: AsyncSession, *, author_id: int, discussion_id: int, question_id: int | None
+) -> bool:
+    """Say whether a person's posts on a question (None: the general comments) show to them
+    otherwise than to everyone: awaiting moderation, not published, or with an edit waiting.
+
+    One statement, through the index on the author.
+    """
+    found = await session.scalar(
+        select(literal(1))
+        .where(
+            col(Post.author_id) == author_id,
+            col(Post.discussion_id) == discussion_id,
+            col(Post.question_id) == question_id
+            if question_id is not None
+            else col(Post.question_id).is_(None),
+            or_(
+                col(Post.status).in_([PostStatus.PENDING.value, PostStatus.REJECTED.value]),
+                col(Post.pending_html).is_not(None),
+            ),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,13 @@ class I18n:
 
     def language_name(self, code: str) -> str:
         """Name language `code` in its own words ("español"), for language switchers."""
-        return Locale.parse(code).get_display_name(code) or code
+        return _own_name(code)
+
+
+@lru_cache(maxsize=256)
+def _own_name(code: str) -> str:
+    """A language's name in its own words: parsed once, as every page's switcher shows it."""
+    return Locale.parse(code).get_display_name(code) or code
 
 
 @lru_cache(maxsize=64)

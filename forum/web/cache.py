@@ -10,10 +10,10 @@ touches no database and costs little more than sending the bytes.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -26,6 +26,8 @@ from forum.web.observe import Metrics
 from forum.web.request import database, now, viewer
 
 PageKey = tuple[str, bytes]  # the path and the raw query string
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
 
 
 class CachedBody(Response):
@@ -57,32 +59,42 @@ def page_key(scope: Scope) -> PageKey:
     return (scope["path"], scope.get("query_string", b""))
 
 
-class PageCache:
-    """A least-recently-used store of rendered pages by address, bounded in bytes: one entry
-    an address, replaced when the page is built again at a newer version or minute."""
+class Lru(Generic[K, T]):
+    """A least-recently-used store bounded by the total weight of what it holds."""
+
+    def __init__(self, max_weight: int, weigh: Callable[[T], int]) -> None:
+        self.max_weight = max_weight
+        self.weigh = weigh
+        self.weight = 0
+        self.items: OrderedDict[K, tuple[T, int]] = OrderedDict()
+
+    def get(self, key: K) -> T | None:
+        found = self.items.get(key)
+        if found is None:
+            return None
+        self.items.move_to_end(key)
+        return found[0]
+
+    def put(self, key: K, value: T) -> None:
+        weight = self.weigh(value)
+        if weight > self.max_weight // 4:
+            return
+        old = self.items.pop(key, None)
+        if old is not None:
+            self.weight -= old[1]
+        self.items[key] = (value, weight)
+        self.weight += weight
+        while self.weight > self.max_weight:
+            _key, (_value, dropped) = self.items.popitem(last=False)
+            self.weight -= dropped
+
+
+class PageCache(Lru[PageKey, CachedPage]):
+    """Rendered pages by address, bounded in bytes: one entry an address, replaced when the
+    page is built again at a newer version or minute."""
 
     def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
-        self.max_bytes = max_bytes
-        self.size = 0
-        self.pages: OrderedDict[PageKey, CachedPage] = OrderedDict()
-
-    def get(self, key: PageKey) -> CachedPage | None:
-        found = self.pages.get(key)
-        if found is not None:
-            self.pages.move_to_end(key)
-        return found
-
-    def put(self, key: PageKey, page: CachedPage) -> None:
-        if len(page.body) > self.max_bytes // 4:
-            return
-        old = self.pages.pop(key, None)
-        if old is not None:
-            self.size -= len(old.body)
-        self.pages[key] = page
-        self.size += len(page.body)
-        while self.size > self.max_bytes:
-            _key, dropped = self.pages.popitem(last=False)
-            self.size -= len(dropped.body)
+        super().__init__(max_bytes, lambda page: len(page.body))
 
 
 def _kept_headers(response: Response, body: bytes) -> tuple[tuple[bytes, bytes], ...]:
@@ -92,7 +104,7 @@ def _kept_headers(response: Response, body: bytes) -> tuple[tuple[bytes, bytes],
     return (*kept, (b"x-cache", b"hit"))
 
 
-async def _version(request: Request, source: str | None) -> int | None:
+async def content_version(request: Request, source: str | None) -> int | None:
     """The content version the page depends on: from the process's reader when it is fresh
     (no database at all), else from the database."""
     known: ContentVersions = request.app.state.versions
@@ -119,7 +131,7 @@ async def cached_page(
     if viewer(request) is not None:
         return await build()
     source = None if site_wide else str(request.path_params["slug"])
-    version = await _version(request, source)
+    version = await content_version(request, source)
     if version is None:
         return await build()
     cache: PageCache = request.app.state.page_cache

@@ -109,26 +109,28 @@ def render(
 ) -> HTMLResponse:
     """Render `template` in the reader's language with the layout's shared values."""
     env = request.app.state.templates
-    html = env.get_template(template).render(
-        {
-            "request": request,
-            "i18n": i18n,
-            "lang": i18n.language,
-            "switcher": switcher(request, i18n),
-            "this_page": this_page(request),
-            "url": url_builder(request),
-            "static_version": request.app.state.static_version,
-            "user": viewer(request),
-            "return_to": return_to(request),
-            "csrf_token": getattr(request.state, "csrf_token", ""),
-            "csp_nonce": getattr(request.state, "csp_nonce", ""),
-            "request_id": getattr(request.state, "request_id", ""),
-            **context,
-        }
-    )
+    html = env.get_template(template).render({**page_context(request, i18n), **context})
     return HTMLResponse(
         html,
         status_code=status,
         headers={"Content-Language": i18n.language, **(headers or {})},
         background=background,
     )
+
+
+def page_context(request: Request, i18n: I18n) -> dict[str, Any]:
+    """The values every template may use: the reader, their language, links, the layout's."""
+    return {
+        "request": request,
+        "i18n": i18n,
+        "lang": i18n.language,
+        "switcher": switcher(request, i18n),
+        "this_page": this_page(request),
+        "url": url_builder(request),
+        "static_version": request.app.state.static_version,
+        "user": viewer(request),
+        "return_to": return_to(request),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "csp_nonce": getattr(request.state, "csp_nonce", ""),
+        "request_id": getattr(request.state, "request_id", ""),
+    }

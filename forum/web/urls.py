@@ -81,11 +81,29 @@ def language_of(connection: HTTPConnection) -> str | None:
     return i18n.language if i18n is not None else None
 
 
+MAX_KEPT_PATHS = 65_536  # paths built and kept per process before starting afresh
+
+
 def path_for(connection: HTTPConnection, name: str, /, **params: Any) -> str:
-    """Build the path of the route `name`; the reader's language unless `lang` is given."""
+    """Build the path of the route `name`; the reader's language unless `lang` is given.
+
+    Starlette tries every route in turn for each link, dozens a page; the route table never
+    changes while the app runs, so each path is built once and kept.
+    """
     if name not in UNLOCALISED and "lang" not in params:
         params["lang"] = language_of(connection) or connection.app.state.settings.default_language
-    return str(connection.app.router.url_path_for(name, **params))
+    state = connection.app.state
+    kept: dict[tuple[Any, ...], str] | None = getattr(state, "built_paths", None)
+    if kept is None or len(kept) >= MAX_KEPT_PATHS:
+        kept = state.built_paths = {}
+    try:
+        key = (name, *sorted(params.items()))
+        found = kept.get(key)
+    except TypeError:  # a value that cannot be a key: build it every time
+        return str(connection.app.router.url_path_for(name, **params))
+    if found is None:
+        found = kept[key] = str(connection.app.router.url_path_for(name, **params))
+    return found
 
 
 def url_builder(connection: HTTPConnection) -> UrlFor:

@@ -104,13 +104,13 @@ def test_cache_stays_within_its_size() -> None:
     cache = PageCache(max_bytes=1000)
     for index in range(20):
         cache.put(("/p", str(index).encode()), _page(200))
-    assert cache.size <= 1000 and len(cache.pages) == 5
+    assert cache.weight <= 1000 and len(cache.items) == 5
     assert cache.get(("/p", b"19")) is not None
     assert cache.get(("/p", b"0")) is None
     cache.put(("/big", b""), _page(600))  # larger than a quarter: not kept
     assert cache.get(("/big", b"")) is None
     cache.put(("/p", b"19"), _page(100))  # built again: replaces, and the size follows
-    assert cache.size == 4 * 200 + 100
+    assert cache.weight == 4 * 200 + 100
 
 
 @pytest.mark.usefixtures("discussion")

@@ -1,10 +1,9 @@
-"""Posts: the question page with its threads, answering, replying, commenting, editing."""
+"""Posts: answering, replying, commenting, editing, a post's page and history; the pages of
+threads (a question's, the general comments) are in `listings`."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,25 +14,15 @@ from forum.contributions.edits import editable_text
 from forum.contributions.history import post_history
 from forum.contributions.notifications import notify_reply
 from forum.contributions.posting import Draft, PostLimits
-from forum.contributions.reading import (
-    CommentsView,
-    ComposeContext,
-    Composer,
-    QuestionView,
-    comments_view,
-    compose_context,
-    edit_context,
-    question_view,
-)
+from forum.contributions.reading import ComposeContext, compose_context, edit_context
+from forum.contributions.routes.listings import blank_form, comments, question
 from forum.contributions.threads import find_post
 from forum.core.errors import Conflict, FormInvalid
-from forum.core.i18n import I18n
 from forum.core.permissions import check_signed_in
 from forum.core.ratelimit import RateLimited
 from forum.guidelines.screening import GuidelineRefused
 from forum.models.types import PostStatus
-from forum.web.cache import cached_page
-from forum.web.forms import FormState, failed_form, read_form, see_other, whole_number
+from forum.web.forms import FormState, failed_form, read_form, see_other
 from forum.web.request import (
     database,
     now,
@@ -48,84 +37,11 @@ from forum.web.request import (
 from forum.web.urls import Action
 
 DRAFT_FIELDS = ("source", "language", "quote_consent", "action")
-MAX_PAGE = 99_999  # a page of threads further than any discussion reaches
-_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})?")
 
 
 def limits(request: Request) -> PostLimits:
     settings = settings_of(request)
     return PostLimits(min_chars=settings.post_min_chars, max_chars=settings.post_max_chars)
-
-
-def listing_options(request: Request) -> dict[str, Any]:
-    """Read ?language=, ?order= and ?page= as the reader left them."""
-    query = request.query_params
-    language = query.get("language", "")
-    return {
-        "only_language": language if _LANGUAGE_TAG.fullmatch(language) else None,
-        "order": "newest" if query.get("order") == "newest" else "oldest",
-        "page": whole_number(query.get("page"), MAX_PAGE) or 1,
-    }
-
-
-def blank_form(composer: Composer) -> FormState:
-    """An empty form to write, with the writer's remembered consent to be quoted, if any."""
-    remembered = "yes" if composer.quote_consent else ""
-    consent = {"quote_consent": composer.quote_consent, "consent_remembered": remembered}
-    return FormState({**consent, "language": ""})
-
-
-def _listing(
-    request: Request, i18n: I18n, template: str, view: QuestionView | CommentsView
-) -> Response:
-    """Render a page of threads with an empty form to answer, remembering the consent."""
-    form = blank_form(view.composer)
-    context = {
-        "view": view,
-        "form": form,
-        "reply_form": form,
-        "languages": view.page.languages,
-        "guidelines": request.app.state.guidelines[i18n.language],
-        "tag_labels": view.tag_labels,
-    }
-    return render(request, template, context, i18n=i18n)
-
-
-async def question(request: Request) -> Response:
-    return await cached_page(request, lambda: _question(request))
-
-
-async def _question(request: Request) -> Response:
-    i18n = page_i18n(request)
-    async with database(request).session() as session:
-        view = await question_view(
-            session,
-            slug=request.path_params["slug"],
-            number=request.path_params["number"],
-            language=i18n.language,
-            now=now(request),
-            viewer=viewer(request),
-            **listing_options(request),
-        )
-    return _listing(request, i18n, "posts/question.html", view)
-
-
-async def comments(request: Request) -> Response:
-    return await cached_page(request, lambda: _comments(request))
-
-
-async def _comments(request: Request) -> Response:
-    i18n = page_i18n(request)
-    async with database(request).session() as session:
-        view = await comments_view(
-            session,
-            slug=request.path_params["slug"],
-            language=i18n.language,
-            now=now(request),
-            viewer=viewer(request),
-            **listing_options(request),
-        )
-    return _listing(request, i18n, "posts/comments.html", view)
 
 
 async def permalink(request: Request) -> Response:

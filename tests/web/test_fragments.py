@@ -1,0 +1,81 @@
+"""A shared thread list keeps each viewer's parts apart and fills in only theirs."""
+
+from __future__ import annotations
+
+import pytest
+from markupsafe import Markup
+
+from forum.web.fragments import CSRF_SLOT, NAME_SLOT, NONCE, THREADS_SLOT, Fragment, Lru, Shell
+
+
+def _part(kind: str, author: int, html: str) -> str:
+    return f"<!--{NONCE}:{kind}:{author}-->{html}<!--{NONCE}:end-->"
+
+
+SHARED = (
+    "<article>one"
+    + _part("edit", 7, "<a>Edit 1</a>")
+    + _part("moderate", 7, f'<form><input value="{CSRF_SLOT}"></form>')
+    + _part("reply", 7, "<a>Reply 1</a>")
+    + _part("report", 7, "<a>Report 1</a>")
+    + "</article><article>two"
+    + _part("edit", 8, "<a>Edit 2</a>")
+    + _part("reply", 8, "<a>Reply 2</a>")
+    + _part("report", 8, "<a>Report 2</a>")
+    + "</article>"
+)
+
+
+def test_an_author_gets_edit_on_their_post_and_report_on_the_others() -> None:
+    page = Fragment.parse(SHARED).fill(viewer_id=7, staff=False, can_reply=True, csrf_token="t")
+    assert page == (
+        "<article>one<a>Edit 1</a><a>Reply 1</a></article>"
+        "<article>two<a>Reply 2</a><a>Report 2</a></article>"
+    )
+
+
+def test_staff_get_the_controls_with_their_own_token_escaped() -> None:
+    page = Fragment.parse(SHARED).fill(viewer_id=9, staff=True, can_reply=False, csrf_token='a"b')
+    assert (
+        page == '<article>one<form><input value="a&#34;b"></form></article><article>two</article>'
+    )
+
+
+def test_an_anonymous_reader_gets_no_part() -> None:
+    page = Fragment.parse(SHARED).fill(viewer_id=None, staff=False, can_reply=False, csrf_token="")
+    assert page == "<article>one</article><article>two</article>"
+    assert NONCE not in page
+
+
+def test_a_marker_without_the_nonce_is_only_text() -> None:
+    forged = "<p><!--0000:edit:7-->mine<!--0000:end--></p>"
+    fragment = Fragment.parse(forged)
+    assert fragment.pieces == (forged,)
+    assert fragment.fill(viewer_id=1, staff=False, can_reply=True, csrf_token="t") == forged
+
+
+def test_an_unknown_part_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Fragment.parse(_part("delete", 7, "<a>Delete</a>"))
+
+
+def test_the_store_stays_within_its_weight() -> None:
+    store: Lru[str, str] = Lru(100, len)
+    for index in range(10):
+        store.put(str(index), "x" * 20)
+    assert store.weight <= 100 and len(store.items) == 5
+    assert store.get("9") == "x" * 20 and store.get("0") is None
+    store.put("big", "x" * 30)  # more than a quarter of the store: not kept
+    assert store.get("big") is None
+
+
+def test_a_shell_takes_the_viewers_name_token_and_list() -> None:
+    shell = Shell.parse(
+        f'<a>{NAME_SLOT}</a><input value="{CSRF_SLOT}"><main>{THREADS_SLOT}</main>'
+        f'<input value="{CSRF_SLOT}">'
+    )
+    page = shell.fill(name="Zoë <i>", csrf_token="tok", threads=Markup("<ol>list</ol>"))
+    assert page == (
+        '<a>Zoë &lt;i&gt;</a><input value="tok"><main><ol>list</ol></main><input value="tok">'
+    )
+    assert NONCE not in page
