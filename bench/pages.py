@@ -37,6 +37,7 @@ _BENCH_DIR = str(Path(__file__).resolve().parent)
 if _BENCH_DIR not in sys.path:
     sys.path.insert(0, _BENCH_DIR)
 
+from figures import Figure, print_figures  # noqa: E402
 from load import Load, check_quiet, fetch, python_load, wrk_load  # noqa: E402
 from measure import InProcess, measure_in_process  # noqa: E402
 from seed import MAX_DEPTH, SLUG, Seeded, seed_database  # noqa: E402
@@ -74,6 +75,7 @@ class Row:
     load: Load
     size: int
     in_process: InProcess | None  # None for the bare page, which has no database
+    ceiling: float | None = None  # req/s of this page's bytes from the bare app, for a page
 
 
 @dataclass
@@ -98,7 +100,7 @@ class Served:
 
 
 def print_table(rows: list[Row]) -> None:
-    bare, ceiling = (row.load.requests_per_second for row in rows[:2])
+    bare = rows[0].load.requests_per_second
     header = (
         "route",
         "req/s",
@@ -124,7 +126,7 @@ def print_table(rows: list[Row]) -> None:
                 f"{row.load.p50_ms:.2f}",
                 f"{row.load.p99_ms:.2f}",
                 f"{row.load.requests_per_second / bare:.3f}" if bare else "-",
-                f"{row.load.requests_per_second / ceiling:.3f}" if ceiling else "-",
+                f"{row.load.requests_per_second / row.ceiling:.3f}" if row.ceiling else "-",
                 f"{row.size / 1024:.1f}",
                 "0" if inner is None else str(inner.statements),
                 "0" if inner is None else str(inner.cached_statements),
@@ -145,6 +147,25 @@ def print_table(rows: list[Row]) -> None:
                 + "|".join("-" * (w + 1) + ("-" if i == 0 else ":") for i, w in enumerate(widths))
                 + "|"
             )
+
+
+def page_figures(rows: list[Row]) -> list[Figure]:
+    """P1: each anonymous page's cache hits over its same-bytes ceiling."""
+    figures = []
+    for row in rows:
+        if row.ceiling:
+            ratio = row.load.requests_per_second / row.ceiling
+            figures.append(
+                Figure(
+                    "P1",
+                    f"anonymous {row.route} page (cache hit) ÷ its same-bytes ceiling",
+                    f"{ratio:.2f} ({row.load.requests_per_second:,.0f} ÷ {row.ceiling:,.0f} req/s)",
+                    "≥ 0.5",
+                    ratio >= 0.5 and row.load.errors == 0,
+                    f"{row.load.errors} errors" if row.load.errors else "",
+                )
+            )
+    return figures
 
 
 def choose_loader(loader: str) -> str:
@@ -188,8 +209,11 @@ def start_both(plan: Plan, database_url: str, paths: list[str]) -> Served:
     plan.servers.append(forum)
     wait_ready(forum, "/healthz")
     pages = {path: fetch(forum.base + path) for path in paths}
-    html_file = plan.workdir / "question.html"
-    html_file.write_bytes(pages[QUESTION_PATH])
+    saved = plan.workdir / "pages"
+    saved.mkdir()
+    for name, path in ROUTES:  # each page's own bytes, for its ceiling
+        (saved / f"{name}.html").write_bytes(pages[path])
+    html_file = saved / "question.html"
     bare = start_server(
         "bare", ["--html-file", str(html_file)], plan.workdir, plan.server_cpus, plan.secret_key
     )
@@ -206,11 +230,10 @@ def load_all(
 ) -> list[Row]:
     """Load the bare page, then each route, after a warm-up and until the server is idle."""
     options = plan.options
-    targets: list[tuple[str, str, Server, InProcess | None]] = [
-        ("bare", "/", served.bare, None),
-        ("ceiling", "/bytes", served.bare, None),  # the same bytes, no template
-    ]
-    targets += [(name, path, served.forum, in_process[path]) for name, path in ROUTES]
+    targets: list[tuple[str, str, Server, InProcess | None]] = [("bare", "/", served.bare, None)]
+    for name, path in ROUTES:  # each page's same-bytes ceiling (no template), then the page
+        targets.append(("ceiling", f"/bytes/{name}", served.bare, None))
+        targets.append((name, path, served.forum, in_process[path]))
     rows: list[Row] = []
     for name, path, server, measured in targets:
         url = server.base + path
@@ -220,8 +243,13 @@ def load_all(
         load(url, min(WARM_UP_SECONDS, options.seconds), options.connections, plan.load_cpus)
         result = load(url, options.seconds, options.connections, plan.load_cpus)
         wait_idle(server)
-        size = len(served.bare_html) if server is served.bare else len(served.pages[path])
-        rows.append(Row(name, path, result, size, measured))
+        if path.startswith("/bytes/"):
+            size = len(served.pages[dict(ROUTES)[path.removeprefix("/bytes/")]])
+        else:
+            size = len(served.bare_html) if server is served.bare else len(served.pages[path])
+        # A page's ceiling is the row loaded just before it: the same bytes, no forum.
+        ceiling = rows[-1].load.requests_per_second if server is served.forum else None
+        rows.append(Row(name, path, result, size, measured, ceiling))
         for other in plan.servers:
             if other.process.poll() is not None:
                 raise SystemExit(f"bench: the {other.name} server died:\n{other.log_tail()}")
@@ -255,7 +283,10 @@ def print_counts(
         f"thread(s) there) -> {equal}"
     )
     print("÷ bare: req/s of the route over req/s of the bare Jinja2 page, in this run.")
-    print("÷ ceiling: over req/s of the same bytes sent by a bare Starlette app (no template).")
+    print(
+        "÷ ceiling: over req/s of the page's same bytes sent by a bare Starlette app (no "
+        "template, no database), loaded just before it."
+    )
     print(
         "SQL stmts (BEGIN included), 1 req ms, DB ms (awaiting AsyncSession: SQL, "
         "async bridge, ORM), render ms (Jinja2): one anonymous request alone, in this "
@@ -263,7 +294,8 @@ def print_counts(
     )
 
 
-def run(options: argparse.Namespace) -> None:
+def run(options: argparse.Namespace) -> list[Figure]:
+    """Seed, measure in process, serve, load every route; print the table; return P1."""
     from forum.accounts.passwords import hash_password
 
     loader = choose_loader(options.loader)
@@ -299,6 +331,7 @@ def run(options: argparse.Namespace) -> None:
         print_counts(main, reference, question_count, reference_count)
         if question_count != reference_count:
             sys.exit(1)
+        return page_figures(rows)
     finally:
         for server in reversed(plan.servers):
             stop_server(server)
@@ -369,10 +402,12 @@ def main() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, _interrupted)
         try:
-            run(options)
+            figures = run(options)
         except KeyboardInterrupt:
             print("\nbench: interrupted; servers stopped", file=sys.stderr)
             sys.exit(130)
+        print()
+        print_figures(figures)
 
 
 if __name__ == "__main__":

@@ -55,11 +55,12 @@ def serve_bare(html_file: str, port: int) -> None:
     async def bare(request: Request) -> Response:
         return templates.TemplateResponse(request, "page.html", {"page": page})
 
-    raw = Path(html_file).read_bytes()
+    # Every page saved beside it, by name: /bytes/question, /bytes/discussion, /bytes/home.
+    saved = {path.stem: path.read_bytes() for path in Path(html_file).parent.glob("*.html")}
 
     async def ceiling(request: Request) -> Response:
-        """The same bytes with no template at all: the most a page could be served at."""
-        return Response(raw, media_type="text/html; charset=utf-8")
+        """A page's bytes with no template at all: the most that page could be served at."""
+        return Response(saved[request.path_params["name"]], media_type="text/html; charset=utf-8")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -67,7 +68,7 @@ def serve_bare(html_file: str, port: int) -> None:
         gc.freeze()
         yield
 
-    app = Starlette(routes=[Route("/", bare), Route("/bytes", ceiling)], lifespan=lifespan)
+    app = Starlette(routes=[Route("/", bare), Route("/bytes/{name}", ceiling)], lifespan=lifespan)
     uvicorn.run(app, **uvicorn_options(port))
 
 
