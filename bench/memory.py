@@ -93,7 +93,9 @@ async def _some_ids(url: str) -> tuple[list[int], list[int]]:
     db = Database(url)
     try:
         async with db.session() as session:
-            low, high = (await session.execute(select(func.min(Post.id), func.max(Post.id)))).one()
+            row = (
+                await session.execute(select(func.min(col(Post.id)), func.max(col(Post.id))))
+            ).one()
             people = (
                 await session.scalars(
                     select(col(User.id)).where(col(User.email).like("bench.user%")).limit(3)
@@ -101,7 +103,8 @@ async def _some_ids(url: str) -> tuple[list[int], list[int]]:
             ).all()
     finally:
         await db.dispose()
-    return [low, (low + high) // 2, high], list(people)
+    low, high = int(row[0] or 0), int(row[1] or 0)
+    return [low, (low + high) // 2, high], [int(person) for person in people if person]
 
 
 @dataclass
@@ -119,7 +122,7 @@ def walk(
 
     check_loopback(base)
     started = time.monotonic()
-    requests, errors = 0, []
+    requests, errors = 0, list[str]()
     with httpx.Client(base_url=base, timeout=60.0) as client:
         for _ in range(rounds):
             for path, headers in [(p, {}) for p in anonymous] + [
