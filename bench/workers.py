@@ -9,10 +9,11 @@ Run:  .venv/bin/python bench/workers.py [--posts N] [--seconds S] [--connections
    W = 1 then 2, unpinned, and loads the question page signed in
    (`wrk -H "Cookie: forum_session=..."`) for S seconds after a 1-second warm-up, once with
    wrk's threads on every CPU and once with wrk on one thread (`-t1`, pinned to the last CPU).
-3. Prints req/s, p50, p99 and errors of each run and the ratio of 2 workers to 1 for each wrk
-   setting. The machine's CPUs are shared by the server's workers, PostgreSQL and wrk itself,
-   so on 2 CPUs the ratio is bounded by them, not by the forum alone: the table says how many
-   CPUs there were.
+3. Prints req/s, p50, p99, the server's CPU time per request (its processes' user + system
+   time over the run, from /proc, divided by the requests answered) and errors of each run,
+   and the ratio of 2 workers to 1 for each wrk setting. The machine's CPUs are shared by the
+   server's workers, PostgreSQL and wrk itself, so on 2 CPUs the ratio is bounded by them, not
+   by the forum alone; the CPU time per request does not depend on how busy the machine is.
 
 A script, not a test: it prints figures. Loopback only, its own temporary directory and
 database (both deleted at the end, also on Ctrl-C), bounded: N at most 100,000, S at most 60,
@@ -39,7 +40,7 @@ if _BENCH_DIR not in sys.path:
 from figures import Figure, print_figures  # noqa: E402
 from load import Load, check_loopback, parse_wrk  # noqa: E402
 from seed import SLUG, throwaway_database  # noqa: E402
-from servers import Server, free_port, stop_server, wait_idle, wait_ready  # noqa: E402
+from servers import Server, free_port, stop_server, wait_ready  # noqa: E402
 from signin import session_cookie  # noqa: E402
 
 TARGET = 1.7  # issue 15, P6
@@ -96,6 +97,21 @@ class Run:
     workers: int
     threads: int
     load: Load
+    cpu_ms: float  # CPU time of the server's processes per request answered
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` and of its children now running (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # itself, or a child
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def _signed_in_page(server: Server, cookie: str) -> int:
@@ -114,6 +130,7 @@ def measure(
     server = start_forum(workers, url, made_key, workdir)
     try:
         wait_ready(server, "/healthz")
+        wait_settled(server.process.pid)
         size = _signed_in_page(server, cookie)
         threads_all = max(1, min(os.cpu_count() or 1, conns))
         runs = []
@@ -124,14 +141,12 @@ def measure(
                 flush=True,
             )
             wrk(server.base + QUESTION_PATH, cookie, 1, conns, threads)  # warm-up
-            runs.append(
-                Run(
-                    workers,
-                    threads,
-                    wrk(server.base + QUESTION_PATH, cookie, seconds, conns, threads),
-                )
-            )
-            wait_idle(server)
+            wait_settled(server.process.pid)
+            before = cpu_seconds(server.process.pid)
+            load = wrk(server.base + QUESTION_PATH, cookie, seconds, conns, threads)
+            wait_settled(server.process.pid)
+            spent = cpu_seconds(server.process.pid) - before
+            runs.append(Run(workers, threads, load, 1000 * spent / max(load.requests, 1)))
         if server.process.poll() is not None:
             raise SystemExit(f"bench: the forum exited:\n{server.log_tail()}")
         return runs
@@ -156,14 +171,14 @@ def workers_figures(posts: int = 1_000, seconds: int = 5, connections: int = 32)
             )
     print(f"machine: os.cpu_count()={os.cpu_count()}; PostgreSQL, the workers and wrk share them")
     print(
-        "| workers | wrk threads | req/s | p50 ms | p99 ms | errors |\n"
-        "|---:|---:|---:|---:|---:|---:|"
+        "| workers | wrk threads | req/s | p50 ms | p99 ms | server CPU ms a request | errors |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|"
     )
     for run in runs:
         load = run.load
         print(
             f"| {run.workers} | {run.threads} | {load.requests_per_second:,.0f} "
-            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.errors} |"
+            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {run.cpu_ms:.1f} | {load.errors} |"
         )
     figures = []
     for threads in sorted({run.threads for run in runs}, reverse=True):
@@ -180,10 +195,29 @@ def workers_figures(posts: int = 1_000, seconds: int = 5, connections: int = 32)
                 f"{two.requests_per_second:,.0f} req/s)",
                 f"≥ {TARGET}",
                 ratio >= TARGET and errors == 0,
-                f"{os.cpu_count()} CPUs shared with PostgreSQL and wrk; {errors} errors",
+                f"{os.cpu_count()} CPUs shared with PostgreSQL and wrk; {errors} errors; CPU a "
+                f"request {runs_cpu(runs, 1, threads):.1f} → {runs_cpu(runs, 2, threads):.1f} ms",
             )
         )
     return figures
+
+
+def wait_settled(pid: int, limit: float = 90.0) -> None:
+    """Wait until the server and its workers use under 5 % of a CPU: every worker has started
+    (each loads the language model, seconds of CPU) and the last load's backlog is done."""
+    deadline = time.monotonic() + limit
+    previous = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        current = cpu_seconds(pid)
+        if current - previous < 0.5 * 0.05:
+            return
+        previous = current
+    print(f"bench: WARNING: the server was still busy after {limit:.0f} s")
+
+
+def runs_cpu(runs: list[Run], workers: int, threads: int) -> float:
+    return next(r.cpu_ms for r in runs if r.workers == workers and r.threads == threads)
 
 
 def _interrupted(_signum: int, _frame: object) -> None:
