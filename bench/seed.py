@@ -1,4 +1,5 @@
-"""Seed throw-away SQLite databases with the demo, contributors and N approved posts."""
+"""Seed throw-away databases (SQLite, or PostgreSQL on the local server) with the demo,
+contributors and N approved posts."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from pgdb import DEFAULT_SERVER, after_bulk_insert, postgres_database
 from texts import (
     COUNTRIES,
     FIRST_NAMES,
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from forum.db import Database
     from forum.settings import Settings
 
+DATABASES = ("sqlite", "postgresql")
 USERS = 50
 SLUG = "skills-in-crisis"
 QUESTIONS = range(1, 7)  # week one of the demo discussion
@@ -356,23 +359,34 @@ async def insert_posts(
 def seed_database(
     path: Path, count: int, secret_key: str, password_hash: str, rendered: dict[str, str]
 ) -> Seeded:
-    from forum.cli import load_demo, migrate
+    """Seed a new SQLite file at `path`."""
+    url = f"sqlite+aiosqlite:///{path}"
+    return seed_url(url, count, secret_key, password_hash, rendered)
+
+
+def seed_url(
+    url: str, count: int, secret_key: str, password_hash: str, rendered: dict[str, str]
+) -> Seeded:
+    """Migrate the empty database at `url`, load the demo and add `count` posts."""
+    from forum.cli import load_demo
+    from forum.schema import migrate
 
     started = time.perf_counter()
-    url = f"sqlite+aiosqlite:///{path}"
     settings = settings_for(url, secret_key)
     migrate(settings)
     asyncio.run(load_demo(settings))
     seeded = asyncio.run(
         insert_posts(url, count, seed=20_240_601, password_hash=password_hash, rendered=rendered)
     )
+    if not url.startswith("sqlite"):
+        asyncio.run(after_bulk_insert(url))
     seeded.seconds = time.perf_counter() - started
     return seeded
 
 
 @dataclass
 class Throwaway:
-    """A seeded SQLite database in a temporary folder, and the secret key it was seeded with."""
+    """A seeded database, a temporary folder beside it, and the secret key it was seeded with."""
 
     workdir: Path
     seeded: Seeded
@@ -380,15 +394,28 @@ class Throwaway:
 
 
 @contextmanager
-def throwaway_database(posts: int, prefix: str) -> Iterator[Throwaway]:
-    """Seed `posts` posts in a new temporary folder; delete the folder afterwards."""
+def throwaway_database(
+    posts: int, prefix: str, database: str = "sqlite", server: str = DEFAULT_SERVER
+) -> Iterator[Throwaway]:
+    """Seed `posts` posts in a new database; delete it and its folder afterwards.
+
+    `database` is "sqlite" (a file in the folder) or "postgresql" (`bench_<hex>` created on
+    the local `server`, dropped at the end, also on an error or Ctrl-C).
+    """
     from forum.accounts.passwords import hash_password
 
+    if database not in DATABASES:
+        raise SystemExit(f"bench: --database is one of {', '.join(DATABASES)}")
     workdir = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         secret_key = secrets.token_urlsafe(48)
         password_hash = hash_password(secrets.token_urlsafe(16))
-        seeded = seed_database(workdir / "bench.db", posts, secret_key, password_hash, {})
-        yield Throwaway(workdir, seeded, secret_key)
+        with ExitStack() as stack:
+            if database == "sqlite":
+                url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+            else:
+                url = stack.enter_context(postgres_database(server))
+            seeded = seed_url(url, posts, secret_key, password_hash, {})
+            yield Throwaway(workdir, seeded, secret_key)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -12,7 +12,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.moderation.queue import QueueFilter, pending_texts
@@ -59,6 +58,8 @@ def group_similar(
     if len(posts) < 2:
         return []
     texts = [_normalised(text) for _, text in posts]
+    from rapidfuzz import fuzz, process  # here: only the queue's grouping needs it, not workers
+
     scores = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=threshold, workers=1)
     parent = list(range(len(posts)))
 

@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-import yake
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -50,6 +49,8 @@ def key_phrases(texts: list[str], language: str, top: int = PHRASES) -> list[Phr
     joined = "\n\n".join(texts)
     if not joined.strip():
         return []
+    import yake  # here, not at the top: it brings NetworkX, ~14 MB in every web worker
+
     extractor = yake.KeywordExtractor(
         lan=language if language in YAKE_LANGUAGES else "en", n=LONGEST, top=top * 2
     )

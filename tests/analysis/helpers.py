@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 
 from sqlmodel import select
@@ -11,6 +13,7 @@ from forum.models import Discussion, Post, PostTag, Question, Tag, User
 from forum.models.types import PostStatus, TagKind
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
+from tests.paths import ROOT
 
 SLUG = "remote-apprenticeships"
 START = NOW - timedelta(days=2)
@@ -98,3 +101,18 @@ async def posts(
                 session.add(PostTag(post_id=post.id, tag_id=tag_id))
             ids.append(post.id)
         return ids
+
+
+def loaded_with_the_app(*names: str) -> list[str]:
+    """Which of the modules `names` a fresh interpreter holds once it has imported the web app
+    (what every worker of `forum serve` imports before its first request)."""
+    code = "import sys, forum.app; print(*sorted(set(sys.argv[1:]) & set(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *names],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout.split()

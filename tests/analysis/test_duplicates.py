@@ -6,10 +6,16 @@ from forum.analysis.duplicates import group_similar, similar_pending
 from forum.db import Database
 from forum.models.types import PostStatus
 from forum.moderation.queue import QueueFilter
-from tests.analysis.helpers import person, posts, setup_discussion
+from tests.analysis.helpers import loaded_with_the_app, person, posts, setup_discussion
 from tests.paths import CORPORA
 
 CAMPAIGN = "We ask that every apprentice gets a paid tutor for the whole first year."
+
+
+def test_workers_load_rapidfuzz_only_when_posts_are_compared() -> None:
+    assert loaded_with_the_app("rapidfuzz", "forum.analysis.duplicates") == [
+        "forum.analysis.duplicates"
+    ]
 
 
 def test_nearly_the_same_texts_are_one_group() -> None:

@@ -8,7 +8,7 @@ from forum.analysis.themes import discussion_themes, extract_themes, key_phrases
 from forum.core.errors import NotFound
 from forum.db import Database
 from forum.models.types import PostStatus
-from tests.analysis.helpers import SLUG, person, posts, setup_discussion
+from tests.analysis.helpers import SLUG, loaded_with_the_app, person, posts, setup_discussion
 from tests.conftest import NOW
 
 SPANISH = [
@@ -16,6 +16,13 @@ SPANISH = [
     "Gracias a los talleres de barrio, los aprendices siguieron practicando cada semana.",
     "Pedimos más talleres de barrio en los pueblos pequeños.",
 ]
+
+
+def test_workers_load_yake_only_when_themes_are_extracted() -> None:
+    # YAKE brings NetworkX and about 14 MB with it into every worker otherwise.
+    assert loaded_with_the_app("yake", "networkx", "forum.analysis.themes") == [
+        "forum.analysis.themes"
+    ]
 
 
 def test_key_phrases_count_their_posts() -> None:
