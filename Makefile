@@ -73,9 +73,10 @@ wheel: install
 lock: install
 	deploy/wheel-smoke.sh --lock requirements.lock
 
-## make bench: load the pages with wrk on loopback and print figures (BENCH_ARGS="--posts 20000")
+## make bench: every speed figure in one run on loopback, then one summary table
+##   BENCH_ARGS="--posts 100000", "--database postgresql", "--soak", "--only pages signedin"
 bench: install
-	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(MO)

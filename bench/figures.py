@@ -3,7 +3,7 @@ target and whether the run met it. Every bench part returns a list of these."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Figure:
     target: str
     met: bool | None
     note: str = ""
+    data: dict[str, float] = field(default_factory=dict)  # numbers a later part may use
 
 
 def print_figures(figures: list[Figure]) -> None:

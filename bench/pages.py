@@ -163,6 +163,7 @@ def page_figures(rows: list[Row]) -> list[Figure]:
                     "≥ 0.5",
                     ratio >= 0.5 and row.load.errors == 0,
                     f"{row.load.errors} errors" if row.load.errors else "",
+                    {"requests_per_second": row.load.requests_per_second},
                 )
             )
     return figures
