@@ -84,3 +84,20 @@ async def test_ping_fails_on_unreachable_database(tmp_path: object) -> None:
     with pytest.raises(Exception):  # noqa: B017  (any driver error will do)
         await broken.ping()
     await broken.dispose()
+
+
+async def test_single_read_sends_one_statement_and_no_begin(db: Database) -> None:
+    """A one-statement read (the viewer's session lookup) costs just that statement."""
+    from tests.helpers import counting
+
+    async with db.transaction() as session:
+        session.add(Tag(slug="alone", kind="topic"))
+    with counting(db) as counter:
+        async with db.single_read() as session:
+            found = await session.scalar(select(Tag.slug))
+    assert found == "alone"
+    assert [sql.split()[0] for sql in counter.statements] == ["SELECT"]
+    with counting(db) as counter:  # a reading session still begins (SQLite counts the BEGIN)
+        async with db.session() as session:
+            await session.scalar(select(Tag.slug))
+    assert counter.count == (2 if db.is_sqlite else 1)
