@@ -15,13 +15,7 @@ from forum.core.localize import Localized, fallback_order, localize
 from forum.discussions.documents import DocumentLink, links_in_language
 from forum.discussions.listing import DiscussionCard, discussion_card, is_published
 from forum.discussions.outline import Outline, discussion_outline
-from forum.models import (
-    Discussion,
-    DiscussionTag,
-    DiscussionTranslation,
-    Tag,
-    TagTranslation,
-)
+from forum.models import Discussion, DiscussionTranslation
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,25 +191,9 @@ async def get_discussion_page(
 async def discussion_tags(
     session: AsyncSession, discussion_id: int, order: Sequence[str]
 ) -> list[TagLabel]:
-    """Return a discussion's tags in order, each labelled in the best language of `order`."""
-    rows = (
-        await session.execute(
-            select(
-                col(Tag.slug),
-                col(Tag.kind),
-                col(TagTranslation.language),
-                col(TagTranslation.label),
-            )
-            .join(DiscussionTag, col(DiscussionTag.tag_id) == col(Tag.id))
-            .join(TagTranslation, col(TagTranslation.tag_id) == col(Tag.id))
-            .where(DiscussionTag.discussion_id == discussion_id)
-            .order_by(col(DiscussionTag.position), col(Tag.id), col(TagTranslation.language))
-        )
-    ).all()
-    labels: dict[tuple[str, str], dict[str, str]] = {}
-    for slug, kind, tag_language, label in rows:
-        labels.setdefault((slug, kind), {})[tag_language] = label
-    return _tag_labels(labels, order)
+    """Return a discussion's tags in order, each labelled in the best language of `order`
+    (from its outline: one statement, the one reader of a discussion's tags)."""
+    return _tag_labels((await discussion_outline(session, discussion_id)).tags, order)
 
 
 async def get_question_page(
