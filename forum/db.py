@@ -36,8 +36,7 @@ class Database:
         # Write transactions run on an engine view whose option makes SQLite BEGIN IMMEDIATE,
         # so concurrent writers queue on the busy timeout instead of failing on upgrade.
         self._writer = self.engine.execution_options(forum_write=True)
-        # One-statement reads run on a view whose option skips SQLite's BEGIN: one SELECT is
-        # atomic on its own, and a BEGIN would cost a statement for nothing.
+        # One-statement reads run on a view whose option sends no BEGIN on SQLite.
         self._single = self.engine.execution_options(forum_single_read=True)
 
     @asynccontextmanager
@@ -48,9 +47,9 @@ class Database:
 
     @asynccontextmanager
     async def single_read(self) -> AsyncIterator[AsyncSession]:
-        """Open a session for one SELECT, which on SQLite runs outside any transaction.
-
-        Only for a single statement: two reads here may see two different moments.
+        """Open a session for ONE reading statement: SQLite gets no BEGIN (a lone statement
+        reads one consistent snapshot by itself), saving a statement and a round trip. A
+        reader of two statements or more needs `session()`, whose BEGIN keeps them consistent.
         """
         async with AsyncSession(self._single, expire_on_commit=False) as session:
             yield session
@@ -87,6 +86,5 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
     def on_begin(connection: Connection) -> None:
         options = connection.get_execution_options()
         if options.get("forum_single_read", False):
-            return  # autocommit: the one statement is its own transaction
-        immediate = options.get("forum_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            return  # one statement in autocommit mode: its own snapshot
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("forum_write") else "BEGIN")

@@ -30,7 +30,6 @@ from forum.discussions.pages import (
     DiscussionPage,
     QuestionItem,
     QuestionPage,
-    discussion_tags,
     get_discussion_page,
     get_question_page,
 )
@@ -127,9 +126,7 @@ async def question_shell(
     question = await get_question_page(
         session, slug=slug, number=number, language=language, now=now
     )
-    languages = fallback_order(language, question.languages)
-    tags = await discussion_tags(session, question.discussion.id, languages)
-    return QuestionShell(question, {t.slug: t.label.text for t in tags})
+    return QuestionShell(question, {tag.slug: tag.label.text for tag in question.tags})
 
 
 def question_composer(shell: QuestionShell, viewer: User | None, now: datetime) -> Composer:
@@ -216,16 +213,15 @@ async def compose_context(
         page = await get_question_page(
             session, slug=slug, number=question_number, language=language, now=now
         )
-        card, languages, question = page.discussion, page.languages, page.question
+        card, languages, question, tags = page.discussion, page.languages, page.question, page.tags
         open_for_answers = page.week.is_open
     else:
         whole = await get_discussion_page(session, slug=slug, language=language, now=now)
-        card, languages, question = whole.card, whole.languages, None
+        card, languages, question, tags = whole.card, whole.languages, None, whole.tags
         open_for_answers = whole.general_comments or parent is not None
     composer = composer_for(viewer, now, open_for_answers=open_for_answers, status=card.status)
     preferred = viewer.preferred_language if viewer else language
     fallback = preferred if preferred in languages else languages[0]
-    tags = await discussion_tags(session, card.id, fallback_order(language, languages))
     labels = {tag.slug: tag.label.text for tag in tags}
     return ComposeContext(card, languages, question, parent, composer, fallback, labels)
 

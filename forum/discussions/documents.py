@@ -297,11 +297,17 @@ async def document_links(
     documents = await session.scalars(
         select(Document).where(Document.discussion_id == discussion_id).order_by(col(Document.id))
     )
+    return links_in_language(
+        [DocumentLink(d.id or 0, d.title, d.filename, d.language, d.size_bytes) for d in documents],
+        order,
+    )
+
+
+def links_in_language(links: Sequence[DocumentLink], order: Sequence[str]) -> list[DocumentLink]:
+    """Keep the links (in the order given) in the first language of `order` that has some."""
     by_language: dict[str, list[DocumentLink]] = defaultdict(list)
-    for d in documents:
-        by_language[d.language].append(
-            DocumentLink(d.id or 0, d.title, d.filename, d.language, d.size_bytes)
-        )
+    for link in links:
+        by_language[link.language].append(link)
     found = pick(by_language, order)
     return found[0] if found else []
 

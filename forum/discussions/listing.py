@@ -108,15 +108,24 @@ async def list_discussions(
     session: AsyncSession, *, language: str, now: datetime
 ) -> DiscussionListing:
     """List discussions open now (closing soonest first), upcoming, and past (newest first)."""
-    discussions = list(
-        await session.scalars(
-            select(Discussion).where(published(now)).order_by(col(Discussion.opens_at))
+    rows = (
+        await session.execute(
+            select(Discussion, DiscussionTranslation)
+            .outerjoin(
+                DiscussionTranslation,
+                col(DiscussionTranslation.discussion_id) == col(Discussion.id),
+            )
+            .where(published(now))
+            .order_by(col(Discussion.opens_at), col(Discussion.id))
         )
-    )
-    translations = await discussion_translations(
-        session, [d.id for d in discussions if d.id is not None]
-    )
-    cards = [discussion_card(d, translations[d.id or 0], language, now) for d in discussions]
+    ).all()  # each discussion with its translations: one statement
+    discussions: dict[int, Discussion] = {}
+    translations: dict[int, dict[str, DiscussionTranslation]] = defaultdict(dict)
+    for discussion, translation in rows:
+        discussions[discussion.id or 0] = discussion
+        if translation is not None:
+            translations[discussion.id or 0][translation.language] = translation
+    cards = [discussion_card(d, translations[i], language, now) for i, d in discussions.items()]
     return DiscussionListing(
         open=sorted(
             (c for c in cards if c.status is DiscussionStatus.OPEN), key=lambda c: c.closes_at

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,25 +12,10 @@ from sqlmodel import col, select
 
 from forum.core.errors import NotFound
 from forum.core.localize import Localized, fallback_order, localize
-from forum.discussions.documents import DocumentLink, document_links
-from forum.discussions.listing import (
-    DiscussionCard,
-    discussion_card,
-    discussion_translations,
-    is_published,
-)
-from forum.models import (
-    Discussion,
-    DiscussionModerator,
-    DiscussionTag,
-    Question,
-    QuestionSet,
-    QuestionSetTranslation,
-    QuestionTranslation,
-    Tag,
-    TagTranslation,
-    User,
-)
+from forum.discussions.documents import DocumentLink, links_in_language
+from forum.discussions.listing import DiscussionCard, discussion_card, is_published
+from forum.discussions.outline import Outline, discussion_outline
+from forum.models import Discussion, DiscussionTranslation
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,82 +92,50 @@ class QuestionPage:
     question: QuestionItem
     previous_number: int | None
     next_number: int | None
+    tags: list[TagLabel] = field(default_factory=list)  # the discussion's, for its posts
 
 
 async def _discussion(
     session: AsyncSession, slug: str, now: datetime, *, preview: bool = False
-) -> Discussion:
-    """Load a discussion readers may see now (any, for a studio `preview`); else NotFound."""
-    discussion = await session.scalar(select(Discussion).where(Discussion.slug == slug))
-    if discussion is None or not (preview or is_published(discussion, now)):
+) -> tuple[Discussion, dict[str, DiscussionTranslation]]:
+    """Load a discussion readers may see now (any, for a studio `preview`), with its
+    translations by language, in one statement; else NotFound."""
+    rows = (
+        await session.execute(
+            select(Discussion, DiscussionTranslation)
+            .outerjoin(
+                DiscussionTranslation,
+                col(DiscussionTranslation.discussion_id) == col(Discussion.id),
+            )
+            .where(Discussion.slug == slug)
+        )
+    ).all()
+    if not rows or not (preview or is_published(rows[0][0], now)):
         raise NotFound(slug)
-    return discussion
+    translations = {t.language: t for _d, t in rows if t is not None}
+    return rows[0][0], translations
 
 
-async def _set_titles(session: AsyncSession, set_ids: list[int]) -> dict[int, dict[str, str]]:
-    titles: dict[int, dict[str, str]] = defaultdict(dict)
-    for row in await session.scalars(
-        select(QuestionSetTranslation).where(
-            col(QuestionSetTranslation.question_set_id).in_(set_ids)
-        )
-    ):
-        titles[row.question_set_id][row.language] = row.title
-    return titles
-
-
-async def _questions(
-    session: AsyncSession, set_ids: list[int], order: Sequence[str]
-) -> dict[int, list[QuestionItem]]:
-    """Load the questions of the sets, in number order, each in the best language of `order`."""
-    questions = list(
-        await session.scalars(
-            select(Question)
-            .where(col(Question.question_set_id).in_(set_ids))
-            .order_by(col(Question.number))
-        )
-    )
-    texts: dict[int, dict[str, str]] = defaultdict(dict)
-    for row in await session.scalars(
-        select(QuestionTranslation).where(
-            col(QuestionTranslation.question_id).in_([q.id for q in questions])
-        )
-    ):
-        texts[row.question_id][row.language] = row.text
-    by_set: dict[int, list[QuestionItem]] = defaultdict(list)
-    for q in questions:
-        by_set[q.question_set_id].append(
-            QuestionItem(q.id or 0, q.number, localize(texts[q.id or 0], order))
-        )
-    return by_set
-
-
-async def _weeks(
-    session: AsyncSession, discussion: Discussion, language: str, now: datetime
+def _weeks(
+    outline: Outline, order: Sequence[str], now: datetime
 ) -> tuple[list[WeekView], list[TimelineWeek]]:
-    """Load the sets that have opened, with their questions; and every set's place in time."""
-    order = fallback_order(language, discussion.language_list)
-    sets = list(
-        await session.scalars(
-            select(QuestionSet)
-            .where(QuestionSet.discussion_id == discussion.id)
-            .order_by(col(QuestionSet.position))
-        )
-    )
-    opened = [s for s in sets if s.opens_at <= now]
-    opened_ids = [s.id or 0 for s in opened]
-    titles = await _set_titles(session, opened_ids)
-    questions = await _questions(session, opened_ids, order)
+    """The sets that have opened, with their questions; and every set's place in time."""
+    questions: dict[int, list[QuestionItem]] = defaultdict(list)
+    for q in outline.questions:
+        text = localize(outline.question_texts[q.id], order)
+        questions[q.set_id].append(QuestionItem(q.id, q.number, text))
     weeks = [
         WeekView(
-            id=s.id or 0,
+            id=s.id,
             position=s.position,
-            title=localize(titles[s.id or 0], order),
+            title=localize(outline.set_titles[s.id], order),
             opens_at=s.opens_at,
             closes_at=s.closes_at,
             is_open=s.opens_at <= now < s.closes_at,
-            questions=questions[s.id or 0],
+            questions=questions[s.id],
         )
-        for s in opened
+        for s in outline.sets
+        if s.opens_at <= now
     ]
     by_id = {week.id: week for week in weeks}
     timeline = [
@@ -193,19 +146,15 @@ async def _weeks(
             closes_at=s.closes_at,
             title=by_id[s.id].title if s.id in by_id else None,
         )
-        for s in sets
+        for s in outline.sets
     ]
     return weeks, timeline
 
 
-async def _moderators(session: AsyncSession, discussion_id: int) -> list[Person]:
-    rows = await session.execute(
-        select(col(User.display_name), col(User.organisation))
-        .join(DiscussionModerator, col(DiscussionModerator.user_id) == col(User.id))
-        .where(DiscussionModerator.discussion_id == discussion_id)
-        .order_by(col(DiscussionModerator.position))
-    )
-    return [Person(name, organisation) for name, organisation in rows.all()]
+def _tag_labels(
+    labels: dict[tuple[str, str], dict[str, str]], order: Sequence[str]
+) -> list[TagLabel]:
+    return [TagLabel(slug, kind, localize(texts, order)) for (slug, kind), texts in labels.items()]
 
 
 async def get_discussion_page(
@@ -214,12 +163,13 @@ async def get_discussion_page(
     """Assemble a discussion page in `language`; raise NotFound for an unknown slug.
 
     A `preview` shows a discussion not yet published, as readers will see it at `now`.
+    Two statements: the discussion with its translations, then its outline.
     """
-    discussion = await _discussion(session, slug, now, preview=preview)
+    discussion, translations = await _discussion(session, slug, now, preview=preview)
     assert discussion.id is not None
     order = fallback_order(language, discussion.language_list)
-    translations = (await discussion_translations(session, [discussion.id]))[discussion.id]
-    weeks, timeline = await _weeks(session, discussion, language, now)
+    outline = await discussion_outline(session, discussion.id)
+    weeks, timeline = _weeks(outline, order, now)
     upcoming = [week.opens_at for week in timeline if week.status == "upcoming"]
     return DiscussionPage(
         card=discussion_card(discussion, translations, language, now),
@@ -228,9 +178,9 @@ async def get_discussion_page(
         ),
         languages=discussion.language_list,
         moderation_mode=discussion.moderation_mode,
-        moderators=await _moderators(session, discussion.id),
-        tags=await discussion_tags(session, discussion.id, order),
-        documents=await document_links(session, discussion_id=discussion.id, order=order),
+        moderators=[Person(name, organisation) for name, organisation in outline.moderators],
+        tags=_tag_labels(outline.tags, order),
+        documents=links_in_language(outline.documents, order),
         weeks=weeks,
         next_week_opens_at=min(upcoming, default=None),
         general_comments=discussion.general_comments,
@@ -241,25 +191,9 @@ async def get_discussion_page(
 async def discussion_tags(
     session: AsyncSession, discussion_id: int, order: Sequence[str]
 ) -> list[TagLabel]:
-    """Return a discussion's tags in order, each labelled in the best language of `order`."""
-    rows = (
-        await session.execute(
-            select(
-                col(Tag.slug),
-                col(Tag.kind),
-                col(TagTranslation.language),
-                col(TagTranslation.label),
-            )
-            .join(DiscussionTag, col(DiscussionTag.tag_id) == col(Tag.id))
-            .join(TagTranslation, col(TagTranslation.tag_id) == col(Tag.id))
-            .where(DiscussionTag.discussion_id == discussion_id)
-            .order_by(col(DiscussionTag.position), col(TagTranslation.language))
-        )
-    ).all()
-    labels: dict[tuple[str, str], dict[str, str]] = {}
-    for slug, kind, tag_language, label in rows:
-        labels.setdefault((slug, kind), {})[tag_language] = label
-    return [TagLabel(slug, kind, localize(texts, order)) for (slug, kind), texts in labels.items()]
+    """Return a discussion's tags in order, each labelled in the best language of `order`
+    (from its outline: one statement, the one reader of a discussion's tags)."""
+    return _tag_labels((await discussion_outline(session, discussion_id)).tags, order)
 
 
 async def get_question_page(
@@ -271,11 +205,15 @@ async def get_question_page(
     now: datetime,
     preview: bool = False,
 ) -> QuestionPage:
-    """Assemble one question's page; raise NotFound while its set has not opened."""
-    discussion = await _discussion(session, slug, now, preview=preview)
+    """Assemble one question's page; raise NotFound while its set has not opened.
+
+    Two statements: the discussion with its translations, then its outline.
+    """
+    discussion, translations = await _discussion(session, slug, now, preview=preview)
     assert discussion.id is not None
-    translations = (await discussion_translations(session, [discussion.id]))[discussion.id]
-    weeks, _timeline = await _weeks(session, discussion, language, now)
+    order = fallback_order(language, discussion.language_list)
+    outline = await discussion_outline(session, discussion.id)
+    weeks, _timeline = _weeks(outline, order, now)
     numbers = [q.number for week in weeks for q in week.questions]
     for week in weeks:
         for question in week.questions:
@@ -289,5 +227,6 @@ async def get_question_page(
                     question=question,
                     previous_number=numbers[index - 1] if index > 0 else None,
                     next_number=numbers[index + 1] if index + 1 < len(numbers) else None,
+                    tags=_tag_labels(outline.tags, order),
                 )
     raise NotFound(f"{slug}/questions/{number}")

@@ -110,7 +110,7 @@ async def content_version(request: Request, source: str | None) -> int | None:
     known: ContentVersions = request.app.state.versions
     if known.fresh():
         return known.site if source is None else known.by_slug.get(source)
-    async with database(request).session() as session:
+    async with database(request).single_read() as session:  # one statement: no BEGIN
         if source is None:
             return await site_version(session)
         return await discussion_version(session, slug=source)

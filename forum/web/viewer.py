@@ -34,7 +34,7 @@ class ViewerMiddleware:
             raw = HTTPConnection(scope).cookies.get(self.cookie)
         if raw:  # anonymous readers cost no query at all
             now = self.clock.now()
-            async with self.db.session() as session:
+            async with self.db.single_read() as session:  # one statement: no BEGIN
                 found = await find_session(session, raw_token=raw, policy=self.policy, now=now)
             if found is not None:
                 user, user_session = found
