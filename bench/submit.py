@@ -75,6 +75,11 @@ class Part:
     locked: int
     tracebacks: int
     ran_out: bool  # every prepared account had written its posts before the time was up
+    server_cpu: float  # seconds of CPU the server process used during the timed part
+
+    @property
+    def cpu_ms_per_post(self) -> float:
+        return 1000 * self.server_cpu / self.outcome.ok if self.outcome.ok else float("nan")
 
     @property
     def rate(self) -> float:
@@ -85,13 +90,24 @@ class Part:
         others = ", ".join(f"{n}×{status}" for status, n in sorted(out.statuses.items()))
         return (
             f"{self.writers} writers, {self.elapsed:.1f} s: {out.ok} posts (303), "
-            f"{self.rate:.1f} posts/s, p50 {percentile(out.seconds, 0.5):.0f} ms, "
+            f"{self.rate:.1f} posts/s, server CPU {self.cpu_ms_per_post:.1f} ms a post, "
+            f"p50 {percentile(out.seconds, 0.5):.0f} ms, "
             f"p99 {percentile(out.seconds, 0.99):.0f} ms; other answers: {others or 'none'}; "
             f"transport errors {out.transport_errors}; '{LOCKED}' in the log {self.locked}; "
             f"tracebacks {self.tracebacks}; posts in the database {self.landed}"
             + ("; ran out of prepared accounts" if self.ran_out else "")
             + (f"; e.g. {', '.join(out.samples)}" if out.samples else "")
         )
+
+
+def server_cpu_seconds(server: Server) -> float:
+    """CPU seconds (user + system) the server process has used so far; 0 without /proc."""
+    try:
+        stat = Path(f"/proc/{server.process.pid}/stat").read_text(encoding="ascii")
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _log_counts(server: Server) -> tuple[int, int]:
@@ -115,7 +131,9 @@ async def _part(
     locked_before, tracebacks_before = _log_counts(server)
     writing = Writing(iter(forms), targets, Texts(seed))
     max_posts = min(MAX_POSTS, len(forms) * POSTS_PER_ACCOUNT)
+    cpu_before = server_cpu_seconds(server)
     outcome, elapsed = await write_for(server.base, writing, writers, seconds, max_posts)
+    cpu = server_cpu_seconds(server) - cpu_before
     wait_idle(server)
     locked, tracebacks = _log_counts(server)
     landed = await posts_after(database_url, before_id)
@@ -129,6 +147,7 @@ async def _part(
         locked - locked_before,
         tracebacks - tracebacks_before,
         ran_out,
+        cpu,
     )
 
 

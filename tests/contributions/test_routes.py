@@ -16,7 +16,7 @@ from forum.contributions.posting import PREVIEW_LIMIT
 from forum.core.clock import FixedClock
 from forum.core.content import bump_content_version
 from forum.db import Database
-from forum.models import Discussion, Post, PostRevision, Question
+from forum.models import Discussion, OutboxMessage, Post, PostRevision, Question
 from forum.models.types import Role
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
@@ -668,3 +668,38 @@ async def test_rejected_edit_leaves_the_published_answer(
     assert post.pending_source is None and post.rejection_section == "on-topic"
     assert [(r.source, r.status) for r in kept] == [(EDITED, "rejected")]  # their text is kept
     await moderator.aclose()
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_mail_is_sent_after_the_response_only_when_the_post_queued_some(
+    client: httpx.AsyncClient, db: Database, count_statements: StatementCounter
+) -> None:
+    """An answer queues no mail, so nothing reads the outbox after it (a write transaction
+    saved on every post); a published reply to someone else's post is mailed at once."""
+    moderator = await make_user(db, email="mod@example.org", name="Moderadora", role=Role.MODERATOR)
+    await sign_in_as(client, db, moderator)
+    before = count_statements.count
+    first = await _answer(client, SPANISH)
+    assert first.status_code == 303
+    answering = count_statements.statements[before:]
+    assert answering and not [s for s in answering if "outbox_messages" in s]
+    post_id = int(first.headers["location"].split("/posts/")[1].split("#")[0])
+    other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    colleague = await make_user(db, email="col@example.org", name="Colega", role=Role.MODERATOR)
+    await sign_in_as(other, db, colleague)
+    reply = await post_form(
+        other,
+        BASE.format(lang="es") + f"/posts/{post_id}/reply",
+        {
+            "source": SPANISH + " Y más.",
+            "language": "",
+            "quote_consent": "by_name",
+            "action": "publish",
+        },
+        form_page=BASE.format(lang="es") + "/questions/3",
+    )
+    await other.aclose()
+    assert reply.status_code == 303
+    async with db.session() as session:
+        sent = (await session.scalars(select(OutboxMessage))).all()
+    assert [(m.to_address, m.status) for m in sent] == [("mod@example.org", "sent")]
