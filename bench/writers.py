@@ -30,7 +30,7 @@ POSTS_PER_ACCOUNT = 5  # the too-fast rule: at most 5 posts in 600 s (rules.toml
 MAX_ACCOUNTS = 5_000
 REPLY_SHARE = 0.4  # of posts that reply to a published post, the rest answer a question
 REQUEST_TIMEOUT = 30.0
-_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ async def open_form(http: httpx.AsyncClient, base: str, account: Account) -> For
     response = await http.get(
         f"{base}/en/discussions/{SLUG}/questions/1", headers={"cookie": cookie}
     )
-    found = _CSRF_FIELD.search(response.text)
+    found = CSRF_FIELD.search(response.text)
     csrf_cookie = response.cookies.get("csrf")
     if response.status_code != 200 or found is None or csrf_cookie is None:
         raise SystemExit(f"bench: signed-in question page answered {response.status_code}")
