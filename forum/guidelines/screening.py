@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -71,22 +71,33 @@ async def author_history(
     others = col(Post.author_id) == author_id
     if editing is not None:
         others = others & (col(Post.id) != editing)
-    texts = list(
-        await session.scalars(
-            select(col(Post.source)).where(others).order_by(col(Post.id).desc()).limit(RECENT_TEXTS)
-        )
-    )
-    times = (
-        []
-        if editing is not None
-        else list(
+    texts: list[str]
+    times: list[datetime] = []
+    if editing is not None:  # an edit is not a new post: only the texts count
+        texts = list(
             await session.scalars(
-                select(col(Post.created_at)).where(
-                    others, col(Post.created_at) > now - RECENT_WINDOW
-                )
+                select(col(Post.source))
+                .where(others)
+                .order_by(col(Post.id).desc())
+                .limit(RECENT_TEXTS)
             )
         )
-    )
+    else:
+        # One statement for both: the RECENT_TEXTS newest posts and every post of the window,
+        # newest first, so the first RECENT_TEXTS rows are exactly the newest texts.
+        since = now - RECENT_WINDOW
+        newest = (
+            select(col(Post.id)).where(others).order_by(col(Post.id).desc()).limit(RECENT_TEXTS)
+        )
+        rows = (
+            await session.execute(
+                select(col(Post.source), col(Post.created_at))
+                .where(others, or_(col(Post.id).in_(newest), col(Post.created_at) > since))
+                .order_by(col(Post.id).desc())
+            )
+        ).all()
+        texts = [source for source, _created in rows[:RECENT_TEXTS]]
+        times = [created for _source, created in rows if created > since]
     approved = await session.scalar(
         select(func.count())
         .select_from(Post)

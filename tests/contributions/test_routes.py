@@ -22,6 +22,9 @@ from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import csrf_token, make_user, post_form, sign_in_as, user_row
 
+# An answer from the POST to the 303, on SQLite and on PostgreSQL.
+SUBMIT_STATEMENTS = {True: 13, False: 10}
+
 BASE = "/{lang}/discussions/remote-apprenticeships"
 SPANISH = "En nuestra región los aprendices siguieron formándose con tutorías por teléfono."
 ENGLISH = "Our college lent laptops to apprentices and kept workshops open in small groups."
@@ -703,3 +706,37 @@ async def test_mail_is_sent_after_the_response_only_when_the_post_queued_some(
     async with db.session() as session:
         sent = (await session.scalars(select(OutboxMessage))).all()
     assert [(m.to_address, m.status) for m in sent] == [("mod@example.org", "sent")]
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_an_answer_costs_a_fixed_number_of_statements(
+    client: httpx.AsyncClient,
+    db: Database,
+    count_statements: StatementCounter,
+    clock: FixedClock,
+) -> None:
+    """The submit path's statements, from the POST to the 303, the same for the first answer
+    and the twenty-first (the author's recent texts are read in one statement)."""
+    await sign_in_as(client, db, await make_user(db, role=Role.MODERATOR))
+    base = BASE.format(lang="es")
+    counts = []
+    for n in range(21):
+        clock.advance(timedelta(minutes=3))  # past the "too-fast" rule's window of 5 posts
+        token = await csrf_token(client, f"{base}/questions/3")
+        before = count_statements.count
+        response = await client.post(
+            f"{base}/questions/3/answer",
+            data={
+                "source": f"{SPANISH} ({n})",
+                "language": "",
+                "quote_consent": "by_name",
+                "action": "publish",
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 303
+        counts.append(count_statements.count - before)
+    # BEGIN (SQLite) and the session (viewer); BEGIN IMMEDIATE (SQLite), the author, the
+    # discussion, the question, the author's texts and times (one), their approved posts, the
+    # insert, its thread, the search index (2 on SQLite), the version; the consent once.
+    assert counts[1:] == [SUBMIT_STATEMENTS[db.is_sqlite]] * 20, counts
