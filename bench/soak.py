@@ -211,13 +211,13 @@ async def _writer(
 
 
 async def _soak(
-    server: Server, database_url: str, users: int, seconds: float, think: float
+    server: Server, database_url: str, users: int, seconds: float, think: float, writing: float
 ) -> Soak:
-    writers = max(1, round(users * WRITER_SHARE))
+    writers = round(users * writing)
     signed_readers = round((users - writers) * SIGNED_IN_READER_SHARE)
     posts_each = math.ceil(seconds / think) + 1
     accounts_needed = writers * (math.ceil(posts_each / POSTS_PER_ACCOUNT) + 1) + signed_readers
-    accounts, targets = await add_accounts(database_url, accounts_needed)
+    accounts, targets = await add_accounts(database_url, max(1, accounts_needed))
     reader_accounts, writer_accounts = accounts[:signed_readers], iter(accounts[signed_readers:])
     soak = Soak(users=users)
     clients = [client() for _ in range(users)]  # before the clock: each costs an SSL context
@@ -241,7 +241,9 @@ async def _soak(
     return soak
 
 
-def run(posts: int, seconds: float, users: int, think: float) -> Soak:
+def run(
+    posts: int, seconds: float, users: int, think: float, writing: float = WRITER_SHARE
+) -> Soak:
     server_cpus, load_cpus = cpu_plan()
     with throwaway_database(posts, "forum-bench-soak-") as throwaway:
         url = throwaway.seeded.database_url
@@ -256,7 +258,7 @@ def run(posts: int, seconds: float, users: int, think: float) -> Soak:
             if load_cpus and hasattr(os, "sched_setaffinity"):
                 os.sched_setaffinity(0, load_cpus)
             cpu_before = server_cpu_seconds(server)
-            soak = asyncio.run(_soak(server, url, users, seconds, think))
+            soak = asyncio.run(_soak(server, url, users, seconds, think, writing))
             soak.server_cpu = server_cpu_seconds(server) - cpu_before
             log = server.log.read_text(encoding="utf-8", errors="replace")
             soak.locked = log.count(LOCKED)
@@ -277,9 +279,9 @@ def run(posts: int, seconds: float, users: int, think: float) -> Soak:
     return soak
 
 
-def figures_of(soak: Soak, think: float) -> list[Figure]:
+def figures_of(soak: Soak, think: float, writing: float) -> list[Figure]:
     readers, writes = soak.readers, soak.writes
-    who = f"{soak.users} people, 10 % writing, {soak.seconds:.0f} s, think {think} s"
+    who = f"{soak.users} people, {writing:.0%} writing, {soak.seconds:.0f} s, think {think} s"
     reader_p99 = percentile(readers.seconds, 0.99)
     writer_p99 = percentile(writes.seconds, 0.99)
     server_errors = readers.server_errors + soak.write_server_errors
@@ -310,10 +312,14 @@ def figures_of(soak: Soak, think: float) -> list[Figure]:
 
 
 def soak_figures(
-    posts: int = 1000, seconds: float = 60, users: int = 200, think: float = 2.0
+    posts: int = 1000,
+    seconds: float = 60,
+    users: int = 200,
+    think: float = 2.0,
+    writing: float = WRITER_SHARE,
 ) -> list[Figure]:
     """Seed, serve, run the mixed load and return its figures for the summary table."""
-    return figures_of(run(posts, seconds, users, think), think)
+    return figures_of(run(posts, seconds, users, think, writing), think, writing)
 
 
 def _bounded(
@@ -334,9 +340,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=_bounded(1, MAX_SECONDS, "--seconds", int), default=60)
     parser.add_argument("--users", type=_bounded(1, MAX_USERS, "--users", int), default=200)
     parser.add_argument("--think", type=_bounded(0.2, 30, "--think", float), default=2.0)
+    parser.add_argument(
+        "--writing", type=_bounded(0, 0.5, "--writing", float), default=WRITER_SHARE
+    )
     options = parser.parse_args()
     print_figures(
-        soak_figures(int(options.posts), options.seconds, int(options.users), options.think)
+        soak_figures(
+            int(options.posts), options.seconds, int(options.users), options.think, options.writing
+        )
     )
 
 
