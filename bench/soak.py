@@ -228,9 +228,9 @@ async def _soak(
     for n in range(users):
         person = Person(server.base, random.Random(n), think, deadline)
         if n < writers:
-            writing = Writing(iter(()), targets, texts)
+            pen = Writing(iter(()), targets, texts)
             accounts_left = lambda: next(writer_accounts, None)  # noqa: E731
-            tasks.append(_writer(clients[n], person, soak, accounts_left, writing))
+            tasks.append(_writer(clients[n], person, soak, accounts_left, pen))
         elif n < writers + signed_readers:
             account = reader_accounts[n - writers]
             tasks.append(_reader(clients[n], person, soak.signed_in, account))

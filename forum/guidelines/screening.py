@@ -45,6 +45,11 @@ class PostingTooFast(RateLimited):
     message = MESSAGES["too-fast"]
 
 
+def _counts_approved(rules: RuleBook) -> bool:
+    """Say whether a rule reads the author's approved posts ("first-posts", unless trusted)."""
+    return any(rule.kind == "first-posts" for rule in rules.rules)
+
+
 def posting_wait(rules: RuleBook, history: AuthorHistory, now: datetime) -> int:
     """Return the seconds until the refusing too-fast rules let the author post (0: now)."""
     wait = 0.0
@@ -66,8 +71,13 @@ async def author_history(
     now: datetime,
     editing: int | None = None,
     trusted: bool = False,
+    count_approved: bool = True,
 ) -> AuthorHistory:
-    """Gather what the rules need to know of an author: their earlier posts, and trust."""
+    """Gather what the rules need to know of an author: their earlier posts, and trust.
+
+    With `count_approved` False the approved posts are not counted (0): for a trusted author,
+    or rules without "first-posts", the only kind that reads the count.
+    """
     others = col(Post.author_id) == author_id
     if editing is not None:
         others = others & (col(Post.id) != editing)
@@ -98,11 +108,13 @@ async def author_history(
         ).all()
         texts = [source for source, _created in rows[:RECENT_TEXTS]]
         times = [created for _source, created in rows if created > since]
-    approved = await session.scalar(
-        select(func.count())
-        .select_from(Post)
-        .where(col(Post.author_id) == author_id, col(Post.status) == PostStatus.APPROVED.value)
-    )
+    approved: int | None = 0
+    if count_approved:
+        approved = await session.scalar(
+            select(func.count())
+            .select_from(Post)
+            .where(col(Post.author_id) == author_id, col(Post.status) == PostStatus.APPROVED.value)
+        )
     return AuthorHistory(texts, times, int(approved or 0), trusted)
 
 
@@ -120,7 +132,12 @@ async def screen_post(
     if rules is None or author.id is None:
         return []
     history = await author_history(
-        session, author_id=author.id, now=now, editing=editing, trusted=author.trusted
+        session,
+        author_id=author.id,
+        now=now,
+        editing=editing,
+        trusted=author.trusted,
+        count_approved=not author.trusted and _counts_approved(rules),
     )
     wait = posting_wait(rules, history, now)
     if wait:

@@ -16,7 +16,7 @@ from forum.contributions.posting import PREVIEW_LIMIT
 from forum.core.clock import FixedClock
 from forum.core.content import bump_content_version
 from forum.db import Database
-from forum.models import Discussion, OutboxMessage, Post, PostRevision, Question
+from forum.models import Discussion, OutboxMessage, Post, PostRevision, Question, User
 from forum.models.types import Role
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
@@ -709,15 +709,25 @@ async def test_mail_is_sent_after_the_response_only_when_the_post_queued_some(
 
 
 @pytest.mark.usefixtures("discussion")
+@pytest.mark.parametrize("trusted", [False, True])
 async def test_an_answer_costs_a_fixed_number_of_statements(
     client: httpx.AsyncClient,
     db: Database,
     count_statements: StatementCounter,
     clock: FixedClock,
+    trusted: bool,
 ) -> None:
     """The submit path's statements, from the POST to the 303, the same for the first answer
-    and the twenty-first (the author's recent texts are read in one statement)."""
-    await sign_in_as(client, db, await make_user(db, role=Role.MODERATOR))
+    and the twenty-first (the author's recent texts are read in one statement). A trusted
+    author's approved posts are not counted: trust wins over "first-posts", the only rule
+    that reads them."""
+    author = await make_user(db, role=Role.MODERATOR)
+    if trusted:
+        async with db.transaction() as session:
+            row = await session.get(User, author.id)
+            assert row is not None
+            row.trusted = True
+    await sign_in_as(client, db, author)
     base = BASE.format(lang="es")
     counts = []
     for n in range(21):
@@ -739,4 +749,4 @@ async def test_an_answer_costs_a_fixed_number_of_statements(
     # BEGIN (SQLite) and the session (viewer); BEGIN IMMEDIATE (SQLite), the author, the
     # discussion, the question, the author's texts and times (one), their approved posts, the
     # insert, its thread, the search index (2 on SQLite), the version; the consent once.
-    assert counts[1:] == [SUBMIT_STATEMENTS[db.is_sqlite]] * 20, counts
+    assert counts[1:] == [SUBMIT_STATEMENTS[db.is_sqlite] - trusted] * 20, counts
