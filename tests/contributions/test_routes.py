@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from typing import Any
@@ -12,12 +13,15 @@ import httpx
 import pytest
 from sqlmodel import func, select
 
+import forum.db
+from forum.app import create_app
 from forum.contributions.posting import PREVIEW_LIMIT
 from forum.core.clock import FixedClock
 from forum.core.content import bump_content_version
 from forum.db import Database
 from forum.models import Discussion, OutboxMessage, Post, PostRevision, Question, User
 from forum.models.types import Role
+from forum.settings import Settings
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import csrf_token, make_user, post_form, sign_in_as, user_row
@@ -750,3 +754,46 @@ async def test_an_answer_costs_a_fixed_number_of_statements(
     # discussion, the question, the author's texts and times (one), their approved posts, the
     # insert, its thread, the search index (2 on SQLite), the version; the consent once.
     assert counts[1:] == [SUBMIT_STATEMENTS[db.is_sqlite] - trusted] * 20, counts
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_answers_sent_at_once_all_land_without_database_is_locked(
+    settings: Settings, clock: FixedClock, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight people answer at the same moment: eight 303s and eight posts. On SQLite the busy
+    timeout is 0, so a writer that met another inside SQLite would fail at once: the app's
+    writers take turns before they get there."""
+    monkeypatch.setattr(forum.db, "SQLITE_BUSY_TIMEOUT_MS", 0)
+    app = create_app(settings, clock=clock)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    people = [
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") for _ in "12345678"
+    ]
+    base = BASE.format(lang="en")
+    try:
+        forms = []
+        for n, person in enumerate(people):
+            author = await make_user(db, email=f"w{n}@example.org", name=f"Writer {n}")
+            await sign_in_as(person, db, author)
+            forms.append((person, await csrf_token(person, f"{base}/questions/3")))
+        responses = await asyncio.gather(
+            *(
+                person.post(
+                    f"{base}/questions/3/answer",
+                    data={
+                        "source": f"{ENGLISH} ({n})",
+                        "language": "",
+                        "quote_consent": "by_name",
+                        "action": "publish",
+                        "csrf_token": token,
+                    },
+                )
+                for n, (person, token) in enumerate(forms)
+            )
+        )
+    finally:
+        for person in people:
+            await person.aclose()
+        await app.state.db.dispose()
+    assert [response.status_code for response in responses] == [303] * 8
+    assert await _count(db) == 8
