@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event, text
@@ -14,6 +17,11 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from forum.settings import SQLITE_SYNCHRONOUS
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+WRITE_TURN_TIMEOUT_S = 10.0  # a writer waits this long for its process's turn, then for SQLite
+
+# Set while a task holds its process's SQLite write turn, so a write transaction opened inside
+# it goes straight on (to SQLite's busy timeout, as before) instead of waiting for itself.
+_holding_write_turn: ContextVar[bool] = ContextVar("holding_write_turn", default=False)
 
 
 class Database:
@@ -38,6 +46,14 @@ class Database:
         self._writer = self.engine.execution_options(forum_write=True)
         # One-statement reads run on a view whose option sends no BEGIN on SQLite.
         self._single = self.engine.execution_options(forum_single_read=True)
+        # SQLite lets one writer in at a time. Its busy handler makes the others poll with
+        # growing sleeps, so under load a writer may wait seconds while the file is free, and
+        # each waiting writer holds a pooled connection. The writers of one process take
+        # turns on an asyncio lock instead (first come, first served; one per event loop), and
+        # only writers of other processes meet the busy timeout.
+        self._write_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -57,9 +73,30 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Open a write transaction: committed on success, rolled back on any error."""
-        async with AsyncSession(self._writer, expire_on_commit=False) as session:
-            async with session.begin():
-                yield session
+        async with self._write_turn():
+            async with AsyncSession(self._writer, expire_on_commit=False) as session:
+                async with session.begin():
+                    yield session
+
+    @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        """On SQLite, wait for this process's write turn (at most WRITE_TURN_TIMEOUT_S)."""
+        if not self.is_sqlite or _holding_write_turn.get():
+            yield
+            return
+        turn = self._write_turns.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        try:
+            async with asyncio.timeout(WRITE_TURN_TIMEOUT_S):
+                await turn.acquire()
+        except TimeoutError:  # a writer holding on for that long: let SQLite decide, as before
+            yield
+            return
+        holding = _holding_write_turn.set(True)
+        try:
+            yield
+        finally:
+            _holding_write_turn.reset(holding)
+            turn.release()
 
     async def ping(self) -> None:
         """Run a trivial query; raise if the database cannot be reached."""

@@ -7,10 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
+import forum.db
 from forum.db import Database
 from forum.models import Tag, User
+
+_NOW = datetime(2026, 5, 1, tzinfo=UTC)
 
 
 async def test_sqlite_runs_in_wal_with_foreign_keys(db: Database) -> None:
@@ -68,6 +72,55 @@ async def test_concurrent_writers_wait_instead_of_failing(db: Database) -> None:
     await asyncio.gather(*(writer(i) for i in range(20)))
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(User)) == 20
+
+
+async def test_writers_in_one_process_take_turns_before_sqlite_has_to_wait(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With SQLite's busy timeout at 0, concurrent write transactions of one process still all
+    commit: they queue in the process, in order, instead of polling SQLite's busy handler."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only: PostgreSQL writers lock rows, not the file")
+    monkeypatch.setattr(forum.db, "SQLITE_BUSY_TIMEOUT_MS", 0)
+    db = Database(database_url)
+    order: list[int] = []
+
+    async def writer(index: int) -> None:
+        async with db.transaction() as session:
+            await session.scalar(select(func.count()).select_from(User))
+            order.append(index)
+            await asyncio.sleep(0.002)  # another task's turn, were it not waiting
+            session.add(User(email=f"t{index}@example.org", display_name="T", created_at=_NOW))
+
+    try:
+        await asyncio.gather(*(writer(i) for i in range(20)))
+        async with db.session() as session:
+            assert await session.scalar(select(func.count()).select_from(User)) == 20
+    finally:
+        await db.dispose()
+    assert order == list(range(20))  # first come, first served
+
+
+async def test_a_write_opened_inside_a_write_does_not_wait_for_its_own_turn(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write transaction opened while the same task holds the turn goes straight to SQLite,
+    as before writers took turns: SQLite's busy timeout (0 here) answers, not a hang."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    monkeypatch.setattr(forum.db, "SQLITE_BUSY_TIMEOUT_MS", 0)
+    db = Database(database_url)
+    try:
+        async with db.transaction() as outer:
+            await outer.scalar(select(func.count()).select_from(User))
+            async with asyncio.timeout(forum.db.WRITE_TURN_TIMEOUT_S / 2):
+                async with db.session() as reading:  # reads never wait for a turn
+                    assert await reading.scalar(select(func.count()).select_from(User)) == 0
+                with pytest.raises(OperationalError, match="database is locked"):
+                    async with db.transaction() as nested:
+                        await nested.execute(text("DELETE FROM tags"))
+    finally:
+        await db.dispose()
 
 
 async def test_datetimes_come_back_aware_utc(db: Database) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -45,6 +45,11 @@ class PostingTooFast(RateLimited):
     message = MESSAGES["too-fast"]
 
 
+def _counts_approved(rules: RuleBook) -> bool:
+    """Say whether a rule reads the author's approved posts ("first-posts", unless trusted)."""
+    return any(rule.kind == "first-posts" for rule in rules.rules)
+
+
 def posting_wait(rules: RuleBook, history: AuthorHistory, now: datetime) -> int:
     """Return the seconds until the refusing too-fast rules let the author post (0: now)."""
     wait = 0.0
@@ -66,32 +71,50 @@ async def author_history(
     now: datetime,
     editing: int | None = None,
     trusted: bool = False,
+    count_approved: bool = True,
 ) -> AuthorHistory:
-    """Gather what the rules need to know of an author: their earlier posts, and trust."""
+    """Gather what the rules need to know of an author: their earlier posts, and trust.
+
+    With `count_approved` False the approved posts are not counted (0): for a trusted author,
+    or rules without "first-posts", the only kind that reads the count.
+    """
     others = col(Post.author_id) == author_id
     if editing is not None:
         others = others & (col(Post.id) != editing)
-    texts = list(
-        await session.scalars(
-            select(col(Post.source)).where(others).order_by(col(Post.id).desc()).limit(RECENT_TEXTS)
-        )
-    )
-    times = (
-        []
-        if editing is not None
-        else list(
+    texts: list[str]
+    times: list[datetime] = []
+    if editing is not None:  # an edit is not a new post: only the texts count
+        texts = list(
             await session.scalars(
-                select(col(Post.created_at)).where(
-                    others, col(Post.created_at) > now - RECENT_WINDOW
-                )
+                select(col(Post.source))
+                .where(others)
+                .order_by(col(Post.id).desc())
+                .limit(RECENT_TEXTS)
             )
         )
-    )
-    approved = await session.scalar(
-        select(func.count())
-        .select_from(Post)
-        .where(col(Post.author_id) == author_id, col(Post.status) == PostStatus.APPROVED.value)
-    )
+    else:
+        # One statement for both: the RECENT_TEXTS newest posts and every post of the window,
+        # newest first, so the first RECENT_TEXTS rows are exactly the newest texts.
+        since = now - RECENT_WINDOW
+        newest = (
+            select(col(Post.id)).where(others).order_by(col(Post.id).desc()).limit(RECENT_TEXTS)
+        )
+        rows = (
+            await session.execute(
+                select(col(Post.source), col(Post.created_at))
+                .where(others, or_(col(Post.id).in_(newest), col(Post.created_at) > since))
+                .order_by(col(Post.id).desc())
+            )
+        ).all()
+        texts = [source for source, _created in rows[:RECENT_TEXTS]]
+        times = [created for _source, created in rows if created > since]
+    approved: int | None = 0
+    if count_approved:
+        approved = await session.scalar(
+            select(func.count())
+            .select_from(Post)
+            .where(col(Post.author_id) == author_id, col(Post.status) == PostStatus.APPROVED.value)
+        )
     return AuthorHistory(texts, times, int(approved or 0), trusted)
 
 
@@ -109,7 +132,12 @@ async def screen_post(
     if rules is None or author.id is None:
         return []
     history = await author_history(
-        session, author_id=author.id, now=now, editing=editing, trusted=author.trusted
+        session,
+        author_id=author.id,
+        now=now,
+        editing=editing,
+        trusted=author.trusted,
+        count_approved=not author.trusted and _counts_approved(rules),
     )
     wait = posting_wait(rules, history, now)
     if wait:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from typing import Any
@@ -12,15 +13,21 @@ import httpx
 import pytest
 from sqlmodel import func, select
 
+import forum.db
+from forum.app import create_app
 from forum.contributions.posting import PREVIEW_LIMIT
 from forum.core.clock import FixedClock
 from forum.core.content import bump_content_version
 from forum.db import Database
-from forum.models import Discussion, Post, PostRevision, Question
+from forum.models import Discussion, OutboxMessage, Post, PostRevision, Question, User
 from forum.models.types import Role
+from forum.settings import Settings
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import csrf_token, make_user, post_form, sign_in_as, user_row
+
+# An answer from the POST to the 303, on SQLite and on PostgreSQL.
+SUBMIT_STATEMENTS = {True: 12, False: 10}  # SQLite counts its BEGINs; PostgreSQL has none
 
 BASE = "/{lang}/discussions/remote-apprenticeships"
 SPANISH = "En nuestra región los aprendices siguieron formándose con tutorías por teléfono."
@@ -670,3 +677,125 @@ async def test_rejected_edit_leaves_the_published_answer(
     assert post.pending_source is None and post.rejection_section == "on-topic"
     assert [(r.source, r.status) for r in kept] == [(EDITED, "rejected")]  # their text is kept
     await moderator.aclose()
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_mail_is_sent_after_the_response_only_when_the_post_queued_some(
+    client: httpx.AsyncClient, db: Database, count_statements: StatementCounter
+) -> None:
+    """An answer queues no mail, so nothing reads the outbox after it (a write transaction
+    saved on every post); a published reply to someone else's post is mailed at once."""
+    moderator = await make_user(db, email="mod@example.org", name="Moderadora", role=Role.MODERATOR)
+    await sign_in_as(client, db, moderator)
+    before = count_statements.count
+    first = await _answer(client, SPANISH)
+    assert first.status_code == 303
+    answering = count_statements.statements[before:]
+    assert answering and not [s for s in answering if "outbox_messages" in s]
+    post_id = int(first.headers["location"].split("/posts/")[1].split("#")[0])
+    other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    colleague = await make_user(db, email="col@example.org", name="Colega", role=Role.MODERATOR)
+    await sign_in_as(other, db, colleague)
+    reply = await post_form(
+        other,
+        BASE.format(lang="es") + f"/posts/{post_id}/reply",
+        {
+            "source": SPANISH + " Y más.",
+            "language": "",
+            "quote_consent": "by_name",
+            "action": "publish",
+        },
+        form_page=BASE.format(lang="es") + "/questions/3",
+    )
+    await other.aclose()
+    assert reply.status_code == 303
+    async with db.session() as session:
+        sent = (await session.scalars(select(OutboxMessage))).all()
+    assert [(m.to_address, m.status) for m in sent] == [("mod@example.org", "sent")]
+
+
+@pytest.mark.usefixtures("discussion")
+@pytest.mark.parametrize("trusted", [False, True])
+async def test_an_answer_costs_a_fixed_number_of_statements(
+    client: httpx.AsyncClient,
+    db: Database,
+    count_statements: StatementCounter,
+    clock: FixedClock,
+    trusted: bool,
+) -> None:
+    """The submit path's statements, from the POST to the 303, the same for the first answer
+    and the twenty-first (the author's recent texts are read in one statement). A trusted
+    author's approved posts are not counted: trust wins over "first-posts", the only rule
+    that reads them."""
+    author = await make_user(db, role=Role.MODERATOR)
+    if trusted:
+        async with db.transaction() as session:
+            row = await session.get(User, author.id)
+            assert row is not None
+            row.trusted = True
+    await sign_in_as(client, db, author)
+    base = BASE.format(lang="es")
+    counts = []
+    for n in range(21):
+        clock.advance(timedelta(minutes=3))  # past the "too-fast" rule's window of 5 posts
+        token = await csrf_token(client, f"{base}/questions/3")
+        before = count_statements.count
+        response = await client.post(
+            f"{base}/questions/3/answer",
+            data={
+                "source": f"{SPANISH} ({n})",
+                "language": "",
+                "quote_consent": "by_name",
+                "action": "publish",
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 303
+        counts.append(count_statements.count - before)
+    # The session (viewer, a single read: no BEGIN); BEGIN IMMEDIATE (SQLite), the author, the
+    # discussion, the question, the author's texts and times (one), their approved posts, the
+    # insert, its thread, the search index (2 on SQLite), the version; the consent once.
+    assert counts[1:] == [SUBMIT_STATEMENTS[db.is_sqlite] - trusted] * 20, counts
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_answers_sent_at_once_all_land_without_database_is_locked(
+    settings: Settings, clock: FixedClock, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight people answer at the same moment: eight 303s and eight posts. On SQLite the busy
+    timeout is 0, so a writer that met another inside SQLite would fail at once: the app's
+    writers take turns before they get there."""
+    monkeypatch.setattr(forum.db, "SQLITE_BUSY_TIMEOUT_MS", 0)
+    app = create_app(settings, clock=clock)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    people = [
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") for _ in "12345678"
+    ]
+    base = BASE.format(lang="en")
+    try:
+        forms = []
+        for n, person in enumerate(people):
+            author = await make_user(db, email=f"w{n}@example.org", name=f"Writer {n}")
+            await sign_in_as(person, db, author)
+            forms.append((person, await csrf_token(person, f"{base}/questions/3")))
+        responses = await asyncio.gather(
+            *(
+                person.post(
+                    f"{base}/questions/3/answer",
+                    data={
+                        "source": f"{ENGLISH} ({n})",
+                        "language": "",
+                        "quote_consent": "by_name",
+                        "action": "publish",
+                        "csrf_token": token,
+                    },
+                )
+                for n, (person, token) in enumerate(forms)
+            )
+        )
+    finally:
+        for person in people:
+            await person.aclose()
+        await app.state.db.dispose()
+    assert [response.status_code for response in responses] == [303] * 8
+    assert await _count(db) == 8

@@ -171,6 +171,7 @@ async def _publish(
     values = await read_form(request, DRAFT_FIELDS)
     draft = Draft(values["source"], values["language"], values["quote_consent"])
     where = Where(question_number, parent_id, post_id)
+    queued = False  # mail to send once the post is committed (a reply to someone's post)
     try:
         if values["action"] == "preview":
             return await _preview(request, draft, values, where)
@@ -198,7 +199,9 @@ async def _publish(
                     now=now(request),
                     rules=request.app.state.rules,
                 )
-                await notify_reply(session, reply=post, postman=postman(request), now=now(request))
+                queued = await notify_reply(
+                    session, reply=post, postman=postman(request), now=now(request)
+                )
     except (FormInvalid, RateLimited) as error:
         form, status, headers = failed_form(values, error)
         return await _compose(request, where, form=form, status=status, headers=headers)
@@ -211,7 +214,8 @@ async def _publish(
     response = see_other(
         url(request, "post", slug=request.path_params["slug"], id=post.id) + f"#post-{post.id}"
     )
-    response.background = send_mail_after_response(request)
+    if queued:  # otherwise the outbox has nothing of ours: no transaction to claim nothing
+        response.background = send_mail_after_response(request)
     return response
 
 
