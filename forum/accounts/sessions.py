@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete
+from sqlalchemy import delete, exists
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from forum.models import User, UserSession
+from forum.models import Post, User, UserSession
+from forum.models.posts import seen_only_by_author
 from forum.settings import Settings
 
 # Writing last_seen_at on every request would turn every page view into a write.
@@ -56,25 +57,36 @@ async def start_session(
     return raw
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """Who a session cookie stands for, and whether any of their posts shows to them
+    otherwise than to readers (pages shared by everyone then need a closer look)."""
+
+    user: User
+    session: UserSession
+    has_unshared_posts: bool
+
+
 async def find_session(
     session: AsyncSession, *, raw_token: str, policy: SessionPolicy, now: datetime
-) -> tuple[User, UserSession] | None:
-    """Return the user and session a cookie token stands for, if it is still valid."""
+) -> SignedIn | None:
+    """Return who a cookie token stands for, if the session is still valid. One statement."""
+    unshared = exists().where(col(Post.author_id) == col(User.id), seen_only_by_author())
     row = (
         await session.execute(
-            select(User, UserSession)
+            select(User, UserSession, unshared.label("unshared"))
             .join(UserSession, col(UserSession.user_id) == col(User.id))
             .where(UserSession.token_hash == hash_token(raw_token))
         )
     ).first()
     if row is None:
         return None
-    user, user_session = row
+    user, user_session, has_unshared = row
     if now >= user_session.expires_at or now - user_session.last_seen_at >= policy.idle:
         return None
     if user.state in ("banned", "deleted"):
         return None
-    return user, user_session
+    return SignedIn(user, user_session, bool(has_unshared))
 
 
 def needs_touch(user_session: UserSession, now: datetime) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import literal, or_, select
+from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -34,7 +34,8 @@ from forum.discussions.pages import (
     get_question_page,
 )
 from forum.models import Post, Question, User, WeeklySummary
-from forum.models.types import DiscussionStatus, PostStatus
+from forum.models.posts import seen_only_by_author
+from forum.models.types import DiscussionStatus
 from forum.moderation.summaries import summaries_for
 
 
@@ -165,10 +166,7 @@ async def has_unshared_posts(
             col(Post.question_id) == question_id
             if question_id is not None
             else col(Post.question_id).is_(None),
-            or_(
-                col(Post.status).in_([PostStatus.PENDING.value, PostStatus.REJECTED.value]),
-                col(Post.pending_html).is_not(None),
-            ),
+            seen_only_by_author(),
         )
         .limit(1)
     )

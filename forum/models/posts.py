@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, String, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, ColumnElement, Index, String, Text, or_
+from sqlmodel import Field, SQLModel, col
 
-from forum.models.types import UTCDateTime
+from forum.models.types import PostStatus, UTCDateTime
 
 
 class Post(SQLModel, table=True):
@@ -67,3 +67,12 @@ class PostRevision(SQLModel, table=True):
     status: str = Field(sa_column=Column(String(16), nullable=False))
     written_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     replaced_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+def seen_only_by_author() -> ColumnElement[bool]:
+    """A post its author sees otherwise than readers do: awaiting moderation, not published,
+    or with an edit waiting. Pages of threads shared by everyone leave these out."""
+    return or_(
+        col(Post.status).in_([PostStatus.PENDING.value, PostStatus.REJECTED.value]),
+        col(Post.pending_html).is_not(None),
+    )

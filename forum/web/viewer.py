@@ -37,9 +37,10 @@ class ViewerMiddleware:
             async with self.db.single_read() as session:  # one statement: no BEGIN
                 found = await find_session(session, raw_token=raw, policy=self.policy, now=now)
             if found is not None:
-                user, user_session = found
+                user, user_session = found.user, found.session
                 state["user"] = user
                 state["session_token"] = raw
+                state["has_unshared_posts"] = found.has_unshared_posts
                 if needs_touch(user_session, now) and user_session.id is not None:
                     async with self.db.transaction() as session:
                         await touch_session(session, session_id=user_session.id, now=now)

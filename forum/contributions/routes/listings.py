@@ -208,6 +208,8 @@ async def _has_unshared(request: Request, discussion_id: int, question_id: int |
     user = viewer(request)
     if user is None or user.id is None:
         return False
+    if not getattr(request.state, "has_unshared_posts", True):
+        return False  # none anywhere, said by the session lookup: no statement here
     async with database(request).single_read() as session:
         return await has_unshared_posts(
             session, author_id=user.id, discussion_id=discussion_id, question_id=question_id
