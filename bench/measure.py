@@ -101,8 +101,8 @@ async def _measure_path(
     db: list[float] = []
     render: list[float] = []
     for attempt in range(repeat + 1):
-        app.state.page_cache.items.clear()  # measure the rendering, not the cache
-        app.state.page_cache.weight = 0
+        app.state.page_cache.clear()  # measure the rendering, not the caches
+        app.state.shared_store.clear()
         probes.clear()
         sent = time.perf_counter()
         response = await client.get(path)

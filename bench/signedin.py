@@ -168,11 +168,7 @@ async def _requests(app: Any, viewer: Viewer, repeat: int) -> InProcess:
 
         async def one(empty: bool) -> tuple[int, float, str]:
             if empty:
-                store = app.state.shared_store
-                store.pages.items.clear()
-                store.lists.items.clear()
-                store.shells.items.clear()
-                store.pages.weight = store.lists.weight = store.shells.weight = 0
+                app.state.shared_store.clear()
             async with app.state.db.session() as session:  # as the reader does every 0.25 s
                 await app.state.versions.read(session)
             statements.clear()

@@ -75,6 +75,10 @@ class Lru(Generic[K, T]):
         self.items.move_to_end(key)
         return found[0]
 
+    def clear(self) -> None:
+        self.items.clear()
+        self.weight = 0
+
     def put(self, key: K, value: T) -> None:
         weight = self.weigh(value)
         if weight > self.max_weight // 4:

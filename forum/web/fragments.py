@@ -133,6 +133,10 @@ class SharedStore:
         )
         self.shells: Lru[tuple[Hashable, ...], Shell] = Lru(max_bytes // 4, lambda kept: kept.size)
 
+    def clear(self) -> None:
+        for kept in (self.pages, self.lists, self.shells):
+            kept.clear()
+
 
 def shared_store(app: Starlette) -> SharedStore:
     """The app's store (`create_app` makes it)."""
