@@ -9,6 +9,7 @@ touches no database and costs little more than sending the bytes.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -93,12 +94,54 @@ class Lru(Generic[K, T]):
             self.weight -= dropped
 
 
+class _LeaderGone(Exception):
+    """The call the others waited on was cancelled (its reader went away): ask again."""
+
+
+class Flights:
+    """Concurrent callers asking for the same key share one call's outcome.
+
+    When a content version changes, every reader of a busy page misses at once; without this
+    each would build the same page, and the process would spend its time building copies.
+    """
+
+    def __init__(self) -> None:
+        self.running: dict[Hashable, asyncio.Future[Any]] = {}
+
+    async def run(self, key: Hashable, call: Callable[[], Awaitable[T]]) -> T:
+        while (running := self.running.get(key)) is not None:
+            try:
+                result: T = await asyncio.shield(running)
+                return result
+            except _LeaderGone:
+                continue
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.running[key] = future
+        try:
+            result = await call()
+        except Exception as error:
+            future.set_exception(error)
+            raise
+        except BaseException:
+            future.set_exception(_LeaderGone())
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            del self.running[key]
+            if future.done() and not future.cancelled():
+                future.exception()  # seen here: no "never retrieved" warning without waiters
+
+
 class PageCache(Lru[PageKey, CachedPage]):
     """Rendered pages by address, bounded in bytes: one entry an address, replaced when the
-    page is built again at a newer version or minute."""
+    page is built again at a newer version or minute; `flights` builds a page once however
+    many readers miss it together."""
 
     def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
         super().__init__(max_bytes, lambda page: len(page.body))
+        self.flights = Flights()
 
 
 def _kept_headers(response: Response, body: bytes) -> tuple[tuple[bytes, bytes], ...]:
@@ -142,19 +185,30 @@ async def cached_page(
     metrics: Metrics = request.app.state.metrics
     key, minute = page_key(request.scope), minute_of(now(request))
     found = cache.get(key)
-    if found is not None and found.current(source, version, minute):
-        metrics.cache.labels("hit").inc()
-        return Response(found.body, headers={k.decode(): v.decode() for k, v in found.headers})
-    response = await build()
-    if response.status_code == 200 and isinstance(response, HTMLResponse | CachedBody):
-        body = bytes(response.body)
-        page = CachedPage(
-            source, version, minute, body, _kept_headers(response, body), request.scope.get("route")
-        )
-        cache.put(key, page)
-        response.headers["X-Cache"] = "miss"
-        metrics.cache.labels("miss").inc()
-    return response
+    if found is None or not found.current(source, version, minute):
+        built: list[Response] = []
+
+        async def build_and_keep() -> CachedPage | None:
+            response = await build()
+            built.append(response)
+            if response.status_code != 200 or not isinstance(response, HTMLResponse | CachedBody):
+                return None
+            body = bytes(response.body)
+            headers = _kept_headers(response, body)
+            page = CachedPage(source, version, minute, body, headers, request.scope.get("route"))
+            cache.put(key, page)
+            return page
+
+        found = await cache.flights.run((key, source, version, minute), build_and_keep)
+        if built:  # this request built it
+            if found is not None:
+                built[0].headers["X-Cache"] = "miss"
+                metrics.cache.labels("miss").inc()
+            return built[0]
+        if found is None:  # built by another request, but not a page to share: build our own
+            return await build()
+    metrics.cache.labels("hit").inc()
+    return Response(found.body, headers={k.decode(): v.decode() for k, v in found.headers})
 
 
 class CacheHitMiddleware:

@@ -33,7 +33,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from forum.core.i18n import I18n
-from forum.web.cache import Lru, content_version, minute_of
+from forum.web.cache import Flights, Lru, content_version, minute_of
 from forum.web.request import database, now, page_context
 
 T = TypeVar("T")
@@ -133,6 +133,8 @@ class SharedStore:
         )
         self.shells: Lru[tuple[Hashable, ...], Shell] = Lru(max_bytes // 4, lambda kept: kept.size)
 
+        self.flights = Flights()  # one load or render of a key at a time, shared
+
     def clear(self) -> None:
         for kept in (self.pages, self.lists, self.shells):
             kept.clear()
@@ -156,14 +158,19 @@ class Shared:
         self, key: tuple[Hashable, ...], load: Callable[[AsyncSession], Awaitable[T]]
     ) -> T:
         """Return a page's data, loaded (in a session of its own) when not kept yet."""
-        pages = shared_store(self.request.app).pages
+        store = shared_store(self.request.app)
         full = (*key, self.version, self.minute)
-        found: T | None = pages.get(full)
-        if found is None:
+        found: T | None = store.pages.get(full)
+        if found is not None:
+            return found
+
+        async def load_and_keep() -> T:
             async with database(self.request).session() as session:
-                found = await load(session)
-            pages.put(full, found)
-        return found
+                loaded = await load(session)
+            store.pages.put(full, loaded)
+            return loaded
+
+        return await store.flights.run(("data", *full), load_and_keep)
 
     async def fragment(
         self,
@@ -174,15 +181,20 @@ class Shared:
 
         `build` loads and renders it for every viewer (`render_shared`).
         """
-        lists = shared_store(self.request.app).lists
+        store = shared_store(self.request.app)
         full = (*key, self.version, self.minute)
-        found: tuple[T, Fragment] | None = lists.get(full)
+        found: tuple[T, Fragment] | None = store.lists.get(full)
         if found is not None:
             return found[0], found[1], True
-        async with database(self.request).session() as session:
-            summary, html = await build(session)
-        kept = (summary, Fragment.parse(html))
-        lists.put(full, kept)
+
+        async def build_and_keep() -> tuple[T, Fragment]:
+            async with database(self.request).session() as session:
+                summary, html = await build(session)
+            kept = (summary, Fragment.parse(html))
+            store.lists.put(full, kept)
+            return kept
+
+        kept = await store.flights.run(("list", *full), build_and_keep)
         return kept[0], kept[1], False
 
     def shell(self, key: tuple[Hashable, ...], build: Callable[[], str]) -> Shell:

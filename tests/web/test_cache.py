@@ -14,7 +14,7 @@ from forum.core import versions
 from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.models.types import Role
-from forum.web.cache import CachedPage, PageCache
+from forum.web.cache import CachedPage, Flights, PageCache
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import make_user, post_form, sign_in_as
@@ -288,3 +288,53 @@ async def test_a_hit_is_logged_and_counted_under_its_route(
     scraped = (await client.get("/metrics")).text
     assert 'forum_requests_total{route="question",status="200"} 2.0' in scraped
     assert 'forum_page_cache_total{result="hit"} 1.0' in scraped
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_readers_missing_together_share_one_build(
+    app: Starlette, client: httpx.AsyncClient, db: Database
+) -> None:
+    await _read_versions(app, db)
+    readers = [_anonymous(client) for _ in range(6)]
+    answers = await asyncio.gather(*(reader.get(QUESTION) for reader in readers))
+    assert sorted(a.headers["x-cache"] for a in answers) == ["hit"] * 5 + ["miss"]
+    assert len({a.content for a in answers}) == 1 and answers[0].status_code == 200
+    for reader in readers:
+        await reader.aclose()
+
+
+async def test_a_flight_shares_its_outcome_and_survives_a_cancelled_leader() -> None:
+    flights = Flights()
+    calls: list[str] = []
+    release = asyncio.Event()
+
+    async def slow(value: str) -> str:
+        calls.append(value)
+        await release.wait()
+        return value
+
+    first = asyncio.create_task(flights.run("k", lambda: slow("first")))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(flights.run("k", lambda: slow("second")))
+    await asyncio.sleep(0)
+    release.set()
+    assert await asyncio.gather(first, second) == ["first", "first"] and calls == ["first"]
+
+    async def failing() -> str:
+        await asyncio.sleep(0)
+        raise LookupError("no such page")
+
+    outcomes = await asyncio.gather(
+        flights.run("f", failing), flights.run("f", failing), return_exceptions=True
+    )
+    assert [type(o) for o in outcomes] == [LookupError, LookupError]
+
+    release.clear()
+    leader = asyncio.create_task(flights.run("c", lambda: slow("leader")))
+    await asyncio.sleep(0)
+    follower = asyncio.create_task(flights.run("c", lambda: slow("follower")))
+    await asyncio.sleep(0)
+    leader.cancel()
+    await asyncio.sleep(0)
+    release.set()
+    assert await follower == "follower" and flights.running == {}
