@@ -40,7 +40,9 @@ _INSERT_POST = {
     "postgresql": "INSERT INTO post_search (post_id, language, body) VALUES "
     "(:id, :language, to_tsvector(CAST(:config AS regconfig), :body)) "
     "ON CONFLICT (post_id) DO UPDATE SET language = excluded.language, body = excluded.body",
-    "sqlite": "INSERT INTO post_search (rowid, language, body) VALUES (:id, :language, :body)",
+    # FTS5 takes REPLACE on the rowid: the old terms go with the old row, in one statement.
+    "sqlite": "INSERT OR REPLACE INTO post_search (rowid, language, body) "
+    "VALUES (:id, :language, :body)",
 }
 _INSERT_TEXT = {
     "postgresql": "INSERT INTO text_search (discussion_id, question_id, language, body) "
@@ -109,8 +111,6 @@ async def index_post(session: AsyncSession, post: Post) -> None:
     """Put the post's published text in the index (replacing what was there)."""
     assert post.id is not None
     dialect = dialect_of(session)
-    if dialect == "sqlite":
-        await session.execute(text("DELETE FROM post_search WHERE rowid = :id"), {"id": post.id})
     await session.execute(
         text(post_statement(dialect)), post_params(dialect, post.id, post.language, post.html)
     )
