@@ -32,6 +32,10 @@ class ContentVersions:
         self.site = 0
         self.read_at: float | None = None  # time.monotonic() of the last read
 
+    def of(self, source: str | None) -> int | None:
+        """The version of a discussion by its slug, or the site's for None (as last read)."""
+        return self.site if source is None else self.by_slug.get(source)
+
     def fresh(self) -> bool:
         """Say whether the last read is recent enough to serve from."""
         return self.read_at is not None and time.monotonic() - self.read_at < STALE_AFTER

@@ -71,6 +71,28 @@ async def discussion_translations(
     return grouped
 
 
+async def with_translations(
+    session: AsyncSession, where: ColumnElement[bool]
+) -> list[tuple[Discussion, dict[str, DiscussionTranslation]]]:
+    """Load the discussions `where` picks, each with its translations by language, in one
+    statement (a join), in the order they open."""
+    rows = await session.execute(
+        select(Discussion, DiscussionTranslation)
+        .outerjoin(
+            DiscussionTranslation,
+            col(DiscussionTranslation.discussion_id) == col(Discussion.id),
+        )
+        .where(where)
+        .order_by(col(Discussion.opens_at), col(Discussion.id))
+    )
+    found: dict[int, tuple[Discussion, dict[str, DiscussionTranslation]]] = {}
+    for discussion, translation in rows.all():
+        _discussion, texts = found.setdefault(discussion.id or 0, (discussion, {}))
+        if translation is not None:
+            texts[translation.language] = translation
+    return list(found.values())
+
+
 def discussion_card(
     discussion: Discussion,
     translations: dict[str, DiscussionTranslation],
@@ -108,24 +130,10 @@ async def list_discussions(
     session: AsyncSession, *, language: str, now: datetime
 ) -> DiscussionListing:
     """List discussions open now (closing soonest first), upcoming, and past (newest first)."""
-    rows = (
-        await session.execute(
-            select(Discussion, DiscussionTranslation)
-            .outerjoin(
-                DiscussionTranslation,
-                col(DiscussionTranslation.discussion_id) == col(Discussion.id),
-            )
-            .where(published(now))
-            .order_by(col(Discussion.opens_at), col(Discussion.id))
-        )
-    ).all()  # each discussion with its translations: one statement
-    discussions: dict[int, Discussion] = {}
-    translations: dict[int, dict[str, DiscussionTranslation]] = defaultdict(dict)
-    for discussion, translation in rows:
-        discussions[discussion.id or 0] = discussion
-        if translation is not None:
-            translations[discussion.id or 0][translation.language] = translation
-    cards = [discussion_card(d, translations[i], language, now) for i, d in discussions.items()]
+    cards = [
+        discussion_card(discussion, texts, language, now)
+        for discussion, texts in await with_translations(session, published(now))
+    ]
     return DiscussionListing(
         open=sorted(
             (c for c in cards if c.status is DiscussionStatus.OPEN), key=lambda c: c.closes_at

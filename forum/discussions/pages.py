@@ -8,12 +8,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col
 
 from forum.core.errors import NotFound
 from forum.core.localize import Localized, fallback_order, localize
 from forum.discussions.documents import DocumentLink, links_in_language
-from forum.discussions.listing import DiscussionCard, discussion_card, is_published
+from forum.discussions.listing import (
+    DiscussionCard,
+    discussion_card,
+    is_published,
+    with_translations,
+)
 from forum.discussions.outline import Outline, discussion_outline
 from forum.models import Discussion, DiscussionTranslation
 
@@ -100,20 +105,10 @@ async def _discussion(
 ) -> tuple[Discussion, dict[str, DiscussionTranslation]]:
     """Load a discussion readers may see now (any, for a studio `preview`), with its
     translations by language, in one statement; else NotFound."""
-    rows = (
-        await session.execute(
-            select(Discussion, DiscussionTranslation)
-            .outerjoin(
-                DiscussionTranslation,
-                col(DiscussionTranslation.discussion_id) == col(Discussion.id),
-            )
-            .where(Discussion.slug == slug)
-        )
-    ).all()
-    if not rows or not (preview or is_published(rows[0][0], now)):
+    found = await with_translations(session, col(Discussion.slug) == slug)
+    if not found or not (preview or is_published(found[0][0], now)):
         raise NotFound(slug)
-    translations = {t.language: t for _d, t in rows if t is not None}
-    return rows[0][0], translations
+    return found[0]
 
 
 def _weeks(

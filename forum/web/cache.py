@@ -25,6 +25,7 @@ from forum.core.content import discussion_version, site_version
 from forum.core.versions import ContentVersions
 from forum.web.observe import Metrics
 from forum.web.request import database, now, viewer
+from forum.web.viewer import may_carry_session, session_marker
 
 PageKey = tuple[str, bytes]  # the path and the raw query string
 K = TypeVar("K", bound=Hashable)
@@ -156,7 +157,7 @@ async def content_version(request: Request, source: str | None) -> int | None:
     (no database at all), else from the database."""
     known: ContentVersions = request.app.state.versions
     if known.fresh():
-        return known.site if source is None else known.by_slug.get(source)
+        return known.of(source)
     async with database(request).single_read() as session:  # one statement: no BEGIN
         if source is None:
             return await site_version(session)
@@ -236,7 +237,7 @@ class CacheHitMiddleware:
         self.cache = cache
         self.versions = versions
         self.clock = clock
-        self.session_marker = f"{session_cookie}=".encode("latin-1")
+        self.session_marker = session_marker(session_cookie)
         self.hits = metrics.cache.labels("hit")
 
     def _find(self, scope: Scope) -> CachedPage | None:
@@ -247,13 +248,11 @@ class CacheHitMiddleware:
         page = self.cache.get(page_key(scope))
         if page is None:
             return None
-        known = self.versions
-        version = known.site if page.source is None else known.by_slug.get(page.source)
+        version = self.versions.of(page.source)
         if not page.current(page.source, version, minute_of(self.clock.now())):
             return None
-        for name, value in scope["headers"]:
-            if name == b"cookie" and self.session_marker in value:
-                return None
+        if may_carry_session(scope, self.session_marker):
+            return None
         return page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

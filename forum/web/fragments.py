@@ -132,7 +132,6 @@ class SharedStore:
             max_bytes, lambda kept: kept[1].size
         )
         self.shells: Lru[tuple[Hashable, ...], Shell] = Lru(max_bytes // 4, lambda kept: kept.size)
-
         self.flights = Flights()  # one load or render of a key at a time, shared
 
     def clear(self) -> None:

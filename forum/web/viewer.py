@@ -11,6 +11,17 @@ from forum.db import Database
 from forum.settings import Settings
 
 
+def session_marker(cookie_name: str) -> bytes:
+    """What a Cookie header holds when it may carry the session cookie."""
+    return f"{cookie_name}=".encode("latin-1")
+
+
+def may_carry_session(scope: Scope, marker: bytes) -> bool:
+    """Say, without parsing cookies, whether the request may carry a session cookie
+    (anonymous readers, most requests, never do)."""
+    return any(name == b"cookie" and marker in value for name, value in scope["headers"])
+
+
 class ViewerMiddleware:
     """Put the signed-in User (or None) and their raw session token in request.state."""
 
@@ -18,7 +29,7 @@ class ViewerMiddleware:
         self.app = app
         self.db = db
         self.cookie = settings.session_cookie
-        self.marker = f"{settings.session_cookie}=".encode("latin-1")  # parse cookies only then
+        self.marker = session_marker(settings.session_cookie)
         self.policy = session_policy(settings)
         self.clock = clock
 
@@ -30,7 +41,7 @@ class ViewerMiddleware:
         state["user"] = None
         state["session_token"] = None
         raw = None
-        if any(name == b"cookie" and self.marker in value for name, value in scope["headers"]):
+        if may_carry_session(scope, self.marker):  # parse the cookies only then
             raw = HTTPConnection(scope).cookies.get(self.cookie)
         if raw:  # anonymous readers cost no query at all
             now = self.clock.now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from markupsafe import Markup
 
-from forum.web.fragments import CSRF_SLOT, NAME_SLOT, NONCE, THREADS_SLOT, Fragment, Lru, Shell
+from forum.web.fragments import CSRF_SLOT, NAME_SLOT, NONCE, THREADS_SLOT, Fragment, Shell
 
 
 def _part(kind: str, author: int, html: str) -> str:
@@ -57,16 +57,6 @@ def test_a_marker_without_the_nonce_is_only_text() -> None:
 def test_an_unknown_part_is_refused() -> None:
     with pytest.raises(ValueError):
         Fragment.parse(_part("delete", 7, "<a>Delete</a>"))
-
-
-def test_the_store_stays_within_its_weight() -> None:
-    store: Lru[str, str] = Lru(100, len)
-    for index in range(10):
-        store.put(str(index), "x" * 20)
-    assert store.weight <= 100 and len(store.items) == 5
-    assert store.get("9") == "x" * 20 and store.get("0") is None
-    store.put("big", "x" * 30)  # more than a quarter of the store: not kept
-    assert store.get("big") is None
 
 
 def test_a_shell_takes_the_viewers_name_token_and_list() -> None:
