@@ -10,11 +10,10 @@ touches no database and costs little more than sending the bytes.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -22,13 +21,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from forum.core.clock import Clock
 from forum.core.content import discussion_version, site_version
+from forum.core.lru import Lru
 from forum.core.versions import ContentVersions
 from forum.web.observe import Metrics
 from forum.web.request import database, now, viewer
 from forum.web.viewer import may_carry_session, session_marker
 
 PageKey = tuple[str, bytes]  # the path and the raw query string
-K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 
 
@@ -59,40 +58,6 @@ def minute_of(moment: datetime) -> int:
 
 def page_key(scope: Scope) -> PageKey:
     return (scope["path"], scope.get("query_string", b""))
-
-
-class Lru(Generic[K, T]):
-    """A least-recently-used store bounded by the total weight of what it holds."""
-
-    def __init__(self, max_weight: int, weigh: Callable[[T], int]) -> None:
-        self.max_weight = max_weight
-        self.weigh = weigh
-        self.weight = 0
-        self.items: OrderedDict[K, tuple[T, int]] = OrderedDict()
-
-    def get(self, key: K) -> T | None:
-        found = self.items.get(key)
-        if found is None:
-            return None
-        self.items.move_to_end(key)
-        return found[0]
-
-    def clear(self) -> None:
-        self.items.clear()
-        self.weight = 0
-
-    def put(self, key: K, value: T) -> None:
-        weight = self.weigh(value)
-        if weight > self.max_weight // 4:
-            return
-        old = self.items.pop(key, None)
-        if old is not None:
-            self.weight -= old[1]
-        self.items[key] = (value, weight)
-        self.weight += weight
-        while self.weight > self.max_weight:
-            _key, (_value, dropped) = self.items.popitem(last=False)
-            self.weight -= dropped
 
 
 class _LeaderGone(Exception):

@@ -33,7 +33,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from forum.core.i18n import I18n
-from forum.web.cache import Flights, Lru, content_version, minute_of
+from forum.core.lru import Lru
+from forum.web.cache import Flights, content_version, minute_of
 from forum.web.request import database, now, page_context
 
 T = TypeVar("T")

@@ -14,7 +14,7 @@ from forum.core import versions
 from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.models.types import Role
-from forum.web.cache import CachedPage, Flights, Lru, PageCache
+from forum.web.cache import CachedPage, Flights, PageCache
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import make_user, post_form, sign_in_as
@@ -98,18 +98,6 @@ async def test_week_opens_on_time_despite_cache(
 
 def _page(size: int) -> CachedPage:
     return CachedPage("s", 1, 0, b"x" * size, (), None)
-
-
-def test_a_store_stays_within_its_weight() -> None:
-    store: Lru[str, str] = Lru(100, len)
-    for index in range(10):
-        store.put(str(index), "x" * 20)
-    assert store.weight <= 100 and len(store.items) == 5
-    assert store.get("9") == "x" * 20 and store.get("0") is None
-    store.put("big", "x" * 30)  # more than a quarter of the store: not kept
-    assert store.get("big") is None
-    store.clear()
-    assert (store.weight, store.items) == (0, {})
 
 
 def test_cache_stays_within_its_size() -> None:
