@@ -18,6 +18,8 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from forum.accounts import routes as accounts
+from forum.accounts.session_cache import SessionCache
+from forum.accounts.sessions import session_policy
 from forum.analysis import routes as analysis
 from forum.contributions import routes as contributions
 from forum.contributions.language import warm_up
@@ -119,6 +121,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     metrics = Metrics()
     page_cache = PageCache()
     versions = ContentVersions()
+    sessions = SessionCache(session_policy(settings))  # who is signed in, kept between pages
     middleware = [
         Middleware(SecurityHeadersMiddleware, https=settings.https),
         # Inside the security headers: the 500 page it sends carries them like any page.
@@ -148,7 +151,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             unreadable=errors.unreadable,
             exempt=newsletter.one_click_unsubscribe,  # RFC 8058: the URL's token is the proof
         ),
-        Middleware(ViewerMiddleware, db=db, settings=settings, clock=clock),
+        Middleware(
+            ViewerMiddleware,
+            db=db,
+            settings=settings,
+            clock=clock,
+            sessions=sessions,
+            versions=versions,
+        ),
     ]
     app = Starlette(
         routes=routes,
@@ -179,6 +189,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app.state.page_cache = page_cache
     app.state.shared_store = SharedStore()  # what signed-in pages share
     app.state.versions = versions
+    app.state.sessions = sessions
     app.state.postman = Postman(
         templates=app.state.templates,
         catalogs=app.state.catalogs,

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from forum.core.changes import LOCAL, LocalChanges
 from forum.settings import SQLITE_SYNCHRONOUS
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -51,14 +52,24 @@ class Database:
         # each waiting writer holds a pooled connection. The writers of one process take
         # turns on an asyncio lock instead (first come, first served; one per event loop), and
         # only writers of other processes meet the busy timeout.
+        # Commits of this Database's sessions that changed people (`core.changes`).
+        self.changes = LocalChanges()
         self._write_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
 
+    @property
+    def people_changes(self) -> int:
+        """How many commits of this Database's sessions changed people."""
+        return self.changes.count
+
+    def _open(self, bind: AsyncEngine) -> AsyncSession:
+        return AsyncSession(bind, expire_on_commit=False, info={LOCAL: self.changes})
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """Open a session for reading; nothing it does is committed."""
-        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+        async with self._open(self.engine) as session:
             yield session
 
     @asynccontextmanager
@@ -67,14 +78,14 @@ class Database:
         reads one consistent snapshot by itself), saving a statement and a round trip. A
         reader of two statements or more needs `session()`, whose BEGIN keeps them consistent.
         """
-        async with AsyncSession(self._single, expire_on_commit=False) as session:
+        async with self._open(self._single) as session:
             yield session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Open a write transaction: committed on success, rolled back on any error."""
         async with self._write_turn():
-            async with AsyncSession(self._writer, expire_on_commit=False) as session:
+            async with self._open(self._writer) as session:
                 async with session.begin():
                     yield session
 

@@ -50,7 +50,7 @@ async def test_migrations_reach_head(db: Database) -> None:
         version = await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
-    assert version == "0015"
+    assert version == "0016"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -81,12 +81,17 @@ async def find_session(
     ).first()
     if row is None:
         return None
-    user, user_session, has_unshared = row
+    found = SignedIn(row[0], row[1], bool(row[2]))
+    return found if still_valid(found, policy=policy, now=now) else None
+
+
+def still_valid(found: SignedIn, *, policy: SessionPolicy, now: datetime) -> bool:
+    """Say whether a session found earlier may still be used now: not expired, not idle too
+    long, its person neither banned nor deleted."""
+    user_session = found.session
     if now >= user_session.expires_at or now - user_session.last_seen_at >= policy.idle:
-        return None
-    if user.state in ("banned", "deleted"):
-        return None
-    return SignedIn(user, user_session, bool(has_unshared))
+        return False
+    return found.user.state not in ("banned", "deleted")
 
 
 def needs_touch(user_session: UserSession, now: datetime) -> bool:

@@ -16,6 +16,7 @@ import time
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from forum.core.changes import people_version
 from forum.core.outage import Outage, is_outage
 from forum.db import Database
 from forum.models import Discussion
@@ -25,11 +26,13 @@ STALE_AFTER = 1.0  # seconds after the last read when the versions are no longer
 
 
 class ContentVersions:
-    """The versions last read: by slug, and the site's (as `core.content.site_version`)."""
+    """The versions last read: by slug, the site's (as `core.content.site_version`), and the
+    count of changes to people (`core.changes`), for the cache of who is signed in."""
 
     def __init__(self) -> None:
         self.by_slug: dict[str, int] = {}
         self.site = 0
+        self.people = 0
         self.read_at: float | None = None  # time.monotonic() of the last read
 
     def of(self, source: str | None) -> int | None:
@@ -41,13 +44,14 @@ class ContentVersions:
         return self.read_at is not None and time.monotonic() - self.read_at < STALE_AFTER
 
     async def read(self, session: AsyncSession) -> None:
-        """Read every discussion's version: one statement."""
+        """Read every discussion's version and the people's: two statements."""
         rows = (
             await session.execute(select(col(Discussion.slug), col(Discussion.content_version)))
         ).all()
         self.by_slug = {slug: int(version) for slug, version in rows}
         # The same sum as site_version: every bump raises it, and so does a new discussion.
         self.site = sum(self.by_slug.values()) + len(self.by_slug)
+        self.people = await people_version(session)
         self.read_at = time.monotonic()
 
     async def keep_reading(self, db: Database) -> None:

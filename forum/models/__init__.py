@@ -2,6 +2,7 @@
 
 import forum.models.base  # noqa: F401  (naming convention first)
 from forum.models.analysis import Theme
+from forum.models.counters import ChangeCounter
 from forum.models.discussions import (
     Discussion,
     DiscussionChange,
@@ -28,6 +29,7 @@ from forum.models.users import AccountToken, User, UserSession
 
 __all__ = [
     "AccountToken",
+    "ChangeCounter",
     "ModerationAction",
     "OutboxMessage",
     "DigestRun",

@@ -1,12 +1,24 @@
-"""Find who is signed in from the session cookie, once per request, before any endpoint."""
+"""Find who is signed in from the session cookie, once per request, before any endpoint.
+
+A GET or HEAD takes it from the process's cache of sessions while nothing about people has
+changed (`accounts/session_cache.py`); any other request asks the database.
+"""
 
 from __future__ import annotations
 
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from forum.accounts.sessions import find_session, needs_touch, session_policy, touch_session
+from forum.accounts.session_cache import SessionCache, Stamp
+from forum.accounts.sessions import (
+    SignedIn,
+    find_session,
+    needs_touch,
+    session_policy,
+    touch_session,
+)
 from forum.core.clock import Clock
+from forum.core.versions import ContentVersions
 from forum.db import Database
 from forum.settings import Settings
 
@@ -25,13 +37,47 @@ def may_carry_session(scope: Scope, marker: bytes) -> bool:
 class ViewerMiddleware:
     """Put the signed-in User (or None) and their raw session token in request.state."""
 
-    def __init__(self, app: ASGIApp, *, db: Database, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        sessions: SessionCache,
+        versions: ContentVersions,
+    ) -> None:
         self.app = app
         self.db = db
         self.cookie = settings.session_cookie
         self.marker = session_marker(settings.session_cookie)
         self.policy = session_policy(settings)
         self.clock = clock
+        self.sessions = sessions
+        self.versions = versions
+
+    def _stamp(self) -> Stamp | None:
+        """The counts of changes to people now, if the background reader read them lately."""
+        if not self.versions.fresh():
+            return None
+        return Stamp(self.versions.people, self.db.people_changes)
+
+    async def _find(self, raw: str, *, reading: bool) -> SignedIn | None:
+        """Who `raw` stands for: kept, for a request that only reads, or from the database
+        (one statement, no BEGIN), then kept for the next page."""
+        now = self.clock.now()
+        stamp = self._stamp() if reading else None  # taken before asking the database
+        found = self.sessions.find(raw, stamp=stamp, now=now)
+        if found is None:
+            async with self.db.single_read() as session:
+                found = await find_session(session, raw_token=raw, policy=self.policy, now=now)
+            if found is not None:
+                self.sessions.keep(raw, found, stamp=stamp)
+        if found is not None and needs_touch(found.session, now) and found.session.id:
+            async with self.db.transaction() as session:
+                await touch_session(session, session_id=found.session.id, now=now)
+            found.session.last_seen_at = now  # as kept, too: it is the same object
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,15 +90,9 @@ class ViewerMiddleware:
         if may_carry_session(scope, self.marker):  # parse the cookies only then
             raw = HTTPConnection(scope).cookies.get(self.cookie)
         if raw:  # anonymous readers cost no query at all
-            now = self.clock.now()
-            async with self.db.single_read() as session:  # one statement: no BEGIN
-                found = await find_session(session, raw_token=raw, policy=self.policy, now=now)
+            found = await self._find(raw, reading=scope["method"] in ("GET", "HEAD"))
             if found is not None:
-                user, user_session = found.user, found.session
-                state["user"] = user
+                state["user"] = found.user
                 state["session_token"] = raw
                 state["has_unshared_posts"] = found.has_unshared_posts
-                if needs_touch(user_session, now) and user_session.id is not None:
-                    async with self.db.transaction() as session:
-                        await touch_session(session, session_id=user_session.id, now=now)
         await self.app(scope, receive, send)
