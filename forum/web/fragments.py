@@ -133,10 +133,11 @@ class SharedStore:
             max_bytes, lambda kept: kept[1].size
         )
         self.shells: Lru[tuple[Hashable, ...], Shell] = Lru(max_bytes // 4, lambda kept: kept.size)
+        self.articles: Lru[tuple[Hashable, ...], str] = Lru(max_bytes // 4, len)
         self.flights = Flights()  # one load or render of a key at a time, shared
 
     def clear(self) -> None:
-        for kept in (self.pages, self.lists, self.shells):
+        for kept in (self.pages, self.lists, self.shells, self.articles):
             kept.clear()
 
 
@@ -219,17 +220,44 @@ async def shared_for(request: Request) -> Shared:
     return Shared(request, -1 if version is None else version, moment)
 
 
+class ArticleKeeper:
+    """A shared list's posts, each kept rendered between builds of the list.
+
+    A new post makes every list of its discussion be built again, yet leaves the other posts'
+    HTML as it was: each is kept under the post as shown (`PostView`, every field the template
+    reads) and what else the macro is given, with what the whole render shares (the UI
+    language, the page's path, the topics' labels, the nonce). A post shared with every viewer
+    holds nothing of any one of them.
+    """
+
+    def __init__(self, store: Lru[tuple[Hashable, ...], str], context: tuple[Hashable, ...]):
+        self.store = store
+        self.context = context
+
+    def __call__(self, macro: Callable[..., str], post: Hashable, *args: Hashable) -> Markup:
+        key = (self.context, post, *args)
+        html = self.store.get(key)
+        if html is None:
+            html = str(macro(post, *args))
+            self.store.put(key, html)
+        return Markup(html)
+
+
 def render_part(
     request: Request, template: str, context: dict[str, Any], *, i18n: I18n, shared: bool
 ) -> str:
     """Render a part of a page: for this viewer, or (`shared`) for every viewer at once.
 
     A shared render sees no viewer, a placeholder for the form token and the nonce that
-    marks each personal part.
+    marks each personal part, and keeps each post rendered (`ArticleKeeper`).
     """
     values = page_context(request, i18n)
     if shared:
-        values.update(user=None, csrf_token=CSRF_SLOT, slot_nonce=NONCE)
+        labels = tuple(sorted((context.get("tag_labels") or {}).items()))
+        keeper = ArticleKeeper(
+            shared_store(request.app).articles, (i18n.language, request.url.path, labels, NONCE)
+        )
+        values.update(user=None, csrf_token=CSRF_SLOT, slot_nonce=NONCE, kept_article=keeper)
     env = request.app.state.templates
     html: str = env.get_template(template).render({**values, **context})
     return html

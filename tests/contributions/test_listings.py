@@ -469,3 +469,19 @@ async def test_a_post_written_in_another_process_shows_to_its_author_at_the_next
         await app.state.versions.read(session)
     page = await client.get(QUESTION)
     assert PENDING_A in page.text and page.headers["x-fragment"] == "personal"
+
+
+async def test_a_new_post_is_the_only_one_rendered_again_in_the_shared_list(
+    app: Starlette, db: Database, people: People, client: httpx.AsyncClient
+) -> None:
+    await _published(app, db, people, TEXT_A, people.ana)
+    await _published(app, db, people, TEXT_B, people.bruno)
+    await sign_in_as(client, db, people.moderator)
+    articles = app.state.shared_store.articles
+    assert TEXT_B in (await client.get(QUESTION)).text
+    assert len(articles.items) == 2
+    third = "Carla's union asked for paid hours to follow the remote lessons."
+    await _published(app, db, people, third, people.ana)
+    page = await client.get(QUESTION)
+    assert third in page.text and TEXT_A in page.text and page.headers["x-fragment"] == "miss"
+    assert len(articles.items) == 3

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import pytest
 from markupsafe import Markup
 
-from forum.web.fragments import CSRF_SLOT, NAME_SLOT, NONCE, THREADS_SLOT, Fragment, Shell
+from forum.core.lru import Lru
+from forum.web.fragments import (
+    CSRF_SLOT,
+    NAME_SLOT,
+    NONCE,
+    THREADS_SLOT,
+    ArticleKeeper,
+    Fragment,
+    Shell,
+)
 
 
 def _part(kind: str, author: int, html: str) -> str:
@@ -69,3 +80,23 @@ def test_a_shell_takes_the_viewers_name_token_and_list() -> None:
         '<a>Zoë &lt;i&gt;</a><input value="tok"><main><ol>list</ol></main><input value="tok">'
     )
     assert NONCE not in page
+
+
+def test_a_kept_article_is_rendered_once_for_the_same_post_and_again_when_it_changes() -> None:
+    store: Lru[tuple[Hashable, ...], str] = Lru(10_000, len)
+    keeper = ArticleKeeper(store, ("en", "/en/discussions/d/questions/1", (), NONCE))
+    calls: list[tuple[object, ...]] = []
+
+    def macro(post: Hashable, *args: Hashable) -> str:
+        calls.append((post, *args))
+        return f"<article>{post} & {args}</article>"
+
+    first = keeper(macro, ("post", 1, "text"), "slug", True, "UTC", 0)
+    again = keeper(macro, ("post", 1, "text"), "slug", True, "UTC", 0)
+    assert first == again and isinstance(again, Markup) and len(calls) == 1
+    keeper(macro, ("post", 1, "edited text"), "slug", True, "UTC", 0)
+    keeper(macro, ("post", 1, "text"), "slug", True, "UTC", 7)  # another post highlighted
+    ArticleKeeper(store, ("fr", "/fr/discussions/d/questions/1", (), NONCE))(
+        macro, ("post", 1, "text"), "slug", True, "UTC", 0
+    )
+    assert len(calls) == 4
