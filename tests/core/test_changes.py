@@ -15,10 +15,12 @@ from forum.accounts.sessions import (
     start_session,
     touch_session,
 )
+from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.core.changes import people_version
 from forum.db import Database
 from forum.models import Post, User, UserSession
 from tests.conftest import NOW
+from tests.factories import add_discussion, discussion_data
 from tests.helpers import make_user
 
 POLICY = SessionPolicy(idle=timedelta(days=14), absolute=timedelta(days=60))
@@ -97,3 +99,28 @@ async def test_another_database_object_sees_the_count_but_not_as_its_own(
         assert db.people_changes == 0 and other.people_changes >= 1
     finally:
         await other.dispose()
+
+
+async def test_a_new_post_counts_even_when_nothing_else_of_its_author_changes(
+    db: Database,
+) -> None:
+    async with db.transaction() as session:
+        await add_discussion(session, discussion_data(start=NOW - timedelta(days=2)), now=NOW)
+    author = await make_user(db)
+    async with db.transaction() as session:  # the consent is remembered already
+        stored = await session.get(User, author.id)
+        assert stored is not None
+        stored.quote_consent = "by_name"
+    before = await _version(db)
+    async with db.transaction() as session:
+        await create_post(
+            session,
+            author=author,
+            discussion_slug="remote-apprenticeships",
+            question_number=3,
+            parent_id=None,
+            draft=Draft("Our apprentices kept learning with weekly phone calls.", "en", "by_name"),
+            limits=PostLimits(min_chars=10, max_chars=5000),
+            now=NOW,
+        )
+    assert await _version(db) == before + 1
