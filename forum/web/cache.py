@@ -204,8 +204,10 @@ class CacheHitMiddleware:
         self.clock = clock
         self.session_marker = session_marker(session_cookie)
         self.hits = metrics.cache.labels("hit")
+        self.stale = metrics.cache.labels("stale")
 
-    def _find(self, scope: Scope) -> CachedPage | None:
+    def _find(self, scope: Scope) -> tuple[CachedPage, bool] | None:
+        """The page to send, and whether it is current (else within its grace, stale)."""
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             return None
         if not self.versions.fresh():
@@ -214,20 +216,34 @@ class CacheHitMiddleware:
         if page is None:
             return None
         version = self.versions.of(page.source)
-        if not page.current(page.source, version, minute_of(self.clock.now())):
+        minute = minute_of(self.clock.now())
+        if page.current(page.source, version, minute):
+            found = (page, True)
+        elif page.minute == minute and self.versions.in_grace(page.source, page.version):
+            found = (page, False)  # the clock's changes are never late: only the minute's
+        else:
             return None
         if may_carry_session(scope, self.session_marker):
             return None
-        return page
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        page = self._find(scope)
-        if page is None:
+        found = self._find(scope)
+        if found is None:
             await self.app(scope, receive, send)
             return
+        page, current = found
         scope["route"] = page.route
-        self.hits.inc()
         # A new list each time: the middlewares outside add their headers to it.
-        await send({"type": "http.response.start", "status": 200, "headers": list(page.headers)})
+        headers = list(page.headers)
+        if current:
+            self.hits.inc()
+        else:
+            self.stale.inc()
+            headers = [
+                (b"x-cache", b"stale") if name == b"x-cache" else (name, value)
+                for name, value in headers
+            ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         body = b"" if scope["method"] == "HEAD" else page.body
         await send({"type": "http.response.body", "body": body, "more_body": False})
