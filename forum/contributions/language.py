@@ -92,11 +92,9 @@ def detect_language(text: str, candidates: Sequence[str]) -> str | None:
     if not _enough_prose(prose):
         return None
     prose = " ".join(_NUMBER.sub(" ", prose[:MAX_DETECTED_CHARS]).split())
-    model = _model()
-    language, probability = model.classify(prose, languages)
+    (language, probability), ranking = _model().classify_and_rank(prose, languages)
     if probability < MIN_PROBABILITY:
         return None
-    ranking = model.rank(prose)
     if sum(score for code, score in ranking if code in languages) < MIN_CANDIDATE_MASS:
         return None
     return language

@@ -1,17 +1,22 @@
-"""py3langid's model as one read-only file that every worker maps instead of loading.
+"""py3langid's model as one read-only file that workers read from instead of loading it.
 
-py3langid loads its model (about 75 MB once unpacked: a byte automaton and a table of
-100,053 features x 142 classes) into each process's private memory. Here the same arrays
-are written once, unpacked, to a file in a cache folder, and each process maps that file:
-the pages it touches are read from the page cache and shared between workers, and only
-those count as resident. The maths is py3langid 0.4's (LanguageIdentifier with
-norm_probs=True): a walk of the automaton over the text's UTF-8 bytes counts its features,
-a naive Bayes score sums log(1 + count) times each feature's row, then a softmax with a
-temperature of sqrt(byte length). Only the rows of the text's features are read.
+py3langid unpacks its model (about 75 MB: a byte automaton and a table of 100,053
+features x 142 classes) into each process's private memory. Here it is written once, in a
+compact form, to a file in a cache folder. A worker keeps the automaton in memory (about
+2 MB) and reads from the file, per text, only the table rows of that text's features, with
+pread: the file stays in the system's page cache, one copy for every worker.
+
+The automaton is py3langid's Aho-Corasick automaton rewritten as its trie edges and failure
+links (104,582 edges instead of 38,345 rows of 256 states); writing the file checks that
+it gives the same next state as py3langid's table for every state and byte. The maths is
+py3langid 0.4's (LanguageIdentifier with norm_probs=True): the walk over the text's UTF-8
+bytes counts its features, the naive Bayes score sums log(1 + count) times each feature's
+row plus the class priors, then a softmax at a temperature of sqrt(byte length).
 
 The file is named after py3langid's version and its model file's size and modification
-time, so a new py3langid gets a new file; it is written beside, then renamed into place, so
-a reader never sees half of it. numpy is imported when the first text is scored, not before.
+time, so that a new py3langid gets a new file. Another Python process writes it (beside,
+then renamed into place): a worker never holds the unpacked model. numpy is imported when
+the first text is scored, not before.
 """
 
 from __future__ import annotations
@@ -23,34 +28,37 @@ import io
 import json
 import logging
 import math
-import mmap
 import os
 import struct
+import subprocess
 import sys
 import tempfile
 import unicodedata
+from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
-    import numpy as np
     from numpy.typing import NDArray
 
 LOGGER = logging.getLogger(__name__)
 
-FORMAT = 1
-MAGIC = b"forum-langid\x00\x00\x00\x01"
-_PAGE = 4096
+FORMAT = 2
+MAGIC = b"forum-langid\x00\x00\x00\x02"
+BUILD_SECONDS = 300  # writing takes a few seconds; a loaded machine may take far longer
 _HEADER_LENGTH = struct.Struct("<Q")
-_SECTIONS = (
-    "ptc",  # float16, features x classes, row after row
-    "pc",  # float32, one a class
-    "nextmove",  # uint32, the automaton's distinct rows of 256 next states (one a byte)
-    "rowbase",  # uint32, state -> where its row starts in nextmove (row << 8)
-    "output",  # int32, state -> the feature it completes, or -1
-)
+_HEADER_SPACE = 8192  # magic, length and JSON header; the sections follow
+_SECTIONS = {  # name -> array typecode (native order: the file is made on this machine)
+    "ptc": "H",  # float16 bits, features x classes, row after row (read a row at a time)
+    "pc": "f",  # float32, a class's prior
+    "edge_start": "I",  # state -> its first trie edge (edges grouped by state), and the end
+    "edge_byte": "B",  # edge -> the byte it reads
+    "edge_target": "I",  # edge -> the state it leads to
+    "fail": "I",  # state -> the state of its longest proper suffix in the trie
+    "output": "i",  # state -> the feature it completes, or -1
+}
 
 
 def model_source() -> tuple[str, Path]:
@@ -70,6 +78,44 @@ def file_name() -> str:
     return f"py3langid-{version}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.bin"
 
 
+def _trie(dfa: NDArray[Any]) -> dict[str, NDArray[Any]]:
+    """The trie edges and failure links of the Aho-Corasick automaton `dfa` (state x byte ->
+    state, state 0 the root), checked to give back every one of its transitions."""
+    import numpy as np
+
+    states = len(dfa)
+    depth = np.full(states, -1, dtype=np.int64)  # the length of a state's string
+    depth[0], frontier, level = 0, np.array([0]), 0
+    while len(frontier):
+        reached = np.unique(dfa[frontier].ravel())
+        frontier = reached[depth[reached] < 0]
+        level += 1
+        depth[frontier] = level
+    source, byte = np.nonzero(depth[dfa] == depth[:, None] + 1)  # sorted by source state
+    target = dfa[source, byte]
+    if len(target) != states - 1 or len(np.unique(target)) != states - 1:
+        raise ValueError("py3langid's automaton is not a trie with failure links")
+    parent = np.zeros(states, dtype=np.int64)
+    parent[target], char = source, np.zeros(states, dtype=np.int64)
+    char[target] = byte
+    fail = np.zeros(states, dtype=np.int64)
+    for level_now in range(2, level + 1):  # a root's child fails to the root
+        at = np.nonzero(depth == level_now)[0]
+        fail[at] = dfa[fail[parent[at]], char[at]]
+    rebuilt = dfa[fail]
+    rebuilt[0] = 0
+    rebuilt[source, byte] = target
+    if not np.array_equal(rebuilt, dfa):
+        raise ValueError("the trie and failure links do not give py3langid's automaton back")
+    edge_start = np.searchsorted(source, np.arange(states + 1))
+    return {
+        "edge_start": edge_start.astype(np.uint32),
+        "edge_byte": byte.astype(np.uint8),
+        "edge_target": target.astype(np.uint32),
+        "fail": fail.astype(np.uint32),
+    }
+
+
 def write_compact(out: BinaryIO) -> None:
     """Read py3langid's shipped model and write it to `out` in the compact layout."""
     import numpy as np
@@ -77,37 +123,30 @@ def write_compact(out: BinaryIO) -> None:
 
     _version, source = model_source()
     ptc, pc, classes, nextmove, row, output = load_model(source)
+    rows = np.frombuffer(nextmove, dtype=np.dtype(nextmove.typecode)).reshape(-1, 256)
+    dfa = rows[np.frombuffer(row, dtype=np.dtype(row.typecode))].astype(np.int64)
     arrays: dict[str, NDArray[Any]] = {
-        "ptc": np.ascontiguousarray(ptc, dtype=np.float16),
+        "ptc": np.ascontiguousarray(ptc, dtype=np.float16).view(np.uint16),
         "pc": np.ascontiguousarray(pc, dtype=np.float32),
-        "nextmove": np.asarray(nextmove, dtype=np.uint32),
-        "rowbase": np.asarray(row, dtype=np.uint32) << 8,  # as py3langid's _rowbase
+        **_trie(dfa),
         "output": np.asarray(output, dtype=np.int32),
     }
-    del ptc, nextmove, row, output
-    header: dict[str, Any] = {
-        "classes": list(classes),
-        "features": int(arrays["ptc"].shape[0]),
-        "sections": {},
-    }
-    # Sections start on page boundaries, after two pages kept for the header.
-    offset = 2 * _PAGE
-    for name, array in arrays.items():
-        header["sections"][name] = [offset, array.nbytes]
-        offset += -(-array.nbytes // _PAGE) * _PAGE
+    header: dict[str, Any] = {"classes": list(classes), "features": len(ptc), "sections": {}}
+    offset = _HEADER_SPACE
+    for name in _SECTIONS:
+        header["sections"][name] = [offset, arrays[name].nbytes]
+        offset += arrays[name].nbytes
     encoded = json.dumps(header).encode()
-    if len(MAGIC) + _HEADER_LENGTH.size + len(encoded) > 2 * _PAGE:
+    if len(MAGIC) + _HEADER_LENGTH.size + len(encoded) > _HEADER_SPACE:
         raise ValueError("language model header too long")
     out.write(MAGIC + _HEADER_LENGTH.pack(len(encoded)) + encoded)
-    for name, array in arrays.items():
-        at, _size = header["sections"][name]
-        out.seek(at)
-        out.write(array.tobytes())
-    out.truncate(offset)
+    for name in _SECTIONS:
+        out.seek(header["sections"][name][0])
+        out.write(arrays[name].tobytes())
 
 
 def compact_bytes() -> bytes:
-    """The compact file's bytes, built in memory."""
+    """The compact file's bytes, made in memory."""
     out = io.BytesIO()
     write_compact(out)
     return out.getvalue()
@@ -139,124 +178,155 @@ def _remove_stale(folder: Path, keep: str) -> None:
 
 
 def open_model(folder: Path | None) -> LanguageModel:
-    """Map the compact model in `folder`, writing it first if missing or unreadable.
+    """Open the compact model in `folder`, writing it first (in a child process) if missing
+    or unreadable.
 
-    With no folder, or one that cannot be written, the model is built in this process's
+    With no folder, or one that cannot be written, the model is made in this process's
     memory instead: slower to start and not shared, but it gives the same answers.
     """
     if folder is None:
-        return LanguageModel(compact_bytes())
+        return _in_memory()
     path = folder / file_name()
-    model = _map(path)
+    model = _open(path)
     if model is not None:
         return model
     try:
-        write_atomically(path)
-    except OSError as error:
-        LOGGER.warning("language model kept in memory: cannot write %s (%s)", path, error)
-        return LanguageModel(compact_bytes())
+        _write_in_child(path)
+    except (OSError, subprocess.SubprocessError) as error:
+        said = getattr(error, "stderr", None) or b""
+        LOGGER.warning(
+            "language model kept in memory: cannot write %s (%s) %s",
+            path,
+            error,
+            said.decode(errors="replace")[-500:],
+        )
+        return _in_memory()
     _remove_stale(folder, path.name)
-    model = _map(path)
+    model = _open(path)
     if model is None:
         raise RuntimeError(f"{path}: the language model file just written cannot be read")
     return model
 
 
-def _map(path: Path) -> LanguageModel | None:
-    """The model mapped from `path`, or None if the file is missing or not one of ours."""
+def _write_in_child(path: Path) -> None:
+    """Write the file from another Python process, so that this one (a worker) never holds
+    py3langid's unpacked model, numpy, or the heap they would leave grown."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    subprocess.run(
+        [sys.executable, "-m", __name__, str(path)],
+        check=True,
+        env=env,
+        timeout=BUILD_SECONDS,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _open(path: Path) -> LanguageModel | None:
+    """The model read from `path`, or None if the file is missing or not a whole one of ours."""
     try:
-        with path.open("rb") as file:
-            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):  # missing, unreadable or empty
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
         return None
     try:
-        return LanguageModel(mapped)
-    except ValueError:
-        mapped.close()
+        size = os.fstat(descriptor).st_size
+        return LanguageModel(lambda at, length: os.pread(descriptor, length, at), size)
+    except (OSError, ValueError):
+        os.close(descriptor)
         return None
+
+
+def _in_memory() -> LanguageModel:
+    data = compact_bytes()
+    return LanguageModel(lambda at, length: data[at : at + length], len(data))
 
 
 class LanguageModel:
-    """py3langid 0.4's classify and rank (normalised), read from the compact bytes."""
+    """py3langid 0.4's classify and rank (normalised), from the compact file's bytes.
 
-    def __init__(self, buffer: bytes | mmap.mmap) -> None:
+    `read(offset, length)` returns bytes of the file (pread on a descriptor kept open, so
+    a file replaced meanwhile is not mixed in); `size` is the file's length.
+    """
+
+    def __init__(self, read: Callable[[int, int], bytes], size: int) -> None:
         start = len(MAGIC) + _HEADER_LENGTH.size
-        # Checked on copies (slices) of the buffer: a memoryview would pin the mapping open.
-        if len(buffer) < start or buffer[: len(MAGIC)] != MAGIC:
+        if size < _HEADER_SPACE or read(0, len(MAGIC)) != MAGIC:
             raise ValueError("not a compact language model")
-        (length,) = _HEADER_LENGTH.unpack(buffer[len(MAGIC) : start])
+        (length,) = _HEADER_LENGTH.unpack(read(len(MAGIC), _HEADER_LENGTH.size))
         try:
-            header = json.loads(buffer[start : start + length])
+            header = json.loads(read(start, min(length, _HEADER_SPACE)))
             self.classes: list[str] = list(header["classes"])
             self.features = int(header["features"])
-            self._sections = {
+            sections = {
                 name: (int(at), int(size)) for name, (at, size) in header["sections"].items()
             }
         except (ValueError, KeyError, TypeError) as error:
             raise ValueError(f"unreadable language model header: {error}") from None
-        if set(self._sections) != set(_SECTIONS) or any(
-            at + size > len(buffer) for at, size in self._sections.values()
+        if set(sections) != set(_SECTIONS) or any(
+            at + length > size for at, length in sections.values()
         ):
             raise ValueError("truncated compact language model")
-        if self._sections["ptc"][1] != 2 * self.features * len(self.classes):
+        self._row_bytes = 2 * len(self.classes)
+        if sections["ptc"][1] != self.features * self._row_bytes:
             raise ValueError("inconsistent compact language model")
-        view = memoryview(buffer)
-        self._buffer = buffer
-        self._nextmove = self._view(view, "nextmove").cast("I")
-        self._rowbase = self._view(view, "rowbase").cast("I")
-        self._output = self._view(view, "output").cast("i")
-        self._arrays: tuple[NDArray[np.float16], NDArray[np.float32]] | None = None
+        self._read = read
+        self._table_at = sections["ptc"][0]
+        loaded = {
+            name: array(code, read(*sections[name]))
+            for name, code in _SECTIONS.items()
+            if name != "ptc"
+        }
+        self._pc = loaded["pc"]
+        self._edge_start, self._edge_target = loaded["edge_start"], loaded["edge_target"]
+        self._edge_byte = loaded["edge_byte"].tobytes()
+        self._fail, self._output = loaded["fail"], loaded["output"]
         self.labels = list(dict.fromkeys(self.classes))
-
-    def _view(self, view: memoryview, name: str) -> memoryview:
-        at, size = self._sections[name]
-        return view[at : at + size]
-
-    def _numpy_arrays(self) -> tuple[NDArray[np.float16], NDArray[np.float32]]:
-        """The feature table and the class priors as numpy arrays over the buffer (no copy)."""
-        if self._arrays is None:
-            import numpy as np
-
-            at, size = self._sections["ptc"]
-            ptc = np.frombuffer(self._buffer, dtype=np.float16, count=size // 2, offset=at)
-            at, size = self._sections["pc"]
-            pc = np.frombuffer(self._buffer, dtype=np.float32, count=size // 4, offset=at)
-            self._arrays = ptc.reshape(self.features, len(self.classes)), pc
-        return self._arrays
 
     def visits(self, data: bytes) -> Counter[int]:
         """How often each feature occurs in `data` (py3langid's visit_counts)."""
-        nextmove, rowbase, output = self._nextmove, self._rowbase, self._output
+        start, edge_byte, target = self._edge_start, self._edge_byte, self._edge_target
+        fail, output = self._fail, self._output
         state, found = 0, list[int]()
         append = found.append
         for letter in data:
-            state = nextmove[rowbase[state] + letter]
+            while True:  # follow failure links until a trie edge reads the byte, or the root
+                edge = edge_byte.find(letter, start[state], start[state + 1])
+                if edge >= 0:
+                    state = target[edge]
+                    break
+                if state == 0:
+                    break
+                state = fail[state]
             feature = output[state]
             if feature >= 0:
                 append(feature)
         return Counter(found)
 
-    def _decide(self, text: str, columns: list[int]) -> list[float]:
-        """Probabilities of the classes at `columns` (in that order) for `text`."""
+    def _rows(self, features: Iterable[int]) -> bytes:
+        """The table rows of `features`, in that order, read from the file."""
+        read, at, size = self._read, self._table_at, self._row_bytes
+        return b"".join(read(at + feature * size, size) for feature in features)
+
+    def _decide(self, data: bytes, visits: Counter[int], columns: list[int]) -> list[float]:
+        """Probabilities of the classes at `columns` (in that order) for the bytes `data`
+        whose features are `visits`."""
         import numpy as np
 
-        data = encode(text)
-        ptc, pc = self._numpy_arrays()
-        visits = self.visits(data)
         if visits:
-            features = np.fromiter(visits.keys(), dtype=np.intp, count=len(visits))
             counts = np.fromiter(visits.values(), dtype=np.float32, count=len(visits))
-            rows = np.ascontiguousarray(ptc[features][:, columns])  # only the text's rows
-            scores = np.log1p(counts) @ rows + pc[columns]
+            table = np.frombuffer(self._rows(visits.keys()), dtype=np.float16)
+            rows = np.ascontiguousarray(table.reshape(len(visits), len(self.classes))[:, columns])
+            priors = np.asarray(self._pc, dtype=np.float32)[columns]
+            scores = np.log1p(counts) @ rows + priors
         else:  # no feature at all: every class alike
             scores = np.zeros(len(columns), dtype=np.float32)
         scores *= 1.0 / math.sqrt(len(data) or 1)
         np.exp(scores - scores.max(), out=scores)
         scores /= scores.sum()
-        chosen = [self.classes[i] for i in columns]
         first: dict[str, int] = {}
-        for at, code in enumerate(chosen):  # a label seen twice (sr, uz): fold into the first
-            if code in first:
+        for at, code in enumerate(self.classes[i] for i in columns):
+            if code in first:  # a label twice (sr, uz: two scripts): fold into the first
                 scores[first[code]] += scores[at]
                 scores[at] = 0.0
             else:
@@ -265,18 +335,36 @@ class LanguageModel:
 
     def classify(self, text: str, languages: Iterable[str]) -> tuple[str, float]:
         """The most likely of `languages` and its probability among them only."""
+        data = encode(text)
+        return self._classify(data, self.visits(data), languages)
+
+    def rank(self, text: str) -> list[tuple[str, float]]:
+        """Every language the model knows with its probability, most likely first."""
+        data = encode(text)
+        return self._rank(data, self.visits(data))
+
+    def classify_and_rank(
+        self, text: str, languages: Iterable[str]
+    ) -> tuple[tuple[str, float], list[tuple[str, float]]]:
+        """`classify` and `rank` at once, walking the text once."""
+        data = encode(text)
+        visits = self.visits(data)
+        return self._classify(data, visits, languages), self._rank(data, visits)
+
+    def _classify(
+        self, data: bytes, visits: Counter[int], languages: Iterable[str]
+    ) -> tuple[str, float]:
         wanted = set(languages)
         unknown = wanted - set(self.classes)
         if unknown or not wanted:
             raise ValueError(f"unknown or no language codes: {sorted(unknown)}")
         columns = [i for i, code in enumerate(self.classes) if code in wanted]
-        scores = self._decide(text, columns)
+        scores = self._decide(data, visits, columns)
         best = max(range(len(scores)), key=scores.__getitem__)  # the first of equals
         return self.classes[columns[best]], scores[best]
 
-    def rank(self, text: str) -> list[tuple[str, float]]:
-        """Every language the model knows with its probability, most likely first."""
-        scores = self._decide(text, list(range(len(self.classes))))
+    def _rank(self, data: bytes, visits: Counter[int]) -> list[tuple[str, float]]:
+        scores = self._decide(data, visits, list(range(len(self.classes))))
         merged: dict[str, float] = {}
         for code, score in zip(self.classes, scores, strict=True):
             merged.setdefault(code, score)
@@ -288,3 +376,7 @@ def encode(text: str) -> bytes:
     if text.isupper():
         text = text.lower()
     return unicodedata.normalize("NFC", text).encode("utf8", errors="surrogatepass")
+
+
+if __name__ == "__main__":  # python -m forum.contributions.language_model PATH
+    write_atomically(Path(sys.argv[1]))
