@@ -1,4 +1,4 @@
-"""The mapped language model: py3langid's answers, from a file written once and shared."""
+"""The compact language model: py3langid's answers, from a file written once and shared."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[impo
 
 from forum.contributions import language_model
 from forum.contributions.language_model import LanguageModel, file_name, open_model
+from tests.analysis.helpers import loaded_with_the_app
 from tests.contributions.test_language import (
     ENGLISH,
     FRENCH,
@@ -24,7 +25,7 @@ from tests.contributions.test_language import (
 from tests.paths import CORPORA, ROOT
 
 CANDIDATE_SETS = (("en", "es", "fr"), ("en", "es"), ("fr",), ("sr", "hr", "bs"), ("uz", "de"))
-TOLERANCE = 1e-6
+TOLERANCE = 1e-4  # py3langid sums in float32, the model in double precision
 
 
 def _texts() -> list[str]:
@@ -59,10 +60,13 @@ def test_ranks_every_text_as_py3langid_does(
     model: LanguageModel, py3langid: LanguageIdentifier
 ) -> None:
     for text in TEXTS:
-        expected, ranked = py3langid.rank(text), model.rank(text)
-        assert [code for code, _ in ranked] == [code for code, _ in expected], text
-        for (_, mine), (_, theirs) in zip(ranked, expected, strict=True):
-            assert mine == pytest.approx(theirs, abs=TOLERANCE), text
+        expected, ranked = py3langid.rank(text), dict(model.rank(text))
+        assert ranked.keys() == dict(expected).keys(), text
+        for code, theirs in expected:
+            assert ranked[code] == pytest.approx(theirs, abs=TOLERANCE), text
+        (first, best), (_, second) = expected[:2]
+        if best - second > TOLERANCE:  # not a tie
+            assert max(ranked, key=ranked.__getitem__) == first, text
 
 
 @pytest.mark.parametrize("candidates", CANDIDATE_SETS, ids="-".join)
@@ -142,7 +146,7 @@ def test_a_folder_that_cannot_be_written_keeps_the_model_in_memory(tmp_path: Pat
     assert model.classify("Apprentices learn best on the shop floor.", ["en", "es"])[0] == "en"
 
 
-def test_mapping_imports_neither_numpy_nor_py3langid_until_a_text_comes(tmp_path: Path) -> None:
+def test_a_worker_imports_neither_numpy_nor_py3langid(tmp_path: Path) -> None:
     """Not even when the file is missing: another process writes it."""
     script = (
         "import sys\n"
@@ -151,7 +155,7 @@ def test_mapping_imports_neither_numpy_nor_py3langid_until_a_text_comes(tmp_path
         f"warm_up(Path({str(tmp_path)!r}))\n"
         "print(sorted(m for m in ('numpy', 'py3langid.langid') if m in sys.modules))\n"
         "print(detect_language('Los aprendices aprenden mejor en el taller.', ['en', 'es']))\n"
-        "print('numpy' in sys.modules)\n"
+        "print(sorted(m for m in ('numpy', 'py3langid.langid') if m in sys.modules))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
@@ -162,7 +166,7 @@ def test_mapping_imports_neither_numpy_nor_py3langid_until_a_text_comes(tmp_path
         check=True,
         timeout=60,
     )
-    assert done.stdout.split("\n")[:3] == ["[]", "es", "True"]
+    assert done.stdout.split("\n")[:3] == ["[]", "es", "[]"]
     assert [path.name for path in tmp_path.iterdir()] == [file_name()]
 
 
@@ -170,3 +174,8 @@ def test_classify_and_rank_at_once_gives_both(model: LanguageModel) -> None:
     for text in TEXTS[:60]:
         both = model.classify_and_rank(text, ("en", "es", "fr"))
         assert both == (model.classify(text, ("en", "es", "fr")), model.rank(text))
+
+
+def test_the_app_loads_neither_numpy_nor_py3langid() -> None:
+    found = loaded_with_the_app("numpy", "py3langid.langid", "forum.contributions.language")
+    assert found == ["forum.contributions.language"]
