@@ -84,8 +84,8 @@ class Settings:
     cache_dir: Path | None = None
     # Bounds of each worker's caches, in MiB: anonymous readers' whole pages, and what
     # signed-in pages share (thread lists, plus a quarter of that again for page shells).
-    page_cache_mb: int = 16
-    shared_cache_mb: int = 16
+    page_cache_mb: int = 8
+    shared_cache_mb: int = 8
     # The analysis warns when a stakeholder group gave fewer answers than this to a question.
     representation_threshold: int = 3
     # Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are
@@ -198,8 +198,8 @@ class Settings:
                 cache_dir=config(
                     "FORUM_CACHE_DIR", cast=Path, default=data_dir / "cache"
                 ).resolve(),
-                page_cache_mb=config("FORUM_PAGE_CACHE_MB", cast=int, default=16),
-                shared_cache_mb=config("FORUM_SHARED_CACHE_MB", cast=int, default=16),
+                page_cache_mb=config("FORUM_PAGE_CACHE_MB", cast=int, default=8),
+                shared_cache_mb=config("FORUM_SHARED_CACHE_MB", cast=int, default=8),
                 representation_threshold=config(
                     "FORUM_REPRESENTATION_THRESHOLD", cast=int, default=3
                 ),

@@ -132,7 +132,7 @@ def test_cache_settings_are_read_with_bounds_that_fit_one_worker_in_150_mb(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     found = Settings.from_environ({}, env_file=None)
-    assert (found.page_cache_mb, found.shared_cache_mb) == (16, 16)
+    assert (found.page_cache_mb, found.shared_cache_mb) == (8, 8)
     assert found.cache_dir == tmp_path / "data" / "cache"
     given = {"FORUM_PAGE_CACHE_MB": "64", "FORUM_SHARED_CACHE_MB": "8", "FORUM_CACHE_DIR": "c"}
     read = Settings.from_environ(given, env_file=None)
