@@ -65,10 +65,11 @@ def default_cache_dir() -> Path:
 
 
 def warm_up(cache_dir: Path | None = None) -> None:
-    """Map the language model now (writing its file into `cache_dir` first if needed).
+    """Open the language model now (its file written into `cache_dir` first if needed), so
+    that the first contributor does not wait for it.
 
-    Mapping reads none of the model: its pages are read, and shared with the other
-    workers, as texts need them. Called again with another folder, it maps from there.
+    Opening keeps the automaton (about 2 MB); the feature table stays in the file, read a
+    text's rows at a time. Called again with another folder, it opens the file there.
     """
     with _LOAD_LOCK:
         if cache_dir is not None and cache_dir != _FOLDER[0]:
@@ -139,7 +140,7 @@ def _known_languages() -> frozenset[str]:
 
 
 def _model() -> LanguageModel:
-    """Return the mapped model, mapping it once (a thread arriving mid-way waits for it)."""
+    """Return the model, opening it once (a thread arriving mid-way waits for it)."""
     with _LOAD_LOCK:
         return _load_model()
 
