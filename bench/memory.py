@@ -6,13 +6,17 @@ Run:  .venv/bin/python bench/memory.py [--posts N] [--rounds R] [--database sqli
    temporary directory), fills the search index (SQLite) and opens a session for one
    confirmed contributor (forum.accounts.sessions.start_session, as signing in does).
 2. Starts the forum as bench/pages.py's servers do (uvicorn, one worker, in its own process),
-   reads its VmRSS once it answers, then asks R rounds of every kind of page, one request at
+   reads its memory once it answers, then has signed-in contributors (bench/writers.py) post
+   --contributions answers and replies through the real form with "Detect it for me" (so
+   the language model is used), then asks R rounds of every kind of page, one request at
    a time: the 6 open questions' pages 1, 2, 10 and 50, newest first and in each language,
    the discussion, its comments and transparency pages, home, the tags and a tag, search
    (with a page deep), every kind of feed, posts and people, in the three languages; and
    the same questions, the profile and the personal data download signed in.
-3. Prints VmRSS (resident now) and VmHWM (the peak) from /proc/<pid>/status before and after,
-   and P5's row: VmRSS after the load, target at most 150 MB (MB = 2^20 bytes here).
+3. Prints VmRSS (resident now), VmHWM (the peak), and VmRSS's two parts RssAnon (the
+   worker's own memory) and RssFile (mapped files: libraries and the language model's file,
+   whose pages other workers share) from /proc/<pid>/status before and after, and P5's row:
+   VmRSS after the load, target at most 150 MB (MB = 2^20 bytes here).
 
 A script, not a test: it prints figures. Loopback only, its own temporary directory and
 database (both deleted at the end), bounded: N at most 100,000, R at most 20, at most
@@ -38,6 +42,15 @@ from load import check_loopback  # noqa: E402
 from seed import DATABASES, SLUG, USERS, throwaway_database  # noqa: E402
 from servers import cpu_plan, start_server, stop_server, wait_ready  # noqa: E402
 from signin import session_cookie  # noqa: E402
+from writers import (  # noqa: E402
+    POSTS_PER_ACCOUNT,
+    Outcome,
+    Texts,
+    Writing,
+    add_accounts,
+    open_forms,
+    write_for,
+)
 
 TARGET_MB = 150.0
 QUESTIONS = range(1, 7)
@@ -45,15 +58,34 @@ LANGUAGES = ("en", "es", "fr")
 SIGNED_IN = "bench.user00@example.org"
 
 
-def memory_rss_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of process `pid` in MB (2^20 bytes), from /proc/<pid>/status."""
+MEMORY_FIELDS = ("VmRSS", "VmHWM", "RssAnon", "RssFile")
+CONTRIBUTORS = 2  # each posts at most writers.POSTS_PER_ACCOUNT times (the too-fast rule)
+
+
+def memory_rss_mb(pid: int) -> dict[str, float]:
+    """VmRSS, VmHWM, RssAnon and RssFile of process `pid` in MB (2^20 bytes), from
+    /proc/<pid>/status."""
     found: dict[str, float] = {}
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
             name, _, value = line.partition(":")
-            if name in ("VmRSS", "VmHWM"):
+            if name in MEMORY_FIELDS:
                 found[name] = int(value.split()[0]) / 1024  # kB
-    return found["VmRSS"], found["VmHWM"]
+    return found
+
+
+def contribute(base: str, url: str, posts: int) -> Outcome:
+    """Post `posts` answers and replies signed in, language left to detection, one at a time."""
+    check_loopback(base)
+
+    async def run() -> Outcome:
+        accounts, targets = await add_accounts(url, CONTRIBUTORS)
+        forms = await open_forms(base, accounts, 1, time.monotonic() + 60)
+        writing = Writing(iter(forms), targets, Texts(5))
+        outcome, _seconds = await write_for(base, writing, 1, 60.0, posts)
+        return outcome
+
+    return asyncio.run(run())
 
 
 def anonymous_paths(post_ids: list[int], people: list[int]) -> list[str]:
@@ -138,7 +170,11 @@ def walk(
 
 
 def memory_figures(
-    posts: int = 100_000, rounds: int = 3, limit: float = 300.0, database: str = "sqlite"
+    posts: int = 100_000,
+    rounds: int = 3,
+    limit: float = 300.0,
+    database: str = "sqlite",
+    contributions: int = 6,
 ) -> list[Figure]:
     """Seed, serve, walk every page kind `rounds` times; print the memory and return P5's row."""
     server_cpus, _load_cpus = cpu_plan()
@@ -163,30 +199,38 @@ def memory_figures(
             before = memory_rss_mb(pid)
             anonymous, signed = anonymous_paths(post_ids, people), signed_in_paths()
             print(
-                f"bench: worker {pid} answers: VmRSS {before[0]:.1f} MB, VmHWM {before[1]:.1f} MB; "
-                f"{rounds} round(s) of {len(anonymous)} anonymous, {len(signed)} signed-in pages",
+                f"bench: worker {pid} answers: VmRSS {before['VmRSS']:.1f} MB; {contributions} "
+                f"post(s) signed in, then {rounds} round(s) of {len(anonymous)} anonymous, "
+                f"{len(signed)} signed-in pages",
                 flush=True,
             )
+            posted = contribute(server.base, url, contributions)
             done = walk(server.base, anonymous, signed, cookie, rounds, limit)
             after = memory_rss_mb(pid)
         finally:
             stop_server(server)
+    errors = [*posted.samples, *done.errors]
+    if posted.errors > len(posted.samples):
+        errors.append(f"{posted.errors - len(posted.samples)} more post(s) refused")
+    print(f"bench: {posted.ok} post(s) published or held (303), {posted.errors} refused")
     print(
         f"bench: {done.requests:,} requests in {done.seconds:.1f} s, {len(done.errors)} not 200"
         + (f": {', '.join(done.errors[:5])}" if done.errors else "")
     )
-    print("| worker | VmRSS MB | VmHWM MB |\n|---|---:|---:|")
-    print(f"| on start | {before[0]:.1f} | {before[1]:.1f} |")
-    print(f"| after the pages | {after[0]:.1f} | {after[1]:.1f} |")
+    print("| worker | " + " | ".join(f"{name} MB" for name in MEMORY_FIELDS) + " |")
+    print("|---|" + "---:|" * len(MEMORY_FIELDS))
+    for label, found in (("on start", before), ("after the posts and pages", after)):
+        print(f"| {label} | " + " | ".join(f"{found[n]:.1f}" for n in MEMORY_FIELDS) + " |")
     return [
         Figure(
             "P5",
-            f"resident memory of one worker after {done.requests:,} requests over every page kind, "
-            f"{posts:,} posts, {database}",
-            f"{after[0]:.0f} MB (peak {after[1]:.0f} MB)",
+            f"resident memory of one worker after {posted.ok} signed-in posts and "
+            f"{done.requests:,} requests over every page kind, {posts:,} posts, {database}",
+            f"{after['VmRSS']:.0f} MB (peak {after['VmHWM']:.0f} MB)",
             f"≤ {TARGET_MB:.0f} MB",
-            after[0] <= TARGET_MB and not done.errors,
-            f"{before[0]:.0f} MB on start; {len(done.errors)} request(s) not 200",
+            after["VmRSS"] <= TARGET_MB and not errors and posted.ok == contributions,
+            f"{before['VmRSS']:.0f} MB on start; RssAnon {after['RssAnon']:.0f} MB, RssFile "
+            f"{after['RssFile']:.0f} MB after; {len(errors)} error(s)",
         )
     ]
 
@@ -201,13 +245,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--limit", type=float, default=300.0, help="seconds of requests at most")
     parser.add_argument("--database", choices=DATABASES, default="sqlite")
+    parser.add_argument(
+        "--contributions", type=int, default=6, help="posts sent signed in before the pages"
+    )
     options = parser.parse_args()
+    if not 1 <= options.contributions <= CONTRIBUTORS * POSTS_PER_ACCOUNT:
+        raise SystemExit(f"bench: --contributions from 1 to {CONTRIBUTORS * POSTS_PER_ACCOUNT}")
     if not USERS <= options.posts <= 100_000 or not 1 <= options.rounds <= 20:
         raise SystemExit("bench: --posts from 50 to 100,000 and --rounds from 1 to 20")
     if not 1 <= options.limit <= 1_800:
         raise SystemExit("bench: --limit from 1 to 1,800 seconds")
     signal.signal(signal.SIGTERM, _interrupted)  # unwinds: the server stopped, the data deleted
-    print_figures(memory_figures(options.posts, options.rounds, options.limit, options.database))
+    print_figures(
+        memory_figures(
+            options.posts, options.rounds, options.limit, options.database, options.contributions
+        )
+    )
 
 
 if __name__ == "__main__":

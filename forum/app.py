@@ -58,6 +58,7 @@ PACKAGE = Path(__file__).resolve().parent  # everything the app reads ships insi
 TEMPLATES = PACKAGE / "templates"
 STATIC = PACKAGE / "static"
 GUIDELINES = PACKAGE / "data" / "guidelines"
+MIB = 1024 * 1024
 
 
 def _static_version() -> str:
@@ -96,7 +97,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         async with db.engine.connect() as connection:  # a stale schema: refuse to start
             await ensure_current(connection, app.state.schema_head)
         # Objects made at start-up live for the whole process: keep the collector off them.
-        await asyncio.to_thread(warm_up)  # load the language model before the first post
+        await asyncio.to_thread(warm_up, settings.cache_dir)  # map the language model
         gc.collect()
         gc.freeze()
         # Cache hits compare against versions read in the background, not per request.
@@ -119,7 +120,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     ]
     clock = clock or SystemClock()
     metrics = Metrics()
-    page_cache = PageCache()
+    page_cache = PageCache(settings.page_cache_mb * MIB)
     versions = ContentVersions()
     sessions = SessionCache(session_policy(settings))  # who is signed in, kept between pages
     middleware = [
@@ -187,7 +188,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     sections = [s.id for s in app.state.guidelines[settings.default_language].sections]
     app.state.rules = load_rules(GUIDELINES / "rules.toml", sections)
     app.state.page_cache = page_cache
-    app.state.shared_store = SharedStore()  # what signed-in pages share
+    app.state.shared_store = SharedStore(max_bytes=settings.shared_cache_mb * MIB)  # signed-in
     app.state.versions = versions
     app.state.sessions = sessions
     app.state.postman = Postman(

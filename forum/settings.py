@@ -78,6 +78,14 @@ class Settings:
     # Uploaded documents (and, by default, nothing else yet) live under this folder.
     data_dir: Path = Path("data")
     max_document_bytes: int = 20 * 1024 * 1024
+    # Files derived from installed packages (the language model, unpacked once and mapped by
+    # every worker): safe to delete, rebuilt when missing, no need to back up. None: the
+    # user's cache folder (~/.cache/forum); read from the environment, data_dir/cache.
+    cache_dir: Path | None = None
+    # Bounds of each worker's caches, in MiB: anonymous readers' whole pages, and what
+    # signed-in pages share (thread lists, plus a quarter of that again for page shells).
+    page_cache_mb: int = 8
+    shared_cache_mb: int = 8
     # The analysis warns when a stakeholder group gave fewer answers than this to a question.
     representation_threshold: int = 3
     # Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are
@@ -112,6 +120,9 @@ class Settings:
                     f"FORUM_TRUSTED_PROXIES: {proxy!r} is not an IP address or network "
                     "(for example 127.0.0.1, 10.0.0.0/8 or ::1)."
                 ) from None
+        for name in ("page_cache_mb", "shared_cache_mb"):
+            if not 1 <= getattr(self, name) <= 4096:
+                raise SettingsError(f"FORUM_{name.upper()} must be from 1 to 4096 (MiB).")
         if self.sqlite_synchronous not in SQLITE_SYNCHRONOUS:
             raise SettingsError(
                 f"FORUM_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r} is not "
@@ -184,6 +195,11 @@ class Settings:
                 max_document_bytes=config(
                     "FORUM_MAX_DOCUMENT_BYTES", cast=int, default=20 * 1024 * 1024
                 ),
+                cache_dir=config(
+                    "FORUM_CACHE_DIR", cast=Path, default=data_dir / "cache"
+                ).resolve(),
+                page_cache_mb=config("FORUM_PAGE_CACHE_MB", cast=int, default=8),
+                shared_cache_mb=config("FORUM_SHARED_CACHE_MB", cast=int, default=8),
                 representation_threshold=config(
                     "FORUM_REPRESENTATION_THRESHOLD", cast=int, default=3
                 ),

@@ -125,3 +125,26 @@ def test_the_data_folder_holds_the_database_by_default_wherever_the_command_runs
     assert elsewhere.database_url == "sqlite+aiosqlite:////srv/forum/forum.db"
     given = {"FORUM_DATA_DIR": "/srv/forum", "FORUM_DATABASE_URL": "sqlite+aiosqlite:///x.db"}
     assert Settings.from_environ(given, env_file=None).database_url == "sqlite+aiosqlite:///x.db"
+
+
+def test_cache_settings_are_read_with_bounds_that_fit_one_worker_in_150_mb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    found = Settings.from_environ({}, env_file=None)
+    assert (found.page_cache_mb, found.shared_cache_mb) == (8, 8)
+    assert found.cache_dir == tmp_path / "data" / "cache"
+    given = {"FORUM_PAGE_CACHE_MB": "64", "FORUM_SHARED_CACHE_MB": "8", "FORUM_CACHE_DIR": "c"}
+    read = Settings.from_environ(given, env_file=None)
+    assert (read.page_cache_mb, read.shared_cache_mb) == (64, 8)
+    assert read.cache_dir == tmp_path / "c"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "5000", "lots"])
+@pytest.mark.parametrize("name", ["FORUM_PAGE_CACHE_MB", "FORUM_SHARED_CACHE_MB"])
+def test_cache_bounds_out_of_range_are_refused(
+    name: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_environ({name: value}, env_file=None)

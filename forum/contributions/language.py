@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import functools
+import os
 import re
 import threading
-from collections.abc import Iterable, Sequence
-from typing import Protocol, cast
+from collections.abc import Sequence
+from pathlib import Path
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+from forum.contributions.language_model import LanguageModel, open_model
 
 # Below either of these the text carries too few letters for character n-grams to mean much;
 # three words and twelve letters ("Muy buena idea") is about the shortest reply the model
@@ -54,25 +54,28 @@ _NUMBER = re.compile(r"[-+]?\d+(?:[.,:/-]\d+)*%?")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-class _Identifier(Protocol):
-    """The part of py3langid's LanguageIdentifier used here."""
-
-    @property
-    def labels(self) -> list[str]: ...
-
-    def set_languages(self, langs: Iterable[str] | None = None) -> None: ...
-
-    def classify(self, text: str) -> tuple[str, float]: ...
-
-    def rank(self, text: str) -> list[tuple[str, float]]: ...
-
-
 _LOAD_LOCK = threading.Lock()
+_FOLDER: list[Path | None] = [None]  # set by warm_up: where the compact model file lives
 
 
-def warm_up() -> None:
-    """Load the language model now, so that the first contributor does not wait for it."""
-    _full_identifier()
+def default_cache_dir() -> Path:
+    """The user's cache folder (XDG), used when no setting chose one (scripts, tests)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "forum"
+
+
+def warm_up(cache_dir: Path | None = None) -> None:
+    """Open the language model now (its file written into `cache_dir` first if needed), so
+    that the first contributor does not wait for it.
+
+    Opening keeps the automaton (about 2 MB); the feature table stays in the file, read a
+    text's rows at a time. Called again with another folder, it opens the file there.
+    """
+    with _LOAD_LOCK:
+        if cache_dir is not None and cache_dir != _FOLDER[0]:
+            _FOLDER[0] = cache_dir
+            _load_model.cache_clear()
+    _model()
 
 
 def detect_language(text: str, candidates: Sequence[str]) -> str | None:
@@ -90,10 +93,9 @@ def detect_language(text: str, candidates: Sequence[str]) -> str | None:
     if not _enough_prose(prose):
         return None
     prose = " ".join(_NUMBER.sub(" ", prose[:MAX_DETECTED_CHARS]).split())
-    language, probability = _identifier(languages).classify(prose)
+    (language, probability), ranking = _model().classify_and_rank(prose, languages)
     if probability < MIN_PROBABILITY:
         return None
-    ranking = _full_identifier().rank(prose)
     if sum(score for code, score in ranking if code in languages) < MIN_CANDIDATE_MASS:
         return None
     return language
@@ -132,32 +134,17 @@ def _enough_prose(prose: str) -> bool:
     )
 
 
-@functools.cache
 def _known_languages() -> frozenset[str]:
     """Return the codes the model can recognise."""
-    return frozenset(_full_identifier().labels)
+    return frozenset(_model().labels)
 
 
-def _full_identifier() -> _Identifier:
-    """Return the identifier over every language the model knows, loading it once."""
-    with _LOAD_LOCK:  # a thread arriving mid-load waits for that load rather than repeating it
-        return _load_full_identifier()
+def _model() -> LanguageModel:
+    """Return the model, opening it once (a thread arriving mid-way waits for it)."""
+    with _LOAD_LOCK:
+        return _load_model()
 
 
 @functools.cache
-def _load_full_identifier() -> _Identifier:
-    """Read the model shipped inside the py3langid package (the slow part, under a second)."""
-    return cast(_Identifier, LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
-
-
-@functools.lru_cache(maxsize=16)
-def _identifier(languages: frozenset[str]) -> _Identifier:
-    """Return an identifier restricted to `languages`, one object per set.
-
-    Each is a shallow copy of the full identifier: `set_languages` rebinds the copy's own
-    attributes to column slices of the shared arrays and never writes into them, so every
-    cached set keeps its own restriction and the full identifier stays unrestricted.
-    """
-    identifier = copy.copy(_full_identifier())
-    identifier.set_languages(sorted(languages))
-    return identifier
+def _load_model() -> LanguageModel:
+    return open_model(_FOLDER[0] or default_cache_dir())

@@ -11,7 +11,6 @@ from html.parser import HTMLParser
 
 import bleach
 from bleach.linkifier import Linker
-from confusable_homoglyphs.confusables import confusables_data
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset(
@@ -100,6 +99,9 @@ def _confusable_map() -> dict[str, str]:
     character with a longer entry maps to it (m to "rn"), and the others fall into groups,
     each a prototype and its look-alikes, named by their lowest code point.
     """
+    # Imported here: the list (6 MB once read) is needed only when names are compared.
+    from confusable_homoglyphs.confusables import confusables_data
+
     group: dict[str, str] = {}
 
     def find(ch: str) -> str:

@@ -6,15 +6,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.core.errors import N_, NotFound
 from forum.core.i18n import I18n
 from forum.discussions.listing import discussion_title
 from forum.live.sessions import SessionView, published_discussion, session_views
+
+if TYPE_CHECKING:  # imported when a calendar is written: few workers ever write one
+    from icalendar import Event
 
 PRODID = "-//forum//live sessions//EN"
 UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Zulu", "Zulu", "UCT", "Etc/UCT"})
@@ -71,6 +74,8 @@ def _description(view: SessionView, i18n: I18n, discussion_url: str) -> str:
 
 
 def _event(view: SessionView, i18n: I18n, discussion_url: str, now: datetime) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", view.uid)
     event.add("dtstamp", now.astimezone(UTC))
@@ -94,6 +99,8 @@ def calendar_bytes(
     name: str | None = None,
 ) -> bytes:
     """Write the sessions as one VCALENDAR, each zone used given as a VTIMEZONE."""
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -81,7 +81,7 @@ def language_of(connection: HTTPConnection) -> str | None:
     return i18n.language if i18n is not None else None
 
 
-MAX_KEPT_PATHS = 65_536  # paths built and kept per process before starting afresh
+MAX_KEPT_PATHS = 8_192  # paths kept per process (about 350 bytes each) before starting afresh
 
 
 def path_for(connection: HTTPConnection, name: str, /, **params: Any) -> str:

@@ -16,6 +16,7 @@ from forum.core.text import (
     render_markdown,
     unshowable,
 )
+from tests.analysis.helpers import loaded_with_the_app
 from tests.conftest import IN_CI
 from tests.paths import CORPORA
 
@@ -190,3 +191,9 @@ def test_headings_are_text_unless_asked_then_nested_under_the_page() -> None:
     ]
     # raw HTML headings stay text either way
     assert "&lt;h2&gt;" in render_markdown("<h2>x</h2>", headings_below=2)
+
+
+def test_the_app_loads_unicode_confusables_only_when_names_are_compared() -> None:
+    assert loaded_with_the_app("confusable_homoglyphs.confusables", "forum.core.text") == [
+        "forum.core.text"
+    ]

@@ -13,6 +13,7 @@ from forum.core.localize import Localized
 from forum.db import Database
 from forum.live.calendar import CalendarData, calendar_bytes, calendar_data, safe_filename
 from forum.live.sessions import SessionView
+from tests.analysis.helpers import loaded_with_the_app
 from tests.conftest import NOW
 from tests.helpers import counting, selects
 from tests.live.conftest import SLUG, seed_discussion, seed_session, session_input
@@ -133,3 +134,7 @@ async def test_calendar_data_refuses_drafts_and_unknown_sessions(db: Database) -
             await calendar_data(session, slug=SLUG, language="en", now=NOW)
         with pytest.raises(NotFound):
             await calendar_data(session, slug=SLUG, language="en", now=NOW, live_id=live_id)
+
+
+def test_the_app_loads_icalendar_only_when_a_calendar_is_asked_for() -> None:
+    assert loaded_with_the_app("icalendar", "forum.live.calendar") == ["forum.live.calendar"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import html
 import re
 from datetime import timedelta
 
 import httpx
 import pytest
+from pyuca import Collator
 
 from forum.db import Database
 from forum.web.forms import countries, safe_next
@@ -201,3 +203,9 @@ def test_focus_ring_contrasts_three_to_one_with_what_surrounds_it() -> None:
 def test_contrast_is_computed_as_wcag_says() -> None:
     assert round(contrast((255, 191, 71), (255, 255, 255)), 2) == 1.64  # the old ring, on white
     assert round(contrast((0, 0, 0), (255, 255, 255)), 1) == 21.0
+
+
+def test_no_collator_is_kept_once_the_countries_are_sorted() -> None:
+    countries("fr")
+    gc.collect()
+    assert not [kept for kept in gc.get_objects() if isinstance(kept, Collator)]

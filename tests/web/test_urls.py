@@ -15,7 +15,7 @@ from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.db import Database
 from forum.models import Question, QuestionSet, Tag
 from forum.models.types import Role
-from forum.web.urls import Action
+from forum.web.urls import Action, path_for
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import csrf_token, make_user, sign_in_as, user_row, walk_routes
@@ -258,3 +258,13 @@ def test_no_template_builds_a_path_by_hand() -> None:
         if hand_built.search(line)
     ]
     assert offenders == []
+
+
+def test_paths_kept_per_process_stay_few(app: Starlette) -> None:
+    """Each kept path costs about 350 bytes: a worker keeps at most a few MB of them."""
+    from starlette.requests import Request
+
+    request = Request({"type": "http", "app": app, "path": "/en/", "path_params": {}})
+    for post_id in range(1, 20_001):
+        path_for(request, "post", lang="en", slug="a-discussion", id=post_id)
+    assert 0 < len(app.state.built_paths) <= 8_192
