@@ -27,9 +27,9 @@ from tests.factories import add_discussion, discussion_data
 from tests.helpers import csrf_token, make_user, post_form, sign_in_as, user_row
 
 # An answer from the POST to the 303, on SQLite and on PostgreSQL.
-SUBMIT_STATEMENTS = {True: 8, False: 7}  # SQLite counts its BEGINs; PostgreSQL has none
+SUBMIT_STATEMENTS = {True: 7, False: 6}  # SQLite counts its BEGINs; PostgreSQL has none
 # A published reply to someone else's post, mail queued, until the mail is marked sent.
-REPLY_STATEMENTS = {True: 17, False: 14}
+REPLY_STATEMENTS = {True: 16, False: 13}
 
 BASE = "/{lang}/discussions/remote-apprenticeships"
 SPANISH = "En nuestra región los aprendices siguieron formándose con tutorías por teléfono."
@@ -726,9 +726,10 @@ async def test_an_answer_costs_a_fixed_number_of_statements(
     trusted: bool,
 ) -> None:
     """The submit path's statements, from the POST to the 303, the same for the first answer
-    and the twenty-first (the author's recent texts are read in one statement). A trusted
-    author's approved posts are not counted: trust wins over "first-posts", the only rule
-    that reads them."""
+    and the twenty-first (the author's recent texts are read in one statement), and the same
+    for a trusted author, whose approved posts are not counted (trust wins over
+    "first-posts", the only rule that reads them), as for another, whose count comes with
+    their texts."""
     author = await make_user(db, role=Role.MODERATOR)
     if trusted:
         async with db.transaction() as session:
@@ -755,10 +756,10 @@ async def test_an_answer_costs_a_fixed_number_of_statements(
         assert response.status_code == 303
         counts.append(count_statements.count - before)
     # The session (viewer, a single read: no BEGIN; the author is not read again); BEGIN
-    # IMMEDIATE (SQLite), the discussion with the question (one), the author's texts and times,
-    # their approved posts, the insert (its thread's id in it), the search index, the version;
-    # the consent once.
-    assert counts[1:] == [SUBMIT_STATEMENTS[db.is_sqlite] - trusted] * 20, counts
+    # IMMEDIATE (SQLite), the discussion with the question (one), the author's texts and
+    # times with the count of their approved posts (one; trusted or not), the insert (its
+    # thread's id in it), the search index, the version; the consent once.
+    assert counts[1:] == [SUBMIT_STATEMENTS[db.is_sqlite]] * 20, counts
 
 
 @pytest.mark.usefixtures("discussion")
@@ -799,7 +800,7 @@ async def test_a_mailed_reply_costs_a_fixed_number_of_statements(
         mailed = (await session.scalars(select(OutboxMessage))).all()
     assert [(m.to_address, m.status) for m in mailed] == [("first@example.org", "sent")] * 4
     # The session; BEGIN IMMEDIATE (SQLite), the discussion with the post replied to and its
-    # question's closing time (one), the author's texts and times, their approved posts, the
+    # question's closing time (one), the author's texts, times and approved posts (one), the
     # insert, the search index, the version; for the mail: its addressee, whether it was
     # queued already, the discussion's title, the mail; after the response, claiming it
     # (BEGIN IMMEDIATE, one SELECT, one UPDATE) and marking it sent (BEGIN IMMEDIATE, one
