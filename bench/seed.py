@@ -35,7 +35,7 @@ DATABASES = ("sqlite", "postgresql")
 USERS = 50
 SLUG = "skills-in-crisis"
 QUESTIONS = range(1, 7)  # week one of the demo discussion
-MAX_DEPTH = 3  # as forum.contributions.posting.MAX_DEPTH
+MAX_DEPTH = 3  # as forum.contributions.placing.MAX_DEPTH
 THREAD_SIZES = (1, 2, 3, 4, 4, 5, 6, 7)  # posts per thread: 4 on average, one root per 4 posts
 INSERT_CHUNK = 5_000  # posts per transaction
 
@@ -103,7 +103,7 @@ def plan_posts(
     """Yield (id, question_id, parent_id, in_reply_to_id, thread_id, depth) in id order.
 
     Replies pick a post of their thread (often the latest) and nest under it, or sit beside
-    it when it is already MAX_DEPTH deep, exactly as posting._reply_place places them.
+    it when it is already MAX_DEPTH deep, exactly as placing.place_reply places them.
     """
     next_id = first_id
     end = first_id + count

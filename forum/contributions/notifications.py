@@ -24,11 +24,14 @@ def _reachable(user: User, now: datetime) -> bool:
     return True
 
 
-async def _recipient(session: AsyncSession, reply: Post, now: datetime) -> User | None:
+async def _recipient(
+    session: AsyncSession, reply: Post, parent: Post | None, now: datetime
+) -> User | None:
     """Return the author of the post `reply` answers, if they want to hear of it; else None."""
     if reply.in_reply_to_id is None or reply.status != PostStatus.APPROVED:
         return None
-    parent = await session.get(Post, reply.in_reply_to_id)
+    if parent is None or parent.id != reply.in_reply_to_id:
+        parent = await session.get(Post, reply.in_reply_to_id)
     if parent is None or parent.author_id == reply.author_id:
         return None
     author = await session.get(User, parent.author_id)
@@ -45,19 +48,30 @@ async def _already_queued(session: AsyncSession, dedupe_key: str) -> bool:
 
 
 async def notify_reply(
-    session: AsyncSession, *, reply: Post, postman: Postman, now: datetime
+    session: AsyncSession,
+    *,
+    reply: Post,
+    postman: Postman,
+    now: datetime,
+    parent: Post | None = None,
+    discussion: Discussion | None = None,
+    replier: User | None = None,
 ) -> bool:
     """Mail the author of the post `reply` answers, once, in their language; say if it was queued.
 
     Nothing is sent unless the reply is approved, answers someone else's post, and that
-    person wants such mail and has an active, confirmed account.
+    person wants such mail and has an active, confirmed account. The caller may pass the
+    rows it has just read (the post answered, the discussion, the replier): they are not read
+    again.
     """
-    author = await _recipient(session, reply, now)
+    author = await _recipient(session, reply, parent, now)
     dedupe_key = f"reply:{reply.id}"
     if author is None or await _already_queued(session, dedupe_key):
         return False
-    discussion = await session.get(Discussion, reply.discussion_id)
-    replier = await session.get(User, reply.author_id)
+    if discussion is None or discussion.id != reply.discussion_id:
+        discussion = await session.get(Discussion, reply.discussion_id)
+    if replier is None or replier.id != reply.author_id:
+        replier = await session.get(User, reply.author_id)
     assert discussion is not None and replier is not None  # the foreign keys guarantee them
     await postman.post(
         session,

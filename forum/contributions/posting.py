@@ -8,31 +8,33 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from forum.contributions.edits import editable_text, hold_edit, keep_text, withdraw_edit
 from forum.contributions.language import detect_language
+from forum.contributions.placing import MAX_DEPTH as MAX_DEPTH
+from forum.contributions.placing import (
+    Place,
+    PostRefused,
+    check_open,
+    open_discussion,
+    place_reply,
+    place_root,
+    read_target,
+)
+from forum.contributions.rows import insert_post, remember_consent
 from forum.core import ratelimit
 from forum.core.content import bump_content_version
-from forum.core.errors import N_, Conflict, FormInvalid, NotFound, PermissionDenied
+from forum.core.errors import N_, FormInvalid, NotFound, PermissionDenied
 from forum.core.permissions import check_can_contribute, is_staff
 from forum.core.text import MULTILINE, render_markdown, unshowable
-from forum.discussions.listing import discussion_status, is_published
 from forum.guidelines.rules import Finding, RuleBook
 from forum.guidelines.screening import screen_post
-from forum.models import Discussion, Post, Question, QuestionSet, User
-from forum.models.types import DiscussionStatus, ModerationMode, PostStatus, QuoteConsent
+from forum.models import Discussion, Post, User
+from forum.models.types import ModerationMode, PostStatus, QuoteConsent
 from forum.search.indexing import index_post
 
-MAX_DEPTH = 3
 PREVIEW_LIMIT = (30, timedelta(minutes=10))  # previews per person: one every 20 s on average
 
-NOT_OPEN_YET = N_("This discussion is not open yet.")
-DISCUSSION_CLOSED = N_("This discussion is closed.")
-ANSWERS_CLOSED = N_("Answers to this question are closed.")
-PARENT_NOT_PUBLISHED = N_("You can only reply to a published post.")
-PARENT_ELSEWHERE = N_("That post belongs to another discussion.")
-NO_GENERAL_COMMENTS = N_("This discussion does not take general comments.")
 NOT_EDITABLE = N_("This post can no longer be edited.")
 NOT_YOURS = N_("You can only edit your own posts.")
 
@@ -63,23 +65,6 @@ class Preview:
 
     html: str
     language: str
-
-
-class PostRefused(Conflict):
-    """The discussion, question or post does not take this contribution now (409)."""
-
-    message = N_("This contribution cannot be accepted here.")
-
-
-@dataclass(frozen=True)
-class _Place:
-    """Where a new post goes in the tree; thread_id None means it starts its own thread."""
-
-    question_id: int | None
-    parent_id: int | None
-    in_reply_to_id: int | None
-    thread_id: int | None
-    depth: int
 
 
 def _source_problem(source: str, limits: PostLimits) -> str | None:
@@ -151,73 +136,6 @@ async def _contributor(session: AsyncSession, person: User, now: datetime) -> Us
     return check_can_contribute(user, now)
 
 
-def _check_open(discussion: Discussion, now: datetime) -> None:
-    status = discussion_status(discussion, now)
-    if status is DiscussionStatus.UPCOMING:
-        raise PostRefused(NOT_OPEN_YET)
-    if status is DiscussionStatus.CLOSED:
-        raise PostRefused(DISCUSSION_CLOSED)
-
-
-async def _open_discussion(session: AsyncSession, slug: str, now: datetime) -> Discussion:
-    discussion = await session.scalar(select(Discussion).where(Discussion.slug == slug))
-    if discussion is None or not is_published(discussion, now):
-        raise NotFound(slug)
-    _check_open(discussion, now)
-    return discussion
-
-
-def _check_set_open(question_set: QuestionSet, now: datetime) -> None:
-    if now >= question_set.closes_at:
-        raise PostRefused(ANSWERS_CLOSED)
-
-
-async def _root_place(
-    session: AsyncSession, discussion: Discussion, question_number: int | None, now: datetime
-) -> _Place:
-    """Place a new thread: an answer to a visible, open question, or a general comment."""
-    if question_number is None:
-        if not discussion.general_comments:
-            raise PostRefused(NO_GENERAL_COMMENTS)
-        return _Place(None, None, None, None, 0)
-    row = (
-        await session.execute(
-            select(Question, QuestionSet)
-            .join(QuestionSet, col(QuestionSet.id) == col(Question.question_set_id))
-            .where(Question.discussion_id == discussion.id, Question.number == question_number)
-        )
-    ).first()
-    if row is None or row[1].opens_at > now:
-        raise NotFound(f"{discussion.slug}/questions/{question_number}")
-    question, question_set = row
-    _check_set_open(question_set, now)
-    return _Place(question.id, None, None, None, 0)
-
-
-async def _reply_place(
-    session: AsyncSession, discussion: Discussion, parent_id: int, now: datetime
-) -> _Place:
-    """Place a reply under its parent, or beside it when the parent is already MAX_DEPTH deep."""
-    parent = await session.get(Post, parent_id)
-    if parent is None:
-        raise NotFound(str(parent_id))
-    if parent.discussion_id != discussion.id:
-        raise PostRefused(PARENT_ELSEWHERE)
-    if parent.status != PostStatus.APPROVED:
-        raise PostRefused(PARENT_NOT_PUBLISHED)
-    if parent.question_id is not None:
-        question_set = await session.scalar(
-            select(QuestionSet)
-            .join(Question, col(Question.question_set_id) == col(QuestionSet.id))
-            .where(Question.id == parent.question_id)
-        )
-        if question_set is not None:
-            _check_set_open(question_set, now)
-    if parent.depth >= MAX_DEPTH:
-        return _Place(parent.question_id, parent.parent_id, parent.id, parent.thread_id, MAX_DEPTH)
-    return _Place(parent.question_id, parent.id, parent.id, parent.thread_id, parent.depth + 1)
-
-
 def _post_language(draft: Draft, source: str, discussion: Discussion, author: User) -> str:
     languages = discussion.language_list
     if draft.language:
@@ -229,7 +147,7 @@ def _post_language(draft: Draft, source: str, discussion: Discussion, author: Us
 
 
 def _new_post(
-    discussion: Discussion, author: User, place: _Place, draft: Draft, source: str, now: datetime
+    discussion: Discussion, author: User, place: Place, draft: Draft, source: str, now: datetime
 ) -> Post:
     """Build a post, approved at once unless it must wait for pre-moderation."""
     approved = discussion.moderation_mode == ModerationMode.POST or _privileged(author)
@@ -260,6 +178,59 @@ def _apply_holds(post: Post, held: list[Finding], author: User) -> None:
     post.held_for = ",".join(finding.rule_id for finding in held)[:200]
 
 
+@dataclass(frozen=True)
+class Written:
+    """A new post and what was read to write it, for the mail that may follow."""
+
+    post: Post
+    discussion: Discussion
+    author: User  # as the request read them: not attached to the session
+    parent: Post | None  # the post replied to
+
+
+async def write_post(
+    session: AsyncSession,
+    *,
+    author: User,
+    discussion_slug: str,
+    question_number: int | None,
+    parent_id: int | None,
+    draft: Draft,
+    limits: PostLimits,
+    now: datetime,
+    rules: RuleBook | None = None,
+) -> Written:
+    """Write an answer, a general comment or a reply; refuse before writing anything.
+
+    A reply takes its parent's question: `question_number` is ignored when `parent_id` is given.
+    `author` is the person as the request read them (the session lookup's row): they are
+    checked as able to take part now, and not read again.
+    """
+    user = check_can_contribute(author, now)
+    if user.id is None:
+        raise PermissionDenied()
+    target = await read_target(
+        session, slug=discussion_slug, question_number=question_number, parent_id=parent_id
+    )
+    discussion = open_discussion(target, discussion_slug, now)
+    source = _check_draft(draft, discussion.language_list, limits)
+    if parent_id is not None:
+        place = place_reply(target, discussion, parent_id, now)
+    else:
+        place = place_root(target, discussion, question_number, now)
+    post = _new_post(discussion, user, place, draft, source, now)
+    held = await screen_post(
+        session, rules=rules, author=user, text=source, language=post.language, now=now
+    )
+    _apply_holds(post, held, user)
+    await insert_post(session, post, starts_thread=place.thread_id is None)
+    await remember_consent(session, user, draft.quote_consent)
+    await index_post(session, post)
+    if post.status == PostStatus.APPROVED:
+        await bump_content_version(session, discussion_id=discussion.id or 0)
+    return Written(post, discussion, user, target.parent)
+
+
 async def create_post(
     session: AsyncSession,
     *,
@@ -272,33 +243,19 @@ async def create_post(
     now: datetime,
     rules: RuleBook | None = None,
 ) -> Post:
-    """Write an answer, a general comment or a reply; refuse before writing anything.
-
-    A reply takes its parent's question: `question_number` is ignored when `parent_id` is given.
-    """
-    user = await _contributor(session, author, now)
-    discussion = await _open_discussion(session, discussion_slug, now)
-    source = _check_draft(draft, discussion.language_list, limits)
-    if parent_id is not None:
-        place = await _reply_place(session, discussion, parent_id, now)
-    else:
-        place = await _root_place(session, discussion, question_number, now)
-    post = _new_post(discussion, user, place, draft, source, now)
-    held = await screen_post(
-        session, rules=rules, author=user, text=source, language=post.language, now=now
+    """Write a post as `write_post` does and return it."""
+    written = await write_post(
+        session,
+        author=author,
+        discussion_slug=discussion_slug,
+        question_number=question_number,
+        parent_id=parent_id,
+        draft=draft,
+        limits=limits,
+        now=now,
+        rules=rules,
     )
-    _apply_holds(post, held, user)
-    session.add(post)
-    await session.flush()
-    if place.thread_id is None:
-        assert post.id is not None
-        post.thread_id = post.id
-    user.quote_consent = draft.quote_consent
-    await index_post(session, post)
-    if post.status == PostStatus.APPROVED:
-        await bump_content_version(session, discussion_id=discussion.id or 0)
-    await session.flush()
-    return post
+    return written.post
 
 
 async def _own_post(session: AsyncSession, editor: User, post_id: int) -> Post:
@@ -365,7 +322,7 @@ async def edit_post(
     user = await _contributor(session, editor, now)
     discussion = await session.get(Discussion, post.discussion_id)
     assert discussion is not None  # the foreign key guarantees it
-    _check_open(discussion, now)
+    check_open(discussion, now)
     if post.status == PostStatus.HIDDEN:
         raise PostRefused(NOT_EDITABLE)
     source = _check_draft(draft, discussion.language_list, limits)

@@ -9,12 +9,8 @@ from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from forum.contributions.posting import (
-    ANSWERS_CLOSED,
-    DISCUSSION_CLOSED,
-    NOT_OPEN_YET,
-    post_for_editing,
-)
+from forum.contributions.placing import ANSWERS_CLOSED, DISCUSSION_CLOSED, NOT_OPEN_YET
+from forum.contributions.posting import post_for_editing
 from forum.contributions.threads import (
     Contributions,
     PostView,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, literal, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -81,8 +81,14 @@ async def author_history(
     others = col(Post.author_id) == author_id
     if editing is not None:
         others = others & (col(Post.id) != editing)
+    approved_posts = (
+        select(func.count())
+        .select_from(Post)
+        .where(col(Post.author_id) == author_id, col(Post.status) == PostStatus.APPROVED.value)
+    )
     texts: list[str]
     times: list[datetime] = []
+    approved: int | None = 0
     if editing is not None:  # an edit is not a new post: only the texts count
         texts = list(
             await session.scalars(
@@ -92,29 +98,28 @@ async def author_history(
                 .limit(RECENT_TEXTS)
             )
         )
+        if count_approved:
+            approved = await session.scalar(approved_posts)
     else:
-        # One statement for both: the RECENT_TEXTS newest posts and every post of the window,
-        # newest first, so the first RECENT_TEXTS rows are exactly the newest texts.
+        # One statement for all: the RECENT_TEXTS newest posts and every post of the window,
+        # newest first, so the first RECENT_TEXTS rows are exactly the newest texts; with the
+        # count of approved posts on each row when it is wanted. No row means no post at all,
+        # so none approved.
         since = now - RECENT_WINDOW
         newest = (
             select(col(Post.id)).where(others).order_by(col(Post.id).desc()).limit(RECENT_TEXTS)
         )
+        count = approved_posts.scalar_subquery() if count_approved else literal(0)
         rows = (
             await session.execute(
-                select(col(Post.source), col(Post.created_at))
+                select(col(Post.source), col(Post.created_at), count)
                 .where(others, or_(col(Post.id).in_(newest), col(Post.created_at) > since))
                 .order_by(col(Post.id).desc())
             )
         ).all()
-        texts = [source for source, _created in rows[:RECENT_TEXTS]]
-        times = [created for _source, created in rows if created > since]
-    approved: int | None = 0
-    if count_approved:
-        approved = await session.scalar(
-            select(func.count())
-            .select_from(Post)
-            .where(col(Post.author_id) == author_id, col(Post.status) == PostStatus.APPROVED.value)
-        )
+        texts = [source for source, _created, _approved in rows[:RECENT_TEXTS]]
+        times = [created for _source, created, _approved in rows if created > since]
+        approved = rows[0][2] if rows else 0
     return AuthorHistory(texts, times, int(approved or 0), trusted)
 
 

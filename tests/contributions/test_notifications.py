@@ -7,17 +7,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
-from sqlmodel import col
+from sqlalchemy import event, update
+from sqlmodel import col, select
 
 from forum.contributions.notifications import notify_reply
 from forum.contributions.posting import Draft, PostLimits, create_post
 from forum.db import Database
 from forum.mail.compose import Postman
-from forum.models import OutboxMessage, Post, User
+from forum.models import Discussion, OutboxMessage, Post, User
 from forum.models.types import PostStatus, UserState
 from forum.moderation.posts import approve_post
-from tests.conftest import NOW
+from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import make_postman, make_user, outbox, user_row
 
@@ -110,6 +110,46 @@ async def test_the_parent_author_is_told_once_in_their_language(
     assert "Hola, María Pérez:" in mail.text_body
     assert "Pierre Roux" in mail.text_body
     assert "Aprendizaje a distancia" in mail.text_body  # the discussion's title in Spanish
+
+
+async def test_the_rows_the_writer_read_give_the_same_mail_without_reading_them_again(
+    db: Database, world: World, postman: Postman
+) -> None:
+    """The endpoint passes the post answered, the discussion and the replier it has just
+    read: the mail is the one notify_reply writes when it reads them itself."""
+    post = await write(db, world.maria, ES, "es")
+    replies = [await write(db, world.pierre, FR + f" ({n})", "fr", parent=post) for n in (1, 2)]
+    async with db.transaction() as session:
+        discussion = await session.scalar(select(Discussion).where(col(Discussion.slug) == SLUG))
+        assert await notify_reply(session, reply=replies[0], postman=postman, now=NOW)
+        counter = StatementCounter()
+        event.listen(db.engine.sync_engine, "before_cursor_execute", counter)
+        try:
+            assert await notify_reply(
+                session,
+                reply=replies[1],
+                postman=postman,
+                now=NOW,
+                parent=post,
+                discussion=discussion,
+                replier=world.pierre,
+            )
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", counter)
+    read = [s for s in counter.statements if s.startswith("SELECT")]
+    assert not [s for s in read if "FROM posts" in s or "FROM discussions " in s], read
+    assert len(read) == 3, read  # the addressee, the dedupe key, the discussion's title
+    mails = await outbox(db)
+    assert [m.dedupe_key for m in mails] == [f"reply:{reply.id}" for reply in replies]
+    first, second = mails
+    assert (second.to_address, second.language, second.subject) == (
+        first.to_address,
+        first.language,
+        first.subject,
+    )
+    ids = [f"/posts/{reply.id}" for reply in replies]
+    assert second.text_body == first.text_body.replace(*ids)
+    assert second.html_body == first.html_body.replace(*ids)
 
 
 async def test_a_french_reader_gets_french(db: Database, world: World, postman: Postman) -> None:

@@ -27,7 +27,9 @@ from tests.factories import add_discussion, discussion_data
 from tests.helpers import csrf_token, make_user, post_form, sign_in_as, user_row
 
 # An answer from the POST to the 303, on SQLite and on PostgreSQL.
-SUBMIT_STATEMENTS = {True: 12, False: 11}  # SQLite counts its BEGINs; PostgreSQL has none
+SUBMIT_STATEMENTS = {True: 8, False: 7}  # SQLite counts its BEGINs; PostgreSQL has none
+# A published reply to someone else's post, mail queued, until the mail is marked sent.
+REPLY_STATEMENTS = {True: 17, False: 14}
 
 BASE = "/{lang}/discussions/remote-apprenticeships"
 SPANISH = "En nuestra región los aprendices siguieron formándose con tutorías por teléfono."
@@ -724,9 +726,10 @@ async def test_an_answer_costs_a_fixed_number_of_statements(
     trusted: bool,
 ) -> None:
     """The submit path's statements, from the POST to the 303, the same for the first answer
-    and the twenty-first (the author's recent texts are read in one statement). A trusted
-    author's approved posts are not counted: trust wins over "first-posts", the only rule
-    that reads them."""
+    and the twenty-first (the author's recent texts are read in one statement), and the same
+    for a trusted author, whose approved posts are not counted (trust wins over
+    "first-posts", the only rule that reads them), as for another, whose count comes with
+    their texts."""
     author = await make_user(db, role=Role.MODERATOR)
     if trusted:
         async with db.transaction() as session:
@@ -752,11 +755,58 @@ async def test_an_answer_costs_a_fixed_number_of_statements(
         )
         assert response.status_code == 303
         counts.append(count_statements.count - before)
-    # The session (viewer, a single read: no BEGIN); BEGIN IMMEDIATE (SQLite), the author, the
-    # discussion, the question, the author's texts and times (one), their approved posts, the
-    # insert, its thread, the search index, the version, the count of changes to people
+    # The session (viewer, a single read: no BEGIN; the author is not read again); BEGIN
+    # IMMEDIATE (SQLite), the discussion with the question (one), the author's texts and
+    # times with the count of their approved posts (one; trusted or not), the insert (its
+    # thread's id in it), the search index, the version, the count of changes to people
     # (core/changes.py); the consent once.
-    assert counts[1:] == [SUBMIT_STATEMENTS[db.is_sqlite] - trusted] * 20, counts
+    assert counts[1:] == [SUBMIT_STATEMENTS[db.is_sqlite]] * 20, counts
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_a_mailed_reply_costs_a_fixed_number_of_statements(
+    client: httpx.AsyncClient,
+    db: Database,
+    count_statements: StatementCounter,
+    clock: FixedClock,
+) -> None:
+    """A published reply to someone else's post, from the POST to the mail marked sent: the
+    post replied to, the discussion and the replier are read once, not again for the mail."""
+    first = await make_user(db, email="first@example.org", role=Role.MODERATOR)
+    await sign_in_as(client, db, first)
+    answered = await _answer(client, SPANISH)
+    parent_id = int(answered.headers["location"].split("/posts/")[1].split("#")[0])
+    other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
+    await sign_in_as(other, db, await make_user(db, email="r@example.org", role=Role.MODERATOR))
+    base = BASE.format(lang="es")
+    counts = []
+    for n in range(4):
+        clock.advance(timedelta(minutes=3))  # past the "too-fast" rule's window of 5 posts
+        token = await csrf_token(other, f"{base}/questions/3")
+        before = count_statements.count
+        response = await other.post(
+            f"{base}/posts/{parent_id}/reply",
+            data={
+                "source": f"{SPANISH} ({n})",
+                "language": "",
+                "quote_consent": "by_name",
+                "action": "publish",
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 303
+        counts.append(count_statements.count - before)
+    await other.aclose()
+    async with db.session() as session:
+        mailed = (await session.scalars(select(OutboxMessage))).all()
+    assert [(m.to_address, m.status) for m in mailed] == [("first@example.org", "sent")] * 4
+    # The session; BEGIN IMMEDIATE (SQLite), the discussion with the post replied to and its
+    # question's closing time (one), the author's texts, times and approved posts (one), the
+    # insert, the search index, the version; for the mail: its addressee, whether it was
+    # queued already, the discussion's title, the mail; after the response, claiming it
+    # (BEGIN IMMEDIATE, one SELECT, one UPDATE) and marking it sent (BEGIN IMMEDIATE, one
+    # UPDATE).
+    assert counts[1:] == [REPLY_STATEMENTS[db.is_sqlite]] * 3, counts
 
 
 @pytest.mark.usefixtures("discussion")

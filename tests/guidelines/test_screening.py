@@ -7,15 +7,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import event
 from sqlmodel import col, func, select, update
 
 from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.guidelines.rules import AuthorHistory, load_rules
-from forum.guidelines.screening import posting_wait
-from forum.models import Post, User
+from forum.guidelines.screening import author_history, posting_wait
+from forum.models import Discussion, Post, User
 from forum.models.types import Role
-from tests.conftest import NOW
+from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import make_user, post_form, sign_in_as
 
@@ -184,3 +185,49 @@ async def test_trusted_author_is_still_held_by_other_rules(
     assert (await _send(client, text)).status_code == 303
     [post] = await _posts(db)
     assert post.status == "pending" and post.held_for == "personal-data"
+
+
+@pytest.mark.usefixtures("open_discussion")
+async def test_author_history_reads_a_new_posts_history_in_one_statement(
+    db: Database,
+) -> None:
+    """Texts, times and the count of approved posts (pending and rejected ones left out) in
+    one statement; nothing written yet counts 0."""
+    author = await make_user(db)
+    assert author.id is not None
+    counter = StatementCounter()
+    event.listen(db.engine.sync_engine, "before_cursor_execute", counter)
+    try:
+        async with db.session() as session:
+            empty = await author_history(session, author_id=author.id, now=NOW)
+        async with db.transaction() as session:
+            discussion_id = await session.scalar(select(col(Discussion.id)))
+            assert discussion_id is not None
+            for n, status in enumerate(["approved", "pending", "approved", "rejected"]):
+                session.add(
+                    Post(
+                        discussion_id=discussion_id,
+                        author_id=author.id,
+                        language="en",
+                        source=f"Text {n}",
+                        html=f"<p>Text {n}</p>",
+                        status=status,
+                        quote_consent="by_name",
+                        created_at=NOW - timedelta(minutes=90 - 25 * n),
+                    )
+                )
+        async with db.session() as session:
+            before = counter.count
+            history = await author_history(session, author_id=author.id, now=NOW)
+            reads = counter.statements[before:]
+            trusted = await author_history(
+                session, author_id=author.id, now=NOW, trusted=True, count_approved=False
+            )
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", counter)
+    assert (empty.recent_texts, empty.recent_post_times, empty.approved_count) == ([], [], 0)
+    assert len([s for s in reads if s.startswith("SELECT")]) == 1, reads
+    assert history.recent_texts == ["Text 3", "Text 2", "Text 1", "Text 0"]
+    assert len(history.recent_post_times) == 2  # within the last hour: texts 2 and 3
+    assert history.approved_count == 2
+    assert trusted.approved_count == 0 and trusted.recent_texts == history.recent_texts

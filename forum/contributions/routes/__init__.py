@@ -188,7 +188,7 @@ async def _publish(
                     rules=request.app.state.rules,
                 )
             else:
-                post = await posting.create_post(
+                written = await posting.write_post(
                     session,
                     author=user,
                     discussion_slug=request.path_params["slug"],
@@ -199,8 +199,15 @@ async def _publish(
                     now=now(request),
                     rules=request.app.state.rules,
                 )
+                post = written.post
                 queued = await notify_reply(
-                    session, reply=post, postman=postman(request), now=now(request)
+                    session,
+                    reply=post,
+                    postman=postman(request),
+                    now=now(request),
+                    parent=written.parent,
+                    discussion=written.discussion,
+                    replier=written.author,
                 )
     except (FormInvalid, RateLimited) as error:
         form, status, headers = failed_form(values, error)
