@@ -129,7 +129,14 @@ def _wrapped(app: Any, body: bytes) -> dict[str, ASGI]:
         "CSRF": CSRFMiddleware(
             inner, secret_key=settings.secret_key, https=settings.https, reject=inner
         ),
-        "viewer": ViewerMiddleware(inner, db=state.db, settings=settings, clock=state.clock),
+        "viewer": ViewerMiddleware(
+            inner,
+            db=state.db,
+            settings=settings,
+            clock=state.clock,
+            sessions=state.sessions,
+            versions=state.versions,
+        ),
     }
 
 
