@@ -13,10 +13,10 @@ from sqlalchemy import func, insert, select, update
 from sqlmodel import col
 from starlette.applications import Starlette
 
-from forum.core import versions
 from forum.db import Database
 from forum.models import Discussion, Post, PostTag, Question, Tag
 from forum.models.types import PostStatus, Role
+from forum.web import cache
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
 from tests.helpers import make_user, sign_in_as
@@ -138,7 +138,7 @@ async def test_busiest_pages_cost_at_most_eight_statements_whatever_the_posts(
     count_statements: StatementCounter,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(versions, "GRACE", 0.0)  # pages rendered each time, never sent stale
+    monkeypatch.setattr(cache, "STALE_FOR", 0.0)  # pages rendered each time, never sent stale
     author = await make_user(db, email="author@example.org", name="Author")
     reader = await make_user(db, email="reader@example.org", name="Reader")
     moderator = await make_user(db, email="mod@example.org", name="Mod", role=Role.MODERATOR)

@@ -17,6 +17,7 @@ from forum.core.content import bump_content_version
 from forum.db import Database
 from forum.models import Discussion
 from forum.models.types import Role
+from forum.web import cache
 from forum.web.cache import CachedPage, Flights, PageCache
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
@@ -100,7 +101,7 @@ async def test_week_opens_on_time_despite_cache(
 
 
 def _page(size: int) -> CachedPage:
-    return CachedPage("s", 1, 0, b"x" * size, (), None)
+    return CachedPage("s", 1, 0, b"x" * size, (), None, 0.0)
 
 
 def test_cache_stays_within_its_size() -> None:
@@ -343,12 +344,12 @@ async def test_a_flight_shares_its_outcome_and_survives_a_cancelled_leader() -> 
 
 
 @pytest.mark.usefixtures("discussion")
-async def test_a_page_just_changed_is_served_as_it_was_for_half_a_second_at_most(
+async def test_a_page_built_just_now_is_sent_as_it_was_for_half_a_second_at_most(
     app: Starlette, client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Under many posts, each would make every reader of a busy page build it again; for
-    GRACE seconds after the reader first sees a change the page kept is sent as it was
-    (X-Cache: stale), then built again. A change still reaches readers within a second."""
+    """Under many posts, each would make every reader of a busy page build it again; a page
+    built less than STALE_FOR seconds ago is sent as it was (X-Cache: stale), then built
+    again. A change still reaches readers within a second."""
     monkeypatch.setattr(versions, "INTERVAL", 3600)  # read by hand below
     path = "/en/discussions/remote-apprenticeships"
     async with app.router.lifespan_context(app):
@@ -361,6 +362,28 @@ async def test_a_page_just_changed_is_served_as_it_was_for_half_a_second_at_most
         async with db.session() as session:
             await app.state.versions.read(session)
         assert (await client.get(path)).headers["x-cache"] == "stale"
-        monkeypatch.setattr(versions, "GRACE", 0.0)
+        monkeypatch.setattr(cache, "STALE_FOR", 0.0)
         assert (await client.get(path)).headers["x-cache"] == "miss"
         assert (await client.get(path)).headers["x-cache"] == "hit"
+
+
+@pytest.mark.usefixtures("discussion")
+async def test_a_page_built_a_while_ago_is_built_again_at_once_when_it_changes(
+    app: Starlette, client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a page built within the last STALE_FOR seconds may be sent stale: a quiet page
+    shows a change on the next request."""
+    monkeypatch.setattr(versions, "INTERVAL", 3600)  # read by hand below
+    monkeypatch.setattr(cache, "STALE_FOR", 0.2)
+    path = "/en/discussions/remote-apprenticeships"
+    async with app.router.lifespan_context(app):
+        await _until_read(app)
+        assert (await client.get(path)).headers["x-cache"] == "miss"
+        await asyncio.sleep(0.3)
+        async with db.transaction() as session:
+            discussion_id = await session.scalar(select(Discussion.id))
+            assert discussion_id is not None
+            await bump_content_version(session, discussion_id=discussion_id)
+        async with db.session() as session:
+            await app.state.versions.read(session)
+        assert (await client.get(path)).headers["x-cache"] == "miss"
