@@ -78,9 +78,10 @@ class Settings:
     # Uploaded documents (and, by default, nothing else yet) live under this folder.
     data_dir: Path = Path("data")
     max_document_bytes: int = 20 * 1024 * 1024
-    # Files derived from installed packages (the language model, unpacked once and mapped by
-    # every worker): safe to delete, rebuilt when missing, no need to back up. None: the
-    # user's cache folder (~/.cache/forum); read from the environment, data_dir/cache.
+    # Files derived from installed packages (the language model's compact copy, written once
+    # and read by every worker): safe to delete, rebuilt when missing, no need to back up.
+    # From the environment: FORUM_CACHE_DIR, by default data_dir/cache. None (settings made
+    # in code, as by tests and scripts): the user's cache folder, ~/.cache/forum.
     cache_dir: Path | None = None
     # Bounds of each worker's caches, in MiB: anonymous readers' whole pages, and what
     # signed-in pages share (thread lists, plus a quarter of that again for page shells).

@@ -55,7 +55,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 _LOAD_LOCK = threading.Lock()
-_FOLDER: list[Path | None] = [None]  # set by warm_up: where the compact model file lives
+_folder: Path | None = None  # set by warm_up: where the compact model file lives
 
 
 def default_cache_dir() -> Path:
@@ -71,9 +71,10 @@ def warm_up(cache_dir: Path | None = None) -> None:
     Opening keeps the automaton (about 2 MB); the feature table stays in the file, read a
     text's rows at a time. Called again with another folder, it opens the file there.
     """
+    global _folder
     with _LOAD_LOCK:
-        if cache_dir is not None and cache_dir != _FOLDER[0]:
-            _FOLDER[0] = cache_dir
+        if cache_dir is not None and cache_dir != _folder:
+            _folder = cache_dir
             _load_model.cache_clear()
     _model()
 
@@ -147,4 +148,4 @@ def _model() -> LanguageModel:
 
 @functools.cache
 def _load_model() -> LanguageModel:
-    return open_model(_FOLDER[0] or default_cache_dir())
+    return open_model(_folder or default_cache_dir())

@@ -178,15 +178,13 @@ def _remove_stale(folder: Path, keep: str) -> None:
                 pass
 
 
-def open_model(folder: Path | None) -> LanguageModel:
+def open_model(folder: Path) -> LanguageModel:
     """Open the compact model in `folder`, writing it first (in a child process) if missing
     or unreadable.
 
-    With no folder, or one that cannot be written, the model is made in this process's
-    memory instead: slower to start and not shared, but it gives the same answers.
+    With a folder that cannot be written, the model is made in this process's memory
+    instead: slower to start and not shared, but it gives the same answers.
     """
-    if folder is None:
-        return _in_memory()
     path = folder / file_name()
     model = _open(path)
     if model is not None:

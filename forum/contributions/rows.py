@@ -7,15 +7,16 @@ its thread's in the same statement.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Table, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from forum.models import Post, User
+from forum.models.base import table_of
 from forum.search.indexing import dialect_of
 
-_POSTS: Table = Post.metadata.tables[str(Post.__tablename__)]
-_USERS: Table = User.metadata.tables[str(User.__tablename__)]
+_POSTS = table_of(Post)
+_USERS = table_of(User)
 
 
 def _next_post_id(dialect: str) -> ColumnElement[int]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, func, update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from forum.models import Discussion
+from forum.models.base import table_of
 
-_DISCUSSIONS: Table = Discussion.metadata.tables[str(Discussion.__tablename__)]
+_DISCUSSIONS = table_of(Discussion)
 
 
 async def discussion_version(session: AsyncSession, *, slug: str) -> int | None:

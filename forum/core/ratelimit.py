@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, case, delete, literal, select, update
+from sqlalchemy import case, delete, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.core.errors import N_, DomainError
 from forum.models import RateLimitCounter
+from forum.models.base import table_of
 from forum.models.types import UTCDateTime
 
-_TABLE: Table = RateLimitCounter.metadata.tables[str(RateLimitCounter.__tablename__)]
+_TABLE = table_of(RateLimitCounter)
 
 
 class RateLimited(DomainError):

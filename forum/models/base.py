@@ -1,5 +1,6 @@
 """Metadata settings that every table shares."""
 
+from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 # Stable constraint names, so that migrations can name what they alter on every database.
@@ -10,3 +11,8 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's table, for Core statements that skip the ORM's bookkeeping."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]

@@ -716,6 +716,32 @@ async def test_mail_is_sent_after_the_response_only_when_the_post_queued_some(
     assert [(m.to_address, m.status) for m in sent] == [("mod@example.org", "sent")]
 
 
+async def _counted_posts(
+    http: httpx.AsyncClient, counter: StatementCounter, clock: FixedClock, action: str, times: int
+) -> list[int]:
+    """Publish `times` posts through `action` (under the discussion's address), each with the
+    question page's form token; return the statements each cost from the POST to the 303."""
+    base = BASE.format(lang="es")
+    counts = []
+    for n in range(times):
+        clock.advance(timedelta(minutes=3))  # past the "too-fast" rule's window of 5 posts
+        token = await csrf_token(http, f"{base}/questions/3")
+        before = counter.count
+        response = await http.post(
+            f"{base}/{action}",
+            data={
+                "source": f"{SPANISH} ({n})",
+                "language": "",
+                "quote_consent": "by_name",
+                "action": "publish",
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 303
+        counts.append(counter.count - before)
+    return counts
+
+
 @pytest.mark.usefixtures("discussion")
 @pytest.mark.parametrize("trusted", [False, True])
 async def test_an_answer_costs_a_fixed_number_of_statements(
@@ -737,24 +763,7 @@ async def test_an_answer_costs_a_fixed_number_of_statements(
             assert row is not None
             row.trusted = True
     await sign_in_as(client, db, author)
-    base = BASE.format(lang="es")
-    counts = []
-    for n in range(21):
-        clock.advance(timedelta(minutes=3))  # past the "too-fast" rule's window of 5 posts
-        token = await csrf_token(client, f"{base}/questions/3")
-        before = count_statements.count
-        response = await client.post(
-            f"{base}/questions/3/answer",
-            data={
-                "source": f"{SPANISH} ({n})",
-                "language": "",
-                "quote_consent": "by_name",
-                "action": "publish",
-                "csrf_token": token,
-            },
-        )
-        assert response.status_code == 303
-        counts.append(count_statements.count - before)
+    counts = await _counted_posts(client, count_statements, clock, "questions/3/answer", 21)
     # The session (viewer, a single read: no BEGIN; the author is not read again); BEGIN
     # IMMEDIATE (SQLite), the discussion with the question (one), the author's texts and
     # times with the count of their approved posts (one; trusted or not), the insert (its
@@ -778,34 +787,17 @@ async def test_a_mailed_reply_costs_a_fixed_number_of_statements(
     parent_id = int(answered.headers["location"].split("/posts/")[1].split("#")[0])
     other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # type: ignore[attr-defined]
     await sign_in_as(other, db, await make_user(db, email="r@example.org", role=Role.MODERATOR))
-    base = BASE.format(lang="es")
-    counts = []
-    for n in range(4):
-        clock.advance(timedelta(minutes=3))  # past the "too-fast" rule's window of 5 posts
-        token = await csrf_token(other, f"{base}/questions/3")
-        before = count_statements.count
-        response = await other.post(
-            f"{base}/posts/{parent_id}/reply",
-            data={
-                "source": f"{SPANISH} ({n})",
-                "language": "",
-                "quote_consent": "by_name",
-                "action": "publish",
-                "csrf_token": token,
-            },
-        )
-        assert response.status_code == 303
-        counts.append(count_statements.count - before)
+    counts = await _counted_posts(other, count_statements, clock, f"posts/{parent_id}/reply", 4)
     await other.aclose()
     async with db.session() as session:
         mailed = (await session.scalars(select(OutboxMessage))).all()
     assert [(m.to_address, m.status) for m in mailed] == [("first@example.org", "sent")] * 4
     # The session; BEGIN IMMEDIATE (SQLite), the discussion with the post replied to and its
     # question's closing time (one), the author's texts, times and approved posts (one), the
-    # insert, the search index, the version; for the mail: its addressee, whether it was
-    # queued already, the discussion's title, the mail; after the response, claiming it
-    # (BEGIN IMMEDIATE, one SELECT, one UPDATE) and marking it sent (BEGIN IMMEDIATE, one
-    # UPDATE).
+    # insert, the search index, the version, the count of changes to people; for the mail:
+    # its addressee, whether it was queued already, the discussion's title, the mail; after
+    # the response, claiming it (BEGIN IMMEDIATE, one SELECT, one UPDATE) and marking it
+    # sent (BEGIN IMMEDIATE, one UPDATE).
     assert counts[1:] == [REPLY_STATEMENTS[db.is_sqlite]] * 3, counts
 
 
