@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -30,8 +31,9 @@ class Lru(Generic[K, T]):
         self.items.clear()
         self.weight = 0
 
-    def put(self, key: K, value: T) -> None:
-        weight = self.weigh(value)
+    def put(self, key: K, value: T, *, weight: int | None = None) -> None:
+        """Keep `value` under `key`, weighed by `weigh` unless its `weight` is given."""
+        weight = self.weigh(value) if weight is None else weight
         if weight > self.max_weight // 4:
             return
         old = self.items.pop(key, None)
@@ -42,3 +44,9 @@ class Lru(Generic[K, T]):
         while self.weight > self.max_weight:
             _key, (_value, dropped) = self.items.popitem(last=False)
             self.weight -= dropped
+
+
+def size_of_fields(value: object) -> int:
+    """Bytes an object with `__slots__` holds: itself and each field's value (not deeper)."""
+    slots: tuple[str, ...] = getattr(type(value), "__slots__", ())
+    return sys.getsizeof(value) + sum(sys.getsizeof(getattr(value, name)) for name in slots)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import sys
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -33,7 +34,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from forum.core.i18n import I18n
-from forum.core.lru import Lru
+from forum.core.lru import Lru, size_of_fields
 from forum.web.cache import Flights, content_version, minute_of
 from forum.web.request import database, now, page_context
 
@@ -63,7 +64,7 @@ class Fragment:
     """A thread list shared by every viewer: HTML with the personal parts set apart."""
 
     pieces: tuple[str | Part, ...]
-    size: int
+    size: int  # bytes held, as `sys.getsizeof` counts them
 
     @classmethod
     def parse(cls, html: str) -> Fragment:
@@ -77,7 +78,8 @@ class Fragment:
             pieces.append(Part(kind, int(author), inner))
             start = found.end()
         pieces.append(html[start:])
-        return cls(tuple(piece for piece in pieces if piece != ""), len(html))
+        kept = tuple(piece for piece in pieces if piece != "")
+        return cls(kept, sys.getsizeof(kept) + sum(map(_size_of_piece, kept)))
 
     def fill(
         self, *, viewer_id: int | None, staff: bool, can_reply: bool, csrf_token: str
@@ -112,11 +114,12 @@ class Shell:
     and thread list go into its slots."""
 
     pieces: tuple[str, ...]  # text, and the slots as themselves
-    size: int
+    size: int  # bytes held, as `sys.getsizeof` counts them
 
     @classmethod
     def parse(cls, html: str) -> Shell:
-        return cls(tuple(piece for piece in _SLOT.split(html) if piece != ""), len(html))
+        kept = tuple(piece for piece in _SLOT.split(html) if piece != "")
+        return cls(kept, sys.getsizeof(kept) + sum(map(sys.getsizeof, kept)))
 
     def fill(self, *, name: str, csrf_token: str, threads: Markup) -> str:
         slots = {NAME_SLOT: str(escape(name)), CSRF_SLOT: str(escape(csrf_token))}
@@ -124,16 +127,34 @@ class Shell:
         return "".join(slots.get(piece, piece) for piece in self.pieces)
 
 
+def _size_of_piece(piece: str | Part) -> int:
+    if isinstance(piece, str):
+        return sys.getsizeof(piece)
+    return size_of_fields(piece)
+
+
+Stamp = tuple[int, int]  # the content version and the minute an entry was made at
+Stamped = tuple[Stamp, T]
+
+
 class SharedStore:
-    """One process's shared page data (up to `max_pages`) and thread lists (in bytes)."""
+    """One process's shared page data (up to `max_pages`), thread lists, shells and posts.
+
+    The last three are weighed in the bytes their strings hold and share `max_bytes`: half
+    for lists, a quarter for posts, an eighth for shells. Page data, lists and shells are
+    kept one entry a key, with the version and minute they were made at: built again at a
+    newer one, an entry replaces the older, which no page will ask for again.
+    """
 
     def __init__(self, max_pages: int = 2048, max_bytes: int = 32 * 1024 * 1024) -> None:
-        self.pages: Lru[tuple[Hashable, ...], Any] = Lru(max_pages, lambda _value: 1)
-        self.lists: Lru[tuple[Hashable, ...], tuple[Any, Fragment]] = Lru(
-            max_bytes, lambda kept: kept[1].size
+        self.pages: Lru[tuple[Hashable, ...], Stamped[Any]] = Lru(max_pages, lambda _value: 1)
+        self.lists: Lru[tuple[Hashable, ...], Stamped[tuple[Any, Fragment]]] = Lru(
+            max_bytes // 2, lambda kept: kept[1][1].size
         )
-        self.shells: Lru[tuple[Hashable, ...], Shell] = Lru(max_bytes // 4, lambda kept: kept.size)
-        self.articles: Lru[tuple[Hashable, ...], str] = Lru(max_bytes // 4, len)
+        self.shells: Lru[tuple[Hashable, ...], Stamped[Shell]] = Lru(
+            max_bytes // 8, lambda kept: kept[1].size
+        )
+        self.articles: Lru[tuple[Hashable, ...], str] = Lru(max_bytes // 4, sys.getsizeof)
         self.flights = Flights()  # one load or render of a key at a time, shared
 
     def clear(self) -> None:
@@ -147,31 +168,51 @@ def shared_store(app: Starlette) -> SharedStore:
     return store
 
 
+def kept_at(
+    store: Lru[tuple[Hashable, ...], Stamped[T]], key: tuple[Hashable, ...], stamp: Stamp
+) -> T | None:
+    found = store.get(key)
+    return found[1] if found is not None and found[0] == stamp else None
+
+
+def keep_at(
+    store: Lru[tuple[Hashable, ...], Stamped[T]], key: tuple[Hashable, ...], stamp: Stamp, value: T
+) -> None:
+    """Keep `value` unless what is kept already was made at a newer stamp (a build that
+    started before a change, ending after a newer one)."""
+    found = store.get(key)
+    if found is None or found[0] <= stamp:
+        store.put(key, (stamp, value))
+
+
 @dataclass(frozen=True, slots=True)
 class Shared:
-    """What one request takes from the store: its keys gain the version and the minute."""
+    """What one request takes from the store: the version and minute its entries must have."""
 
     request: Request
     version: int
     minute: int
+
+    @property
+    def stamp(self) -> Stamp:
+        return self.version, self.minute
 
     async def data(
         self, key: tuple[Hashable, ...], load: Callable[[AsyncSession], Awaitable[T]]
     ) -> T:
         """Return a page's data, loaded (in a session of its own) when not kept yet."""
         store = shared_store(self.request.app)
-        full = (*key, self.version, self.minute)
-        found: T | None = store.pages.get(full)
+        found: T | None = kept_at(store.pages, key, self.stamp)
         if found is not None:
             return found
 
         async def load_and_keep() -> T:
             async with database(self.request).session() as session:
                 loaded = await load(session)
-            store.pages.put(full, loaded)
+            keep_at(store.pages, key, self.stamp, loaded)
             return loaded
 
-        return await store.flights.run(("data", *full), load_and_keep)
+        return await store.flights.run(("data", *key, *self.stamp), load_and_keep)
 
     async def fragment(
         self,
@@ -183,8 +224,7 @@ class Shared:
         `build` loads and renders it for every viewer (`render_shared`).
         """
         store = shared_store(self.request.app)
-        full = (*key, self.version, self.minute)
-        found: tuple[T, Fragment] | None = store.lists.get(full)
+        found: tuple[T, Fragment] | None = kept_at(store.lists, key, self.stamp)
         if found is not None:
             return found[0], found[1], True
 
@@ -192,20 +232,19 @@ class Shared:
             async with database(self.request).session() as session:
                 summary, html = await build(session)
             kept = (summary, Fragment.parse(html))
-            store.lists.put(full, kept)
+            keep_at(store.lists, key, self.stamp, kept)
             return kept
 
-        kept = await store.flights.run(("list", *full), build_and_keep)
+        kept = await store.flights.run(("list", *key, *self.stamp), build_and_keep)
         return kept[0], kept[1], False
 
     def shell(self, key: tuple[Hashable, ...], build: Callable[[], str]) -> Shell:
         """Return a page's shell, rendered by `build` (with the slots) when not kept yet."""
         shells = shared_store(self.request.app).shells
-        full = (*key, self.version, self.minute)
-        found = shells.get(full)
+        found = kept_at(shells, key, self.stamp)
         if found is None:
             found = Shell.parse(build())
-            shells.put(full, found)
+            keep_at(shells, key, self.stamp, found)
         return found
 
 
@@ -239,7 +278,8 @@ class ArticleKeeper:
         html = self.store.get(key)
         if html is None:
             html = str(macro(post, *args))
-            self.store.put(key, html)
+            # The key holds the post as shown, its text included: it weighs as much again.
+            self.store.put(key, html, weight=sys.getsizeof(html) + size_of_fields(post))
         return Markup(html)
 
 

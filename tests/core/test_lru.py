@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from forum.core.lru import Lru
+import sys
+from dataclasses import dataclass
+
+from forum.core.lru import Lru, size_of_fields
 
 
 def test_a_store_stays_within_its_weight() -> None:
@@ -15,3 +18,27 @@ def test_a_store_stays_within_its_weight() -> None:
     assert store.get("big") is None
     store.clear()
     assert (store.weight, store.items) == (0, {})
+
+
+def test_a_weight_given_with_a_value_is_the_one_counted() -> None:
+    store: Lru[str, str] = Lru(400, len)
+    store.put("a", "x", weight=90)
+    store.put("b", "y", weight=80)
+    assert store.weight == 170
+    for key in "cde":
+        store.put(key, key, weight=100)  # 470 > 400: the oldest goes
+    assert store.get("a") is None and store.get("b") == "y" and store.weight == 380
+
+
+def test_the_size_of_an_object_with_slots_counts_its_fields() -> None:
+    @dataclass(frozen=True, slots=True)
+    class Kept:
+        name: str
+        text: str
+
+    long_text = "é" * 1000 + "’"  # one character past Latin-1: two bytes each
+    kept = Kept("a", long_text)
+    assert size_of_fields(kept) == (
+        sys.getsizeof(kept) + sys.getsizeof("a") + sys.getsizeof(long_text)
+    )
+    assert size_of_fields(kept) > 2 * len(long_text)

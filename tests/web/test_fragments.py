@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass
 
 import pytest
 from markupsafe import Markup
@@ -15,7 +16,10 @@ from forum.web.fragments import (
     THREADS_SLOT,
     ArticleKeeper,
     Fragment,
+    SharedStore,
     Shell,
+    keep_at,
+    kept_at,
 )
 
 
@@ -100,3 +104,37 @@ def test_a_kept_article_is_rendered_once_for_the_same_post_and_again_when_it_cha
         macro, ("post", 1, "text"), "slug", True, "UTC", 0
     )
     assert len(calls) == 4
+
+
+def test_a_list_and_a_shell_weigh_the_bytes_their_text_holds() -> None:
+    """A list in French or Spanish often holds a character past Latin-1 (’, €, an emoji):
+    Python then keeps each character in two or four bytes, and the bound must see it."""
+    wide = SHARED.replace("one", "l’apprentissage " * 200)
+    fragment, narrow = Fragment.parse(wide), Fragment.parse(SHARED)
+    assert fragment.size >= 2 * len(wide) > 2 * narrow.size > 0
+    shell = Shell.parse(f"<p>{'€' * 500}</p>{THREADS_SLOT}")
+    assert shell.size >= 2 * 500
+
+
+def test_a_kept_article_weighs_its_html_and_the_post_it_is_kept_under() -> None:
+    @dataclass(frozen=True, slots=True)
+    class Post:
+        id: int
+        html: str
+
+    store: Lru[tuple[Hashable, ...], str] = Lru(1_000_000, len)
+    post = Post(1, "<p>" + "x" * 5_000 + "</p>")
+    ArticleKeeper(store, ("en",))(lambda shown: f"<article>{shown.html}</article>", post)
+    assert store.weight >= 2 * 5_000
+
+
+def test_a_list_built_again_at_a_newer_version_replaces_the_older() -> None:
+    store = SharedStore(max_bytes=1_000_000)
+    for version, minute in ((3, 10), (4, 10), (4, 11)):
+        keep_at(store.lists, ("q", 1), (version, minute), ("summary", Fragment.parse("list")))
+        assert len(store.lists.items) == 1
+        assert kept_at(store.lists, ("q", 1), (version, minute)) is not None
+    assert kept_at(store.lists, ("q", 1), (4, 10)) is None  # what is kept now is newer
+    # A build that started before a change and ends after it keeps nothing over the newer.
+    keep_at(store.lists, ("q", 1), (3, 10), ("old", Fragment.parse("old list")))
+    assert kept_at(store.lists, ("q", 1), (4, 11)) == ("summary", Fragment.parse("list"))

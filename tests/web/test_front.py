@@ -151,8 +151,10 @@ async def test_healthz_503_when_database_unreachable(url: str) -> None:
 def test_the_caches_take_their_bounds_from_the_settings(settings: Settings) -> None:
     app = create_app(replace(settings, page_cache_mb=3, shared_cache_mb=2))
     assert app.state.page_cache.max_weight == 3 * 1024 * 1024
-    assert app.state.shared_store.lists.max_weight == 2 * 1024 * 1024
-    assert app.state.shared_store.shells.max_weight == 2 * 1024 * 1024 // 4
+    store = app.state.shared_store
+    assert store.lists.max_weight + store.articles.max_weight + store.shells.max_weight == (
+        2 * 1024 * 1024 * 7 // 8
+    )
 
 
 async def test_static_css_is_served(client: httpx.AsyncClient) -> None:
