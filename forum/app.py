@@ -44,7 +44,7 @@ from forum.studio import routes as studio
 from forum.studio.routes import documents as studio_documents
 from forum.synthesis import routes as synthesis
 from forum.topics import routes as topics
-from forum.web import errors, front
+from forum.web import errors, front, heap
 from forum.web.cache import CacheHitMiddleware, PageCache
 from forum.web.fragments import SharedStore
 from forum.web.methods import HeadAsGetMiddleware
@@ -94,20 +94,25 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        heap.limit_arenas()  # before the database's threads start
         async with db.engine.connect() as connection:  # a stale schema: refuse to start
             await ensure_current(connection, app.state.schema_head)
         # Objects made at start-up live for the whole process: keep the collector off them.
         await asyncio.to_thread(warm_up, settings.cache_dir)  # map the language model
         gc.collect()
         gc.freeze()
-        # Cache hits compare against versions read in the background, not per request.
-        reader = asyncio.create_task(app.state.versions.keep_reading(db))
+        background = [
+            # Cache hits compare against versions read in the background, not per request.
+            asyncio.create_task(app.state.versions.keep_reading(db)),
+            asyncio.create_task(heap.keep_trimming()),
+        ]
         app.state.lifecycle = "serving"
         yield
         app.state.lifecycle = "stopping"
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reader
+        for task in background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await db.dispose()
 
     routes = [

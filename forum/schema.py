@@ -50,7 +50,7 @@ def code_revisions(migrations: Path = MIGRATIONS) -> list[str]:
     """
     parents: dict[str, str | None] = {}
     for path in sorted((migrations / "versions").glob("*.py")):
-        links = {name: value for name, value in _LINK.findall(path.read_text(encoding="utf-8"))}
+        links = dict(_LINK.findall(path.read_text(encoding="utf-8")))
         if "revision" not in links:
             raise RuntimeError(f"{path.name} names no revision")
         parents[links["revision"]] = links.get("down_revision") or None

@@ -95,7 +95,8 @@ SERVE = textwrap.dedent(
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
                 health = await http.get("/healthz")
         await app.state.db.dispose()
-        print(health.status_code, sorted({m.split(".")[0] for m in sys.modules} & {"alembic", "mako"}))
+        loaded = {name.split(".")[0] for name in sys.modules}
+        print(health.status_code, sorted(loaded & {"alembic", "mako"}))
 
     asyncio.run(main())
     """
