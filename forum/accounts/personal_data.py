@@ -1,16 +1,21 @@
 """Everything the forum holds about one person, gathered to hand to them as JSON.
 
-Six statements whatever the number of posts: the account, the posts, their earlier
-versions, the reports the person made, their newsletter subscriptions and the discussions
-those follow. Nothing here changes anything.
+The account, the reports the person made, their newsletter subscriptions and the discussions
+those follow take four statements (`personal_data`). Their posts, which may be thousands,
+are read BATCH at a time by id, each batch with its posts' earlier versions (two statements
+a batch, `post_batches`), so the download (`json_chunks`) is written as it is read, in
+memory bounded by a batch whatever the number of posts. Nothing here changes anything.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select as select_columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, or_, select
 
@@ -26,6 +31,7 @@ from forum.models import (
 from forum.models.discussions import Discussion
 
 FORMAT_VERSION = 1
+BATCH = 500  # posts read and written at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,22 +104,22 @@ class ConsentChoices:
 
 @dataclass(frozen=True, slots=True)
 class PersonalData:
+    """All but the posts, which `post_batches` reads."""
+
     profile: Profile
     consent: ConsentChoices
-    posts: tuple[PostRecord, ...]
     reports: tuple[ReportRecord, ...]
     subscriptions: tuple[SubscriptionRecord, ...]
 
 
-async def _revisions(session: AsyncSession, user_id: int) -> dict[int, list[Revision]]:
-    rows = await session.execute(
+async def _revisions(session: AsyncSession, post_ids: list[int]) -> dict[int, list[Revision]]:
+    rows = await session.scalars(
         select(PostRevision)
-        .join(Post, col(Post.id) == col(PostRevision.post_id))
-        .where(col(Post.author_id) == user_id)
+        .where(col(PostRevision.post_id).in_(post_ids))
         .order_by(col(PostRevision.post_id), col(PostRevision.number))
     )
     found: dict[int, list[Revision]] = {}
-    for (revision,) in rows.all():
+    for revision in rows:
         found.setdefault(revision.post_id, []).append(
             Revision(
                 revision.number,
@@ -127,31 +133,60 @@ async def _revisions(session: AsyncSession, user_id: int) -> dict[int, list[Revi
     return found
 
 
-async def _posts(session: AsyncSession, user_id: int) -> tuple[PostRecord, ...]:
-    revisions = await _revisions(session, user_id)
-    rows = await session.execute(
-        select(Post, col(Discussion.slug))
-        .join(Discussion, col(Discussion.id) == col(Post.discussion_id))
-        .where(col(Post.author_id) == user_id)
-        .order_by(col(Post.id))
+def _post_record(row: Sequence[Any], revisions: list[Revision]) -> PostRecord:
+    post_id, slug, question_id, in_reply_to, language, text, status, consent, *rest = row
+    created_at, edited_at, pending_text = rest
+    return PostRecord(
+        id=int(post_id),
+        discussion=slug,
+        question_id=question_id,
+        in_reply_to=in_reply_to,
+        language=language,
+        text=text,
+        status=status,
+        quote_consent=consent,
+        created_at=created_at,
+        edited_at=edited_at,
+        pending_text=pending_text,
+        revisions=tuple(revisions),
     )
-    return tuple(
-        PostRecord(
-            id=post.id or 0,
-            discussion=slug,
-            question_id=post.question_id,
-            in_reply_to=post.in_reply_to_id,
-            language=post.language,
-            text=post.source,
-            status=post.status,
-            quote_consent=post.quote_consent,
-            created_at=post.created_at,
-            edited_at=post.edited_at,
-            pending_text=post.pending_source,
-            revisions=tuple(revisions.get(post.id or 0, ())),
-        )
-        for post, slug in rows.all()
-    )
+
+
+async def post_batches(
+    session: AsyncSession, *, user_id: int, batch: int = BATCH
+) -> AsyncIterator[list[PostRecord]]:
+    """Yield the person's posts by increasing id, `batch` at a time, with their revisions."""
+    last = 0
+    while True:
+        rows: Sequence[Any] = (
+            await session.execute(
+                select_columns(
+                    col(Post.id),
+                    col(Discussion.slug),
+                    col(Post.question_id),
+                    col(Post.in_reply_to_id),
+                    col(Post.language),
+                    col(Post.source),
+                    col(Post.status),
+                    col(Post.quote_consent),
+                    col(Post.created_at),
+                    col(Post.edited_at),
+                    col(Post.pending_source),
+                )
+                .join(Discussion, col(Discussion.id) == col(Post.discussion_id))
+                .where(col(Post.author_id) == user_id, col(Post.id) > last)
+                .order_by(col(Post.id))
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            return
+        ids = [int(row[0]) for row in rows]
+        revisions = await _revisions(session, ids)
+        yield [_post_record(row, revisions.get(int(row[0]), [])) for row in rows]
+        if len(rows) < batch:
+            return
+        last = ids[-1]
 
 
 async def _reports(session: AsyncSession, user_id: int) -> tuple[ReportRecord, ...]:
@@ -218,7 +253,6 @@ async def personal_data(session: AsyncSession, *, user_id: int) -> PersonalData:
     return PersonalData(
         profile=profile,
         consent=consent,
-        posts=await _posts(session, user_id),
         reports=await _reports(session, user_id),
         subscriptions=await _subscriptions(session, user),
     )
@@ -234,10 +268,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def as_json_data(data: PersonalData, *, generated_at: datetime) -> dict[str, Any]:
-    """The download: plain JSON values, dates in ISO 8601 (UTC)."""
-    return {
+def _json(value: Any) -> str:
+    """One value as the download writes it: UTF-8 as is, no spaces, dates in ISO 8601."""
+    return json.dumps(_plain(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+async def json_chunks(
+    data: PersonalData, posts: AsyncIterator[list[PostRecord]], *, generated_at: datetime
+) -> AsyncIterator[str]:
+    """The download, a chunk at a time: the account first, then the posts a batch at a
+    chunk, then the reports and subscriptions (plain JSON values, dates in UTC)."""
+    head = {
         "format_version": FORMAT_VERSION,
-        "generated_at": generated_at.isoformat(),
-        **_plain(asdict(data)),
+        "generated_at": generated_at,
+        "profile": asdict(data.profile),
+        "consent": asdict(data.consent),
     }
+    yield _json(head)[:-1] + ',"posts":['
+    first = True
+    async for batch in posts:
+        yield ("" if first else ",") + ",".join(_json(asdict(post)) for post in batch)
+        first = False
+    tail = {
+        "reports": [asdict(report) for report in data.reports],
+        "subscriptions": [asdict(subscription) for subscription in data.subscriptions],
+    }
+    yield "]," + _json(tail)[1:] + "\n"

@@ -32,6 +32,7 @@ async def test_download_holds_everything_and_is_not_kept(
     assert response.status_code == 200
     assert response.headers["cache-control"] == "private, no-store"
     assert response.headers["content-disposition"].startswith("attachment; filename=")
+    assert response.headers["content-type"] == "application/json"
     data = json.loads(response.content)
     assert data["profile"]["email"] == "maria@example.org"
     assert data["profile"]["organisation"] == ORGANISATION

@@ -3,13 +3,15 @@ anyone's public page of a person."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from forum.accounts import accounts
 from forum.accounts.deletion import delete_account
-from forum.accounts.personal_data import as_json_data, personal_data
+from forum.accounts.personal_data import json_chunks, personal_data, post_batches
 from forum.accounts.profiles import public_profile, update_profile
 from forum.accounts.routes.signing import PROFILE_FIELDS, profile_data
 from forum.contributions.bypeople import person_contributions
@@ -95,13 +97,23 @@ async def password(request: Request) -> Response:
 async def account_data(request: Request) -> Response:
     """Everything held about the signed-in person, as a JSON file to keep."""
     user = check_signed_in(viewer(request))
-    assert user.id is not None
+    user_id = user.id
+    assert user_id is not None
     async with database(request).session() as session:
-        data = await personal_data(session, user_id=user.id)
+        data = await personal_data(session, user_id=user_id)
     moment = now(request)
     filename = f"forum-data-{moment:%Y-%m-%d}.json"
-    return JSONResponse(
-        as_json_data(data, generated_at=moment),
+
+    async def body() -> AsyncIterator[bytes]:
+        # The posts are read as they are sent, in a session held open meanwhile.
+        async with database(request).session() as session:
+            posts = post_batches(session, user_id=user_id)
+            async for chunk in json_chunks(data, posts, generated_at=moment):
+                yield chunk.encode("utf-8")
+
+    return StreamingResponse(
+        body(),
+        media_type="application/json",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "private, no-store",
