@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import secrets
 import sys
+import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -35,8 +36,9 @@ from starlette.requests import Request
 
 from forum.core.i18n import I18n
 from forum.core.lru import Lru, size_of_fields
+from forum.web import cache
 from forum.web.cache import Flights, content_version, minute_of
-from forum.web.request import database, now, page_context
+from forum.web.request import database, now, page_context, viewer
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -134,7 +136,7 @@ def _size_of_piece(piece: str | Part) -> int:
 
 
 Stamp = tuple[int, int]  # the content version and the minute an entry was made at
-Stamped = tuple[Stamp, T]
+Stamped = tuple[Stamp, float, T]  # ... and when (time.monotonic()) it was made
 
 
 class SharedStore:
@@ -149,10 +151,10 @@ class SharedStore:
     def __init__(self, max_pages: int = 2048, max_bytes: int = 32 * 1024 * 1024) -> None:
         self.pages: Lru[tuple[Hashable, ...], Stamped[Any]] = Lru(max_pages, lambda _value: 1)
         self.lists: Lru[tuple[Hashable, ...], Stamped[tuple[Any, Fragment]]] = Lru(
-            max_bytes // 2, lambda kept: kept[1][1].size
+            max_bytes // 2, lambda kept: kept[2][1].size
         )
         self.shells: Lru[tuple[Hashable, ...], Stamped[Shell]] = Lru(
-            max_bytes // 8, lambda kept: kept[1].size
+            max_bytes // 8, lambda kept: kept[2].size
         )
         self.articles: Lru[tuple[Hashable, ...], str] = Lru(max_bytes // 4, sys.getsizeof)
         self.flights = Flights()  # one load or render of a key at a time, shared
@@ -169,10 +171,23 @@ def shared_store(app: Starlette) -> SharedStore:
 
 
 def kept_at(
-    store: Lru[tuple[Hashable, ...], Stamped[T]], key: tuple[Hashable, ...], stamp: Stamp
-) -> T | None:
+    store: Lru[tuple[Hashable, ...], Stamped[T]],
+    key: tuple[Hashable, ...],
+    stamp: Stamp,
+    *,
+    grace: float = 0.0,
+) -> tuple[T, str] | None:
+    """What is kept under `key` and how it stands: "hit" when made at `stamp`; "stale" when
+    made at an older version of the same minute less than `grace` seconds ago."""
     found = store.get(key)
-    return found[1] if found is not None and found[0] == stamp else None
+    if found is None:
+        return None
+    (version, minute), built, value = found
+    if (version, minute) == stamp:
+        return value, "hit"
+    if version < stamp[0] and minute == stamp[1] and time.monotonic() - built < grace:
+        return value, "stale"
+    return None
 
 
 def keep_at(
@@ -182,16 +197,19 @@ def keep_at(
     started before a change, ending after a newer one)."""
     found = store.get(key)
     if found is None or found[0] <= stamp:
-        store.put(key, (stamp, value))
+        store.put(key, (stamp, time.monotonic(), value))
 
 
 @dataclass(frozen=True, slots=True)
 class Shared:
-    """What one request takes from the store: the version and minute its entries must have."""
+    """What one request takes from the store: the version and minute its entries must have,
+    and for how long after its build a list or shell of an older version may still serve it
+    (`grace`, seconds: `shared_for` says)."""
 
     request: Request
     version: int
     minute: int
+    grace: float = 0.0
 
     @property
     def stamp(self) -> Stamp:
@@ -202,9 +220,9 @@ class Shared:
     ) -> T:
         """Return a page's data, loaded (in a session of its own) when not kept yet."""
         store = shared_store(self.request.app)
-        found: T | None = kept_at(store.pages, key, self.stamp)
+        found: tuple[T, str] | None = kept_at(store.pages, key, self.stamp)
         if found is not None:
-            return found
+            return found[0]
 
         async def load_and_keep() -> T:
             async with database(self.request).session() as session:
@@ -218,15 +236,17 @@ class Shared:
         self,
         key: tuple[Hashable, ...],
         build: Callable[[AsyncSession], Awaitable[tuple[T, str]]],
-    ) -> tuple[T, Fragment, bool]:
-        """Return what goes with a thread list, the list, and whether it was kept already.
+    ) -> tuple[T, Fragment, str]:
+        """Return what goes with a thread list, the list, and how it came: "hit", "stale"
+        (kept from an older version, within the grace) or "miss" (built now).
 
         `build` loads and renders it for every viewer (`render_shared`).
         """
         store = shared_store(self.request.app)
-        found: tuple[T, Fragment] | None = kept_at(store.lists, key, self.stamp)
+        found = kept_at(store.lists, key, self.stamp, grace=self.grace)
         if found is not None:
-            return found[0], found[1], True
+            (summary, fragment), how = found
+            return summary, fragment, how
 
         async def build_and_keep() -> tuple[T, Fragment]:
             async with database(self.request).session() as session:
@@ -236,16 +256,17 @@ class Shared:
             return kept
 
         kept = await store.flights.run(("list", *key, *self.stamp), build_and_keep)
-        return kept[0], kept[1], False
+        return kept[0], kept[1], "miss"
 
     def shell(self, key: tuple[Hashable, ...], build: Callable[[], str]) -> Shell:
         """Return a page's shell, rendered by `build` (with the slots) when not kept yet."""
         shells = shared_store(self.request.app).shells
-        found = kept_at(shells, key, self.stamp)
-        if found is None:
-            found = Shell.parse(build())
-            keep_at(shells, key, self.stamp, found)
-        return found
+        found = kept_at(shells, key, self.stamp, grace=self.grace)
+        if found is not None:
+            return found[0]
+        shell = Shell.parse(build())
+        keep_at(shells, key, self.stamp, shell)
+        return shell
 
 
 async def shared_for(request: Request) -> Shared:
@@ -256,7 +277,18 @@ async def shared_for(request: Request) -> Shared:
     """
     version = await content_version(request, str(request.path_params["slug"]))
     moment = minute_of(now(request))  # as the page cache: sets open on the clock
-    return Shared(request, -1 if version is None else version, moment)
+    return Shared(request, -1 if version is None else version, moment, _grace(request))
+
+
+def _grace(request: Request) -> float:
+    """How long a signed-in page's list and shell may serve after a change: as long as an
+    anonymous page (`web/cache.STALE_FOR`), so that under a stream of posts a busy list is
+    built about twice a second, not once a post. Never for an anonymous page (the page cache
+    would keep it under the new version) nor for a person who has just changed something
+    (`web/viewer`'s short cookie after a POST): they see what they did at once."""
+    if viewer(request) is None or getattr(request.state, "just_wrote", False):
+        return 0.0
+    return cache.STALE_FOR
 
 
 class ArticleKeeper:

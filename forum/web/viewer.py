@@ -6,8 +6,9 @@ changed (`accounts/session_cache.py`); any other request asks the database.
 
 from __future__ import annotations
 
+from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from forum.accounts.session_cache import SessionCache, Stamp
 from forum.accounts.sessions import (
@@ -21,6 +22,8 @@ from forum.core.clock import Clock
 from forum.core.versions import ContentVersions
 from forum.db import Database
 from forum.settings import Settings
+
+JUST_WROTE_SECONDS = 2  # covers the redirect after a post and the page it leads to
 
 
 def session_marker(cookie_name: str) -> bytes:
@@ -50,6 +53,11 @@ class ViewerMiddleware:
         self.app = app
         self.db = db
         self.cookie = settings.session_cookie
+        self.wrote = f"{settings.session_cookie}_wrote"
+        secure = "; Secure" if settings.https else ""
+        self.wrote_header = (
+            f"{self.wrote}=1; Max-Age={JUST_WROTE_SECONDS}; Path=/; HttpOnly; SameSite=Lax{secure}"
+        )
         self.marker = session_marker(settings.session_cookie)
         self.policy = session_policy(settings)
         self.clock = clock
@@ -86,13 +94,26 @@ class ViewerMiddleware:
         state = scope.setdefault("state", {})
         state["user"] = None
         state["session_token"] = None
-        raw = None
+        raw, cookies = None, {}
         if may_carry_session(scope, self.marker):  # parse the cookies only then
-            raw = HTTPConnection(scope).cookies.get(self.cookie)
+            cookies = HTTPConnection(scope).cookies
+            raw = cookies.get(self.cookie)
+        reading = scope["method"] in ("GET", "HEAD")
+        found = None
         if raw:  # anonymous readers cost no query at all
-            found = await self._find(raw, reading=scope["method"] in ("GET", "HEAD"))
+            found = await self._find(raw, reading=reading)
             if found is not None:
                 state["user"] = found.user
                 state["session_token"] = raw
                 state["has_unshared_posts"] = found.has_unshared_posts
-        await self.app(scope, receive, send)
+                state["just_wrote"] = self.wrote in cookies
+        if found is None or reading:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_marked(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                MutableHeaders(scope=message).append("set-cookie", self.wrote_header)
+            await send(message)
+
+        await self.app(scope, receive, send_marked)

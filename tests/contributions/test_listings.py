@@ -20,10 +20,11 @@ from forum.db import Database
 from forum.models import Post, User
 from forum.models.types import PostStatus, Role
 from forum.moderation.posts import approve_post, hide_post, set_post_tags
+from forum.web import cache
 from forum.web.fragments import CSRF_SLOT, NONCE
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user, sign_in_as
+from tests.helpers import make_user, post_form, sign_in_as
 
 SLUG = "remote-apprenticeships"
 QUESTION = f"/en/discussions/{SLUG}/questions/3"
@@ -242,6 +243,13 @@ async def test_moderator_controls_carry_their_token_and_reach_no_one_else(
         _clean(page)
 
 
+@pytest.fixture
+def no_grace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lists and shells built again at once after a change (no `web/cache.STALE_FOR`)."""
+    monkeypatch.setattr(cache, "STALE_FOR", 0.0)
+
+
+@pytest.mark.usefixtures("no_grace")
 async def test_changes_show_on_the_next_signed_in_load(
     app: Starlette, db: Database, people: People, client: httpx.AsyncClient
 ) -> None:
@@ -366,6 +374,7 @@ async def _bulk(db: Database, template: Post, count: int) -> None:
         await bump_content_version(session, discussion_id=template.discussion_id)
 
 
+@pytest.mark.usefixtures("no_grace")
 async def test_a_warm_signed_in_page_costs_no_statement_whatever_its_size(
     app: Starlette,
     db: Database,
@@ -471,6 +480,7 @@ async def test_a_post_written_in_another_process_shows_to_its_author_at_the_next
     assert PENDING_A in page.text and page.headers["x-fragment"] == "personal"
 
 
+@pytest.mark.usefixtures("no_grace")
 async def test_a_new_post_is_the_only_one_rendered_again_in_the_shared_list(
     app: Starlette, db: Database, people: People, client: httpx.AsyncClient
 ) -> None:
@@ -485,3 +495,63 @@ async def test_a_new_post_is_the_only_one_rendered_again_in_the_shared_list(
     page = await client.get(QUESTION)
     assert third in page.text and TEXT_A in page.text and page.headers["x-fragment"] == "miss"
     assert len(articles.items) == 3
+
+
+async def test_a_reader_may_get_the_list_from_before_a_post_for_a_moment_its_writer_never(
+    app: Starlette,
+    db: Database,
+    people: People,
+    client: httpx.AsyncClient,
+    browser: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under a stream of posts a busy list is built about twice a second, not once a post;
+    the person who posted (and only they, by a short cookie) sees their post at once."""
+    monkeypatch.setattr(cache, "STALE_FOR", 60.0)  # a long moment: the test never races it
+    await _published(app, db, people, TEXT_A, people.ana)
+    await sign_in_as(client, db, people.bruno)
+    await sign_in_as(browser, db, people.moderator)  # published at once
+    assert TEXT_A in (await client.get(QUESTION)).text
+    assert TEXT_A in (await browser.get(QUESTION)).text
+    note = "The moderator asks who lent laptops for the evening lessons."
+    data = {"source": note, "language": "en", "quote_consent": "by_name", "action": "publish"}
+    answered = await post_form(browser, QUESTION + "/answer", data, form_page=QUESTION)
+    assert answered.status_code == 303
+    assert "_wrote=1; Max-Age=2" in answered.headers["set-cookie"]
+    page = await client.get(QUESTION)  # Bruno: the list from before, for a moment
+    assert page.headers["x-fragment"] == "stale" and note not in page.text
+    mine = await browser.get(QUESTION)  # the moderator: their own answer, at once
+    assert mine.headers["x-fragment"] == "miss" and note in mine.text
+    monkeypatch.setattr(cache, "STALE_FOR", 0.0)  # the moment is over
+    page = await client.get(QUESTION)
+    assert page.headers["x-fragment"] == "hit" and note in page.text
+
+
+async def test_an_anonymous_reader_never_gets_a_list_from_before_a_change(
+    app: Starlette,
+    db: Database,
+    people: People,
+    anonymous: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page cache keeps an anonymous page under the version it was built at: built from
+    an older list, it would stay old until the next change."""
+    monkeypatch.setattr(cache, "STALE_FOR", 60.0)
+    await _published(app, db, people, TEXT_A, people.ana)
+    assert TEXT_A in (await anonymous.get(QUESTION)).text
+    await _published(app, db, people, TEXT_B, people.bruno)
+    app.state.page_cache.clear()  # as when the page's half second is over
+    page = await anonymous.get(QUESTION)
+    assert TEXT_B in page.text and page.headers["x-fragment"] == "miss"
+
+
+async def test_a_refused_post_and_a_page_read_leave_no_mark(
+    db: Database, people: People, browser: httpx.AsyncClient
+) -> None:
+    await sign_in_as(browser, db, people.moderator)
+    page = await browser.get(QUESTION)
+    assert "_wrote" not in page.headers.get("set-cookie", "")
+    data = {"source": "Too", "language": "en", "quote_consent": "by_name", "action": "publish"}
+    refused = await post_form(browser, QUESTION + "/answer", data, form_page=QUESTION)
+    assert refused.status_code == 422
+    assert "_wrote" not in refused.headers.get("set-cookie", "")

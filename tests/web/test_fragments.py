@@ -9,6 +9,7 @@ import pytest
 from markupsafe import Markup
 
 from forum.core.lru import Lru
+from forum.web import fragments
 from forum.web.fragments import (
     CSRF_SLOT,
     NAME_SLOT,
@@ -137,4 +138,20 @@ def test_a_list_built_again_at_a_newer_version_replaces_the_older() -> None:
     assert kept_at(store.lists, ("q", 1), (4, 10)) is None  # what is kept now is newer
     # A build that started before a change and ends after it keeps nothing over the newer.
     keep_at(store.lists, ("q", 1), (3, 10), ("old", Fragment.parse("old list")))
-    assert kept_at(store.lists, ("q", 1), (4, 11)) == ("summary", Fragment.parse("list"))
+    assert kept_at(store.lists, ("q", 1), (4, 11)) == (("summary", Fragment.parse("list")), "hit")
+
+
+def test_a_list_of_an_older_version_serves_only_within_the_grace_and_the_minute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(fragments.time, "monotonic", lambda: clock[0])
+    store = SharedStore(max_bytes=1_000_000)
+    keep_at(store.lists, ("q", 1), (3, 10), ("summary", Fragment.parse("list")))
+    kept = ("summary", Fragment.parse("list"))
+    assert kept_at(store.lists, ("q", 1), (4, 10)) is None  # no grace: built again
+    assert kept_at(store.lists, ("q", 1), (4, 10), grace=0.5) == (kept, "stale")
+    assert kept_at(store.lists, ("q", 1), (4, 11), grace=0.5) is None  # another minute
+    assert kept_at(store.lists, ("q", 1), (2, 10), grace=0.5) is None  # an older version
+    clock[0] += 0.6
+    assert kept_at(store.lists, ("q", 1), (4, 10), grace=0.5) is None  # built too long ago

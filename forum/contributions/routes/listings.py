@@ -184,13 +184,10 @@ async def _threads_page(
         html = _threads_html(request, i18n, every, base, shared=True)
         return replace(every.threads, threads=[]), html  # the page needs only its counts
 
-    summary, fragment, hit = await shared.fragment(key, build)
+    summary, fragment, how = await shared.fragment(key, build)
     view = view_of(summary)
     threads_html = _fill(request, fragment, view)
-    return _shared_page(request, i18n, shared, template, key, view, threads_html, _HIT[hit])
-
-
-_HIT = {True: "hit", False: "miss"}
+    return _shared_page(request, i18n, shared, template, key, view, threads_html, how)
 
 
 def _fill(request: Request, fragment: Fragment, view: View) -> Markup:
