@@ -258,14 +258,23 @@ class Shared:
         kept = await store.flights.run(("list", *key, *self.stamp), build_and_keep)
         return kept[0], kept[1], "miss"
 
-    def shell(self, key: tuple[Hashable, ...], build: Callable[[], str]) -> Shell:
-        """Return a page's shell, rendered by `build` (with the slots) when not kept yet."""
+    def shell(
+        self, key: tuple[Hashable, ...], build: Callable[[], str], *, around: str = "hit"
+    ) -> Shell:
+        """Return a page's shell, rendered by `build` (with the slots) when not kept yet.
+
+        `around` is how its thread list came (`fragment`). Around a list of this version the
+        shell is of this version too; around a "stale" one, an older shell may serve within
+        the grace, and one built then shows that list's counts, so it is not kept.
+        """
         shells = shared_store(self.request.app).shells
-        found = kept_at(shells, key, self.stamp, grace=self.grace)
+        grace = self.grace if around == "stale" else 0.0
+        found = kept_at(shells, key, self.stamp, grace=grace)
         if found is not None:
             return found[0]
         shell = Shell.parse(build())
-        keep_at(shells, key, self.stamp, shell)
+        if around != "stale":
+            keep_at(shells, key, self.stamp, shell)
         return shell
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 from markupsafe import Markup
@@ -17,6 +18,7 @@ from forum.web.fragments import (
     THREADS_SLOT,
     ArticleKeeper,
     Fragment,
+    Shared,
     SharedStore,
     Shell,
     keep_at,
@@ -155,3 +157,22 @@ def test_a_list_of_an_older_version_serves_only_within_the_grace_and_the_minute(
     assert kept_at(store.lists, ("q", 1), (2, 10), grace=0.5) is None  # an older version
     clock[0] += 0.6
     assert kept_at(store.lists, ("q", 1), (4, 10), grace=0.5) is None  # built too long ago
+
+
+def test_a_shell_follows_its_list_and_one_around_a_stale_list_is_not_kept() -> None:
+    store = SharedStore(max_bytes=1_000_000)
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(shared_store=store)))
+    shared = Shared(request, 4, 10, grace=60.0)  # type: ignore[arg-type]
+    built: list[int] = []
+
+    def build() -> str:
+        built.append(1)
+        return f"<p>built {len(built)}</p>"
+
+    shared.shell(("q",), build, around="stale")
+    assert len(store.shells.items) == 0  # it shows the older list's counts
+    shared.shell(("q",), build, around="hit")
+    assert len(store.shells.items) == 1 and len(built) == 2
+    keep_at(store.shells, ("r",), (3, 10), Shell.parse("<p>older</p>"))
+    assert shared.shell(("r",), build, around="stale").pieces == ("<p>older</p>",)
+    assert shared.shell(("r",), build, around="miss").pieces == ("<p>built 3</p>",)

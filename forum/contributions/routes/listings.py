@@ -280,7 +280,7 @@ def _shared_page(
         context.update(user=stand_in, csrf_token=CSRF_SLOT)
         return render_part(request, template, context, i18n=i18n, shared=False)
 
-    html = shared.shell((*key, *kind), build).fill(
+    html = shared.shell((*key, *kind), build, around=source).fill(
         name=user.display_name if user else "",
         csrf_token=getattr(request.state, "csrf_token", ""),
         threads=threads_html,
