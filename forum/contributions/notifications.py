@@ -56,17 +56,19 @@ async def notify_reply(
     parent: Post | None = None,
     discussion: Discussion | None = None,
     replier: User | None = None,
+    written_now: bool = False,
 ) -> bool:
     """Mail the author of the post `reply` answers, once, in their language; say if it was queued.
 
     Nothing is sent unless the reply is approved, answers someone else's post, and that
     person wants such mail and has an active, confirmed account. The caller may pass the
     rows it has just read (the post answered, the discussion, the replier): they are not read
-    again.
+    again. A reply `written_now`, in this transaction, cannot have had its mail queued yet, so
+    the outbox is not searched first (its unique key would refuse a second one anyway).
     """
     author = await _recipient(session, reply, parent, now)
     dedupe_key = f"reply:{reply.id}"
-    if author is None or await _already_queued(session, dedupe_key):
+    if author is None or (not written_now and await _already_queued(session, dedupe_key)):
         return False
     if discussion is None or discussion.id != reply.discussion_id:
         discussion = await session.get(Discussion, reply.discussion_id)

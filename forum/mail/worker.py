@@ -54,8 +54,10 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 async def _claim(db: Database, *, now: datetime, limit: int) -> list[OutboxMessage]:
-    query = (
-        select(OutboxMessage)
+    """Claim up to `limit` due messages, the earliest first, in one UPDATE ... RETURNING: a
+    write transaction holds SQLite's one write turn, so it says as little as it can."""
+    due = (
+        select(col(OutboxMessage.id))
         .where(
             OutboxMessage.status == OutboxStatus.PENDING.value,
             col(OutboxMessage.next_attempt_at) <= now,
@@ -70,12 +72,17 @@ async def _claim(db: Database, *, now: datetime, limit: int) -> list[OutboxMessa
     if not db.is_sqlite:
         # Concurrent claimers skip the rows another one is claiming instead of waiting for them;
         # on SQLite the write transaction (BEGIN IMMEDIATE) already lets one claimer in at a time.
-        query = query.with_for_update(skip_locked=True)
+        due = due.with_for_update(skip_locked=True)
+    claim = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
+        .values(claimed_until=now + CLAIM)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
     async with db.transaction() as session:
-        rows = list((await session.scalars(query)).all())
-        for row in rows:
-            row.claimed_until = now + CLAIM
-    return rows
+        rows = list((await session.scalars(claim)).all())
+    return sorted(rows, key=lambda row: (row.next_attempt_at, row.id or 0))
 
 
 async def _finish(db: Database, row: OutboxMessage, now: datetime, error: str | None) -> str:

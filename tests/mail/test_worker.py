@@ -6,10 +6,13 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
 from forum.core.clock import FixedClock
 from forum.db import Database
 from forum.mail.worker import MAX_ATTEMPTS, run_worker, send_due
+from forum.models import OutboxMessage
 from forum.settings import Settings
 from tests.helpers import outbox
 from tests.mail.samples import SUBJECT_ES, queue
@@ -55,6 +58,27 @@ async def test_concurrent_send_due_delivers_each_message_once(
     subjects = sorted(str(message["Subject"]) for message in inbox.messages())
     assert subjects == sorted(f"Message {index}" for index in range(12))
     assert {row.status for row in await outbox(db)} == {"sent"}
+
+
+async def test_a_round_claims_the_earliest_due_first_and_no_more_than_its_limit(
+    db: Database, clock: FixedClock, smtp_settings: Settings, inbox: Inbox
+) -> None:
+    for minutes in (3, 1, 2):  # queued later, due... in that order of minutes ago
+        clock.advance(timedelta(minutes=1))
+        await queue(db, clock, subject=f"Due {minutes}", to_address=f"r{minutes}@example.org")
+    async with db.transaction() as session:
+        for row in await outbox(db):
+            minutes = int(row.subject.split()[-1])
+            await session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row.id)
+                .values(next_attempt_at=clock.now() - timedelta(minutes=minutes))
+            )
+    report = await send_due(db, smtp_settings, now=clock.now(), limit=2)
+    assert report.sent == 2
+    assert [str(message["Subject"]) for message in inbox.messages()] == ["Due 3", "Due 2"]
+    pending = [row.subject for row in await outbox(db) if row.status == "pending"]
+    assert pending == ["Due 1"]
 
 
 async def test_eight_failures_mark_message_failed(

@@ -208,6 +208,7 @@ async def _publish(
                     parent=written.parent,
                     discussion=written.discussion,
                     replier=written.author,
+                    written_now=True,
                 )
     except (FormInvalid, RateLimited) as error:
         form, status, headers = failed_form(values, error)
