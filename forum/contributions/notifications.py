@@ -40,6 +40,11 @@ async def _recipient(
     return author
 
 
+def reply_mail_key(post_id: int) -> str:
+    """The outbox's key of the mail telling a post's author of the reply `post_id`."""
+    return f"reply:{post_id}"
+
+
 async def _already_queued(session: AsyncSession, dedupe_key: str) -> bool:
     found = await session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
@@ -57,25 +62,29 @@ async def notify_reply(
     discussion: Discussion | None = None,
     replier: User | None = None,
     written_now: bool = False,
-) -> bool:
-    """Mail the author of the post `reply` answers, once, in their language; say if it was queued.
+    claimed_until: datetime | None = None,
+) -> str | None:
+    """Mail the author of the post `reply` answers, once, in their language; return the
+    mail's key in the outbox (`reply_mail_key`) if it was queued now, else None.
 
     Nothing is sent unless the reply is approved, answers someone else's post, and that
     person wants such mail and has an active, confirmed account. The caller may pass the
     rows it has just read (the post answered, the discussion, the replier): they are not read
     again. A reply `written_now`, in this transaction, cannot have had its mail queued yet, so
     the outbox is not searched first (its unique key would refuse a second one anyway).
+    `claimed_until`: the caller sends the mail itself (`mail.worker.send_claimed`); until
+    then no other sender takes it.
     """
     author = await _recipient(session, reply, parent, now)
-    dedupe_key = f"reply:{reply.id}"
+    dedupe_key = reply_mail_key(reply.id or 0)
     if author is None or (not written_now and await _already_queued(session, dedupe_key)):
-        return False
+        return None
     if discussion is None or discussion.id != reply.discussion_id:
         discussion = await session.get(Discussion, reply.discussion_id)
     if replier is None or replier.id != reply.author_id:
         replier = await session.get(User, reply.author_id)
     assert discussion is not None and replier is not None  # the foreign keys guarantee them
-    await postman.post(
+    queued = await postman.post(
         session,
         to_address=author.email,
         to_name=author.display_name,
@@ -92,5 +101,6 @@ async def notify_reply(
         },
         now=now,
         dedupe_key=dedupe_key,
+        claimed_until=claimed_until,
     )
-    return True
+    return dedupe_key if queued else None

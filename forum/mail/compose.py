@@ -87,6 +87,7 @@ class Postman:
         now: datetime,
         headers: dict[str, str] | None = None,
         dedupe_key: str | None = None,
+        claimed_until: datetime | None = None,
     ) -> bool:
         """Render `template` for the recipient and put it in the outbox, with `headers` added.
 
@@ -111,5 +112,6 @@ class Postman:
             now=now,
             extra_headers=headers,
             dedupe_key=dedupe_key,
+            claimed_until=claimed_until,
         )
         return queued is not None

@@ -97,8 +97,12 @@ async def queue_message(
     now: datetime,
     extra_headers: dict[str, str] | None = None,
     dedupe_key: str | None = None,
+    claimed_until: datetime | None = None,
 ) -> OutboxMessage | None:
-    """Add a message to the outbox in the caller's transaction; None if `dedupe_key` is taken."""
+    """Add a message to the outbox in the caller's transaction; None if `dedupe_key` is taken.
+
+    `claimed_until`: the message is born claimed by its caller, which will send it (no other
+    sender takes it until then, and the worker does after)."""
     if not _LANGUAGE.match(language):
         raise ValueError(f"{language!r} is not a language tag")
     values: dict[str, Any] = {
@@ -115,6 +119,7 @@ async def queue_message(
         "next_attempt_at": now,
         "last_error": "",
         "created_at": now,
+        "claimed_until": claimed_until,
     }
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
     # The unique key, not a prior SELECT, decides: concurrent queuers leave one row, none fails.

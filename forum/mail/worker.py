@@ -151,6 +151,31 @@ async def send_due(
     return SendReport(sent=counts["sent"], retried=counts["pending"], failed=counts["failed"])
 
 
+async def send_claimed(
+    db: Database, settings: Settings, *, dedupe_key: str, now: datetime
+) -> SendReport:
+    """Send the message with `dedupe_key` that its request queued already claimed
+    (`queue_message(claimed_until=...)`), and record the outcome: no claiming transaction.
+    A message not found pending (sent meanwhile) is left alone; one left unsent, because this
+    process stopped first, is the worker's once its claim runs out."""
+    async with db.single_read() as session:
+        row = await session.scalar(
+            select(OutboxMessage).where(
+                col(OutboxMessage.dedupe_key) == dedupe_key,
+                OutboxMessage.status == OutboxStatus.PENDING.value,
+            )
+        )
+    if row is None:
+        return SendReport()
+    error = await _deliver(backend_for(settings), row, settings.mail_from)
+    status = await _finish(db, row, now, error)
+    return SendReport(
+        sent=int(status == OutboxStatus.SENT.value),
+        retried=int(status == OutboxStatus.PENDING.value),
+        failed=int(status == OutboxStatus.FAILED.value),
+    )
+
+
 async def run_worker(
     settings: Settings,
     *,

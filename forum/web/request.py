@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse
 from forum.core.i18n import I18n, negotiate_language
 from forum.db import Database
 from forum.mail.compose import Postman
-from forum.mail.worker import send_due
+from forum.mail.worker import send_claimed, send_due
 from forum.models import User
 from forum.settings import Settings
 from forum.web.forms import return_to
@@ -48,18 +48,30 @@ def postman(request: Request) -> Postman:
     return courier
 
 
-async def _send_queued(db: Database, settings: Settings, now: datetime) -> None:
-    """Send what is due; a failure is logged and left in the outbox for `forum worker`."""
+async def _send_queued(
+    db: Database, settings: Settings, now: datetime, claimed: str | None
+) -> None:
+    """Send what is due (or the one message `claimed`); a failure is logged and left in the
+    outbox for `forum worker`."""
     try:
-        await send_due(db, settings, now=now)
+        if claimed is None:
+            await send_due(db, settings, now=now)
+        else:
+            await send_claimed(db, settings, dedupe_key=claimed, now=now)
     except Exception:  # the response is sent: nothing may escape to the server now
         logger.exception("sending mail after the response failed; the worker will retry it")
 
 
-def send_mail_after_response(request: Request) -> BackgroundTask:
-    """Send what the request queued once its transaction has committed."""
+def send_mail_after_response(request: Request, *, claimed: str | None = None) -> BackgroundTask:
+    """Send what the request queued once its transaction has committed: every message due,
+    or only the one with the key `claimed`, which the request queued already claimed (no
+    claiming transaction after the response)."""
     return BackgroundTask(
-        _send_queued, database(request), settings_of(request), request.app.state.clock.now()
+        _send_queued,
+        database(request),
+        settings_of(request),
+        request.app.state.clock.now(),
+        claimed,
     )
 
 

@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from forum.core.clock import FixedClock
 from forum.db import Database
-from forum.mail.worker import MAX_ATTEMPTS, run_worker, send_due
+from forum.mail.worker import CLAIM, MAX_ATTEMPTS, run_worker, send_claimed, send_due
 from forum.models import OutboxMessage
 from forum.settings import Settings
 from tests.helpers import outbox
@@ -79,6 +79,24 @@ async def test_a_round_claims_the_earliest_due_first_and_no_more_than_its_limit(
     assert [str(message["Subject"]) for message in inbox.messages()] == ["Due 3", "Due 2"]
     pending = [row.subject for row in await outbox(db) if row.status == "pending"]
     assert pending == ["Due 1"]
+
+
+async def test_a_message_born_claimed_is_its_requests_then_the_workers(
+    db: Database, clock: FixedClock, smtp_settings: Settings, inbox: Inbox
+) -> None:
+    """A reply's mail is queued already claimed by the request, which sends it after its
+    response; if that process stops first, the worker sends it once the claim runs out."""
+    until = clock.now() + CLAIM
+    await queue(db, clock, dedupe_key="reply:1", claimed_until=until, subject="Uno")
+    await queue(db, clock, dedupe_key="reply:2", claimed_until=until, subject="Dos")
+    assert not await send_due(db, smtp_settings, now=clock.now())  # both claimed
+    report = await send_claimed(db, smtp_settings, dedupe_key="reply:1", now=clock.now())
+    assert report.sent == 1
+    assert not await send_claimed(db, smtp_settings, dedupe_key="reply:1", now=clock.now())
+    clock.advance(CLAIM + timedelta(seconds=1))  # reply:2's process never sent it
+    assert (await send_due(db, smtp_settings, now=clock.now())).sent == 1
+    assert [str(message["Subject"]) for message in inbox.messages()] == ["Uno", "Dos"]
+    assert {row.status for row in await outbox(db)} == {"sent"}
 
 
 async def test_eight_failures_mark_message_failed(

@@ -21,6 +21,7 @@ from forum.core.errors import Conflict, FormInvalid
 from forum.core.permissions import check_signed_in
 from forum.core.ratelimit import RateLimited
 from forum.guidelines.screening import GuidelineRefused
+from forum.mail.worker import CLAIM
 from forum.models.types import PostStatus
 from forum.web.forms import FormState, failed_form, read_form, see_other
 from forum.web.request import (
@@ -171,7 +172,7 @@ async def _publish(
     values = await read_form(request, DRAFT_FIELDS)
     draft = Draft(values["source"], values["language"], values["quote_consent"])
     where = Where(question_number, parent_id, post_id)
-    queued = False  # mail to send once the post is committed (a reply to someone's post)
+    queued: str | None = None  # the mail to send once the post is committed (a reply)
     try:
         if values["action"] == "preview":
             return await _preview(request, draft, values, where)
@@ -209,6 +210,7 @@ async def _publish(
                     discussion=written.discussion,
                     replier=written.author,
                     written_now=True,
+                    claimed_until=now(request) + CLAIM,  # sent below, after the response
                 )
     except (FormInvalid, RateLimited) as error:
         form, status, headers = failed_form(values, error)
@@ -222,8 +224,8 @@ async def _publish(
     response = see_other(
         url(request, "post", slug=request.path_params["slug"], id=post.id) + f"#post-{post.id}"
     )
-    if queued:  # otherwise the outbox has nothing of ours: no transaction to claim nothing
-        response.background = send_mail_after_response(request)
+    if queued:  # otherwise the outbox has nothing of ours: nothing to send
+        response.background = send_mail_after_response(request, claimed=queued)
     return response
 
 
