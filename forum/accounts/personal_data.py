@@ -19,6 +19,7 @@ from sqlalchemy import select as select_columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, or_, select
 
+from forum.core.batches import keyset_batches
 from forum.core.errors import NotFound
 from forum.models import (
     Post,
@@ -156,37 +157,26 @@ async def post_batches(
     session: AsyncSession, *, user_id: int, batch: int = BATCH
 ) -> AsyncIterator[list[PostRecord]]:
     """Yield the person's posts by increasing id, `batch` at a time, with their revisions."""
-    last = 0
-    while True:
-        rows: Sequence[Any] = (
-            await session.execute(
-                select_columns(
-                    col(Post.id),
-                    col(Discussion.slug),
-                    col(Post.question_id),
-                    col(Post.in_reply_to_id),
-                    col(Post.language),
-                    col(Post.source),
-                    col(Post.status),
-                    col(Post.quote_consent),
-                    col(Post.created_at),
-                    col(Post.edited_at),
-                    col(Post.pending_source),
-                )
-                .join(Discussion, col(Discussion.id) == col(Post.discussion_id))
-                .where(col(Post.author_id) == user_id, col(Post.id) > last)
-                .order_by(col(Post.id))
-                .limit(batch)
-            )
-        ).all()
-        if not rows:
-            return
-        ids = [int(row[0]) for row in rows]
-        revisions = await _revisions(session, ids)
+    query = (
+        select_columns(
+            col(Post.id),
+            col(Discussion.slug),
+            col(Post.question_id),
+            col(Post.in_reply_to_id),
+            col(Post.language),
+            col(Post.source),
+            col(Post.status),
+            col(Post.quote_consent),
+            col(Post.created_at),
+            col(Post.edited_at),
+            col(Post.pending_source),
+        )
+        .join(Discussion, col(Discussion.id) == col(Post.discussion_id))
+        .where(col(Post.author_id) == user_id)
+    )
+    async for rows in keyset_batches(session, query, col(Post.id), batch=batch):
+        revisions = await _revisions(session, [int(row[0]) for row in rows])
         yield [_post_record(row, revisions.get(int(row[0]), [])) for row in rows]
-        if len(rows) < batch:
-            return
-        last = ids[-1]
 
 
 async def _reports(session: AsyncSession, user_id: int) -> tuple[ReportRecord, ...]:

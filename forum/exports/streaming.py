@@ -16,6 +16,7 @@ from sqlalchemy import select as select_columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from forum.core.batches import keyset_batches
 from forum.core.errors import NotFound
 from forum.core.permissions import check_oversees, is_admin
 from forum.core.tags import post_tag_slugs
@@ -86,45 +87,34 @@ async def post_batches(
     session: AsyncSession, source: ExportSource, *, batch: int = BATCH
 ) -> AsyncIterator[list[PostRecord]]:
     """Yield the export's posts by increasing id, `batch` at a time, two statements each."""
-    last = 0
-    while True:
-        rows: Sequence[Any] = (
-            await session.execute(
-                select_columns(
-                    col(Post.id),
-                    col(Post.parent_id),
-                    col(Post.thread_id),
-                    col(QuestionSet.position),
-                    col(Question.number),
-                    col(Post.language),
-                    col(Post.status),
-                    col(Post.created_at),
-                    col(Post.edited_at),
-                    col(Post.approved_at),
-                    col(User.stakeholder_group),
-                    col(User.country),
-                    col(User.organisation),
-                    col(User.display_name),
-                    col(Post.quote_consent),
-                    col(Post.key_quote),
-                    col(Post.source),
-                )
-                .join(User, col(User.id) == col(Post.author_id))
-                .outerjoin(Question, col(Question.id) == col(Post.question_id))
-                .outerjoin(QuestionSet, col(QuestionSet.id) == col(Question.question_set_id))
-                .where(*_filters(source), col(Post.id) > last)
-                .order_by(col(Post.id))
-                .limit(batch)
-            )
-        ).all()
-        if not rows:
-            return
-        ids = [int(row[0]) for row in rows]
-        tags = await post_tag_slugs(session, ids)
+    query = (
+        select_columns(
+            col(Post.id),
+            col(Post.parent_id),
+            col(Post.thread_id),
+            col(QuestionSet.position),
+            col(Question.number),
+            col(Post.language),
+            col(Post.status),
+            col(Post.created_at),
+            col(Post.edited_at),
+            col(Post.approved_at),
+            col(User.stakeholder_group),
+            col(User.country),
+            col(User.organisation),
+            col(User.display_name),
+            col(Post.quote_consent),
+            col(Post.key_quote),
+            col(Post.source),
+        )
+        .join(User, col(User.id) == col(Post.author_id))
+        .outerjoin(Question, col(Question.id) == col(Post.question_id))
+        .outerjoin(QuestionSet, col(QuestionSet.id) == col(Question.question_set_id))
+        .where(*_filters(source))
+    )
+    async for rows in keyset_batches(session, query, col(Post.id), batch=batch):
+        tags = await post_tag_slugs(session, [int(row[0]) for row in rows])
         yield [_record(row, source.slug, tags) for row in rows]
-        if len(rows) < batch:
-            return
-        last = ids[-1]
 
 
 def _record(row: Sequence[Any], slug: str, tags: dict[int, tuple[str, ...]]) -> PostRecord:

@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import logging
 import os
 from collections.abc import Callable
 from functools import cache
-
-logger = logging.getLogger(__name__)
 
 M_ARENA_MAX = -8  # glibc's <malloc.h>
 ARENAS = 2
@@ -63,8 +60,4 @@ async def keep_trimming(every: float = TRIM_EVERY, trim: Callable[[], bool] = tr
     """Trim every `every` seconds until cancelled."""
     while True:
         await asyncio.sleep(every)
-        try:
-            await asyncio.to_thread(trim)
-        except OSError as error:  # never seen; a worker goes on without it
-            logger.warning("could not return free memory to the system: %s", error)
-            return
+        await asyncio.to_thread(trim)

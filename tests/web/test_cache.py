@@ -343,6 +343,16 @@ async def test_a_flight_shares_its_outcome_and_survives_a_cancelled_leader() -> 
     assert await follower == "follower" and flights.running == {}
 
 
+async def _change_and_read(app: Starlette, db: Database) -> None:
+    """Change the discussion, and let the process read its new version (as the reader does)."""
+    async with db.transaction() as session:
+        discussion_id = await session.scalar(select(Discussion.id))
+        assert discussion_id is not None
+        await bump_content_version(session, discussion_id=discussion_id)
+    async with db.session() as session:
+        await app.state.versions.read(session)
+
+
 @pytest.mark.usefixtures("discussion")
 async def test_a_page_built_just_now_is_sent_as_it_was_for_half_a_second_at_most(
     app: Starlette, client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
@@ -355,12 +365,7 @@ async def test_a_page_built_just_now_is_sent_as_it_was_for_half_a_second_at_most
     async with app.router.lifespan_context(app):
         await _until_read(app)
         assert (await client.get(path)).headers["x-cache"] == "miss"
-        async with db.transaction() as session:
-            discussion_id = await session.scalar(select(Discussion.id))
-            assert discussion_id is not None
-            await bump_content_version(session, discussion_id=discussion_id)
-        async with db.session() as session:
-            await app.state.versions.read(session)
+        await _change_and_read(app, db)
         assert (await client.get(path)).headers["x-cache"] == "stale"
         monkeypatch.setattr(cache, "STALE_FOR", 0.0)
         assert (await client.get(path)).headers["x-cache"] == "miss"
@@ -380,10 +385,5 @@ async def test_a_page_built_a_while_ago_is_built_again_at_once_when_it_changes(
         await _until_read(app)
         assert (await client.get(path)).headers["x-cache"] == "miss"
         await asyncio.sleep(0.3)
-        async with db.transaction() as session:
-            discussion_id = await session.scalar(select(Discussion.id))
-            assert discussion_id is not None
-            await bump_content_version(session, discussion_id=discussion_id)
-        async with db.session() as session:
-            await app.state.versions.read(session)
+        await _change_and_read(app, db)
         assert (await client.get(path)).headers["x-cache"] == "miss"
