@@ -69,8 +69,8 @@ def _instrumented(app: Any) -> Iterator[_Probes]:
         finally:
             probes.render_seconds.append(time.perf_counter() - began)
 
-    engine = app.state.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", before)
+    for engine in app.state.db.engines:  # on SQLite, the writer's engine is another
+        event.listen(engine.sync_engine, "before_cursor_execute", before)
     jinja2.Template.render = timed_render  # type: ignore[method-assign]
     async_session.greenlet_spawn = timed_spawn  # type: ignore[attr-defined]
     try:

@@ -79,7 +79,8 @@ async def _measure(url: str, secret_key: str, writes: int, profile: bool) -> Mea
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", count)
+    for engine in app.state.db.engines:  # on SQLite, the writer's engine is another
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),

@@ -105,11 +105,12 @@ async def count_statements(database_url: str, secret_key: str, posts: int) -> Co
         sent.append(statement)
 
     counted = Counted(posts)
-    engine = app.state.db.engine.sync_engine
+    engines = [engine.sync_engine for engine in app.state.db.engines]
     try:
         token = await _sign_in(app)
         cookie = {app.state.settings.session_cookie: token}
-        event.listen(engine, "before_cursor_execute", before)
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", before)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as web:
             for name, path in PAGES:
@@ -128,7 +129,9 @@ async def count_statements(database_url: str, secret_key: str, posts: int) -> Co
                             raise SystemExit(f"bench: {path} came from the page cache")
                     counted.statements[(name, reader)] = list(sent)
     finally:
-        event.remove(engine, "before_cursor_execute", before)
+        for engine in engines:
+            if event.contains(engine, "before_cursor_execute", before):
+                event.remove(engine, "before_cursor_execute", before)
         await app.state.db.dispose()
     return counted
 

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 from starlette.applications import Starlette
@@ -174,8 +173,7 @@ class StatementCounter:
 
 @pytest.fixture
 def count_statements(app: Starlette) -> Iterator[StatementCounter]:
-    counter = StatementCounter()
-    engine = app.state.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", counter)
-    yield counter
-    event.remove(engine, "before_cursor_execute", counter)
+    from tests.helpers import counting
+
+    with counting(app.state.db) as counter:
+        yield counter

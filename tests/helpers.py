@@ -4,7 +4,7 @@ the SQL a piece of code runs."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -143,12 +143,21 @@ def walk_routes(app: Starlette) -> list[tuple[str, Route]]:
 def counting(db: Database) -> Iterator[StatementCounter]:
     """Count the SQL statements `db` runs inside the block."""
     counter = StatementCounter()
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
+    with listening(db, counter):
         yield counter
+
+
+@contextmanager
+def listening(db: Database, listener: Callable[..., None]) -> Iterator[None]:
+    """Call `listener` before each SQL statement of any of `db`'s engines inside the block."""
+    engines = [engine.sync_engine for engine in db.engines]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield
     finally:
-        event.remove(engine, "before_cursor_execute", counter)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", listener)
 
 
 def selects(counter: StatementCounter) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime
 
 import pytest
@@ -155,3 +156,23 @@ async def test_single_read_sends_one_statement_and_no_begin(db: Database) -> Non
         async with db.session() as session:
             await session.scalar(select(col(Tag.slug)))
     assert counter.count == (2 if db.is_sqlite else 1)
+
+
+async def test_a_writer_never_waits_for_a_readers_connection(database_url: str) -> None:
+    """On SQLite the writer has connections of its own: with every reading connection taken
+    (five and ten more), a write transaction still goes through at once."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    db = Database(database_url)
+    try:
+        async with contextlib.AsyncExitStack() as readers:
+            for _ in range(15):
+                reading = await readers.enter_async_context(db.session())
+                await reading.scalar(select(func.count()).select_from(User))
+            async with asyncio.timeout(5):  # the reading pool would make it wait 30 s
+                async with db.transaction() as session:
+                    session.add(Tag(slug="while-reading", kind="topic"))
+        async with db.session() as session:
+            assert await session.scalar(select(func.count()).select_from(Tag)) == 1
+    finally:
+        await db.dispose()

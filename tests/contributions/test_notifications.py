@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from forum.contributions.notifications import notify_reply, reply_mail_key
@@ -17,9 +17,9 @@ from forum.mail.compose import Postman
 from forum.models import Discussion, OutboxMessage, Post, User
 from forum.models.types import PostStatus, UserState
 from forum.moderation.posts import approve_post
-from tests.conftest import NOW, StatementCounter
+from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_postman, make_user, outbox, user_row
+from tests.helpers import counting, make_postman, make_user, outbox, user_row
 
 SLUG = "remote-apprenticeships"
 START = NOW - timedelta(days=2)
@@ -122,9 +122,7 @@ async def test_the_rows_the_writer_read_give_the_same_mail_without_reading_them_
     async with db.transaction() as session:
         discussion = await session.scalar(select(Discussion).where(col(Discussion.slug) == SLUG))
         assert await notify_reply(session, reply=replies[0], postman=postman, now=NOW)
-        counter = StatementCounter()
-        event.listen(db.engine.sync_engine, "before_cursor_execute", counter)
-        try:
+        with counting(db) as counter:
             assert await notify_reply(
                 session,
                 reply=replies[1],
@@ -134,8 +132,6 @@ async def test_the_rows_the_writer_read_give_the_same_mail_without_reading_them_
                 discussion=discussion,
                 replier=world.pierre,
             )
-        finally:
-            event.remove(db.engine.sync_engine, "before_cursor_execute", counter)
     read = [s for s in counter.statements if s.startswith("SELECT")]
     assert not [s for s in read if "FROM posts" in s or "FROM discussions " in s], read
     assert len(read) == 3, read  # the addressee, the dedupe key, the discussion's title

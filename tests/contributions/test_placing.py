@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from forum.contributions.placing import read_target
 from forum.contributions.posting import Draft, PostLimits, create_post
@@ -14,7 +13,7 @@ from forum.db import Database
 from forum.models.types import Role
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user
+from tests.helpers import counting, make_user
 
 SLUG = "remote-apprenticeships"
 OTHER = "other-discussion"
@@ -23,10 +22,8 @@ TEXT = "Our apprentices kept learning at home with weekly video calls and a ment
 
 @pytest.fixture
 def counted(db: Database) -> Iterator[StatementCounter]:
-    counter = StatementCounter()
-    event.listen(db.engine.sync_engine, "before_cursor_execute", counter)
-    yield counter
-    event.remove(db.engine.sync_engine, "before_cursor_execute", counter)
+    with counting(db) as counter:
+        yield counter
 
 
 async def _posted(db: Database) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, event, func
+from sqlalchemy import delete, func
 from sqlmodel import col, select
 
 from forum.contributions.rows import insert_post, remember_consent
@@ -15,15 +15,13 @@ from forum.db import Database
 from forum.models import Discussion, Post, User
 from tests.conftest import NOW, StatementCounter
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user
+from tests.helpers import counting, make_user
 
 
 @pytest.fixture
 def counted(db: Database) -> Iterator[StatementCounter]:
-    counter = StatementCounter()
-    event.listen(db.engine.sync_engine, "before_cursor_execute", counter)
-    yield counter
-    event.remove(db.engine.sync_engine, "before_cursor_execute", counter)
+    with counting(db) as counter:
+        yield counter
 
 
 async def _setup(db: Database) -> tuple[int, User]:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import event
 from sqlmodel import col, func, select, update
 
 from forum.core.clock import FixedClock
@@ -16,9 +15,9 @@ from forum.guidelines.rules import AuthorHistory, load_rules
 from forum.guidelines.screening import author_history, posting_wait
 from forum.models import Discussion, Post, User
 from forum.models.types import Role
-from tests.conftest import NOW, StatementCounter
+from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user, post_form, sign_in_as
+from tests.helpers import counting, make_user, post_form, sign_in_as
 
 QUESTION = "/{lang}/discussions/remote-apprenticeships/questions/1"
 
@@ -195,9 +194,7 @@ async def test_author_history_reads_a_new_posts_history_in_one_statement(
     one statement; nothing written yet counts 0."""
     author = await make_user(db)
     assert author.id is not None
-    counter = StatementCounter()
-    event.listen(db.engine.sync_engine, "before_cursor_execute", counter)
-    try:
+    with counting(db) as counter:
         async with db.session() as session:
             empty = await author_history(session, author_id=author.id, now=NOW)
         async with db.transaction() as session:
@@ -223,8 +220,6 @@ async def test_author_history_reads_a_new_posts_history_in_one_statement(
             trusted = await author_history(
                 session, author_id=author.id, now=NOW, trusted=True, count_approved=False
             )
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", counter)
     assert (empty.recent_texts, empty.recent_post_times, empty.approved_count) == ([], [], 0)
     assert len([s for s in reads if s.startswith("SELECT")]) == 1, reads
     assert history.recent_texts == ["Text 3", "Text 2", "Text 1", "Text 0"]

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event
-
 from forum.contributions.posting import Draft, PostLimits, create_post, edit_post
 from forum.db import Database
 from forum.models import Post, User
 from forum.moderation.queue import QueueFilter, moderation_queue
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user
+from tests.helpers import listening, make_user
 
 TEXTS = [
     ("Los tutores de empresa llamaban cada semana a sus aprendices.", "es"),
@@ -84,17 +82,14 @@ async def test_queue_costs_the_same_statements_for_any_size(db: Database) -> Non
     def count(*args: object) -> None:
         counted.append(str(args[2]))
 
-    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
     sizes = []
-    try:
+    with listening(db, count):
         for queue in (QueueFilter({1}, language="fr"), QueueFilter(None)):  # 1 post, then 6
             before = len(counted)
             async with db.session() as session:
                 page = await moderation_queue(session, queue=queue, language="en")
             assert page.items
             sizes.append(len(counted) - before)
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     assert sizes[0] == sizes[1] <= 8
 
 

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import col, select
 
 from forum.core.errors import Invalid, NotFound, PermissionDenied
@@ -25,7 +24,7 @@ from forum.moderation.summaries import (
 )
 from tests.conftest import NOW
 from tests.factories import add_discussion, discussion_data, three
-from tests.helpers import make_user, user_row
+from tests.helpers import listening, make_user, user_row
 
 SLUG = "remote-apprenticeships"
 OTHER = "green-skills"
@@ -255,10 +254,8 @@ class _Counter:
 @pytest.fixture
 def statements(db: Database) -> Iterator[_Counter]:
     counter = _Counter()
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", counter)
-    yield counter
-    event.remove(engine, "before_cursor_execute", counter)
+    with listening(db, counter):
+        yield counter
 
 
 async def test_summaries_for_groups_by_week_and_language_in_one_query(

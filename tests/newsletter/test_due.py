@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, func
+from sqlalchemy import delete, func
 from sqlmodel import col, select
 
 from forum.app import TEMPLATES
@@ -35,9 +35,9 @@ from forum.newsletter.content import excerpt
 from forum.newsletter.due import DueReport, digest_period, queue_due
 from forum.newsletter.subscriptions import manage_token
 from forum.settings import Settings
-from tests.conftest import SECRET, StatementCounter
+from tests.conftest import SECRET
 from tests.factories import add_discussion, discussion_data
-from tests.helpers import make_user, outbox, site_links
+from tests.helpers import counting, make_user, outbox, site_links
 from tests.smtp import free_port, smtp_server
 
 SLUG = "remote-apprenticeships"
@@ -395,13 +395,8 @@ async def test_queries_do_not_grow_with_readers_or_posts(db: Database) -> None:
     author = await make_user(db, email="otro@example.org", name="Otro Autor")
 
     async def selects() -> int:
-        counter = StatementCounter()
-        engine = db.engine.sync_engine
-        event.listen(engine, "before_cursor_execute", counter)
-        try:
+        with counting(db) as counter:
             await run(db, WEEK_TWO)
-        finally:
-            event.remove(engine, "before_cursor_execute", counter)
         async with db.transaction() as session:
             await session.execute(delete(OutboxMessage))
             await session.execute(delete(DigestRun))
