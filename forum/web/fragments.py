@@ -21,6 +21,7 @@ render the thread list for that viewer instead (`contributions/routes/listings.p
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import sys
@@ -142,21 +143,22 @@ Stamped = tuple[Stamp, float, T]  # ... and when (time.monotonic()) it was made
 class SharedStore:
     """One process's shared page data (up to `max_pages`), thread lists, shells and posts.
 
-    The last three are weighed in the bytes their strings hold and share `max_bytes`: half
-    for lists, a quarter for posts, an eighth for shells. Page data, lists and shells are
-    kept one entry a key, with the version and minute they were made at: built again at a
-    newer one, an entry replaces the older, which no page will ask for again.
+    The last three are weighed in the bytes they hold and share `max_bytes`: half for posts,
+    which outlive a change, a quarter for lists, which a change makes stale, and an eighth for
+    shells. Page data, lists and shells are kept one entry a key, with the version and minute
+    they were made at: built again at a newer one, an entry replaces the older, which no page
+    will ask for again.
     """
 
     def __init__(self, max_pages: int = 2048, max_bytes: int = 32 * 1024 * 1024) -> None:
         self.pages: Lru[tuple[Hashable, ...], Stamped[Any]] = Lru(max_pages, lambda _value: 1)
         self.lists: Lru[tuple[Hashable, ...], Stamped[tuple[Any, Fragment]]] = Lru(
-            max_bytes // 2, lambda kept: kept[2][1].size
+            max_bytes // 4, lambda kept: kept[2][1].size
         )
         self.shells: Lru[tuple[Hashable, ...], Stamped[Shell]] = Lru(
             max_bytes // 8, lambda kept: kept[2].size
         )
-        self.articles: Lru[tuple[Hashable, ...], str] = Lru(max_bytes // 4, sys.getsizeof)
+        self.articles: Lru[tuple[Hashable, ...], Kept] = Lru(max_bytes // 2, weigh_kept)
         self.flights = Flights()  # one load or render of a key at a time, shared
 
     def clear(self) -> None:
@@ -300,27 +302,56 @@ def _grace(request: Request) -> float:
     return cache.STALE_FOR
 
 
+Kept = tuple[tuple[Hashable, ...], bytes]  # a post as shown (`shown_as`), its HTML in UTF-8
+_DIGESTED = 64  # a field's text longer than this is kept as its digest
+
+
+def shown_as(post: object) -> tuple[Hashable, ...]:
+    """Every field of `post` (an object with `__slots__`), a long text as its BLAKE2b digest:
+    equal exactly when the post would be shown alike, in a fraction of the memory. Another
+    value stands for itself."""
+    names: tuple[str, ...] = getattr(type(post), "__slots__", ())
+    if not names:
+        return (post,)  # a plain value (a tuple, a string): itself
+    fields: list[Hashable] = []
+    for name in names:
+        value = getattr(post, name)
+        if isinstance(value, str) and len(value) > _DIGESTED:
+            value = hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        fields.append(value)
+    return tuple(fields)
+
+
+def weigh_kept(kept: Kept) -> int:
+    shown, html = kept
+    return sys.getsizeof(html) + sys.getsizeof(shown) + sum(sys.getsizeof(v) for v in shown)
+
+
 class ArticleKeeper:
     """A shared list's posts, each kept rendered between builds of the list.
 
     A new post makes every list of its discussion be built again, yet leaves the other posts'
-    HTML as it was: each is kept under the post as shown (`PostView`, every field the template
-    reads) and what else the macro is given, with what the whole render shares (the UI
-    language, the page's path, the topics' labels, the nonce). A post shared with every viewer
-    holds nothing of any one of them.
+    HTML as it was. Each is kept once under its id, what else the macro is given and what the
+    whole render shares (the UI language, the page's path, the topics' labels, the nonce),
+    with the post as shown (`shown_as`: every field the template reads): a post shown
+    otherwise since (edited, hidden, tagged, its author renamed) is rendered again and
+    replaces it. The HTML is kept in UTF-8: French or Spanish text with one character past
+    Latin-1 would take two bytes a character as a Python string. A post shared with every
+    viewer holds nothing of any one of them.
     """
 
-    def __init__(self, store: Lru[tuple[Hashable, ...], str], context: tuple[Hashable, ...]):
+    def __init__(self, store: Lru[tuple[Hashable, ...], Kept], context: tuple[Hashable, ...]):
         self.store = store
         self.context = context
 
     def __call__(self, macro: Callable[..., str], post: Hashable, *args: Hashable) -> Markup:
-        key = (self.context, post, *args)
-        html = self.store.get(key)
-        if html is None:
-            html = str(macro(post, *args))
-            # The key holds the post as shown, its text included: it weighs as much again.
-            self.store.put(key, html, weight=sys.getsizeof(html) + size_of_fields(post))
+        key = (self.context, getattr(post, "id", post), *args)
+        shown = shown_as(post)
+        kept = self.store.get(key)
+        if kept is not None and kept[0] == shown:
+            return Markup(kept[1].decode())
+        html = str(macro(post, *args))
+        self.store.put(key, (shown, html.encode()))
         return Markup(html)
 
 

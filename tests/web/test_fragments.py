@@ -18,11 +18,13 @@ from forum.web.fragments import (
     THREADS_SLOT,
     ArticleKeeper,
     Fragment,
+    Kept,
     Shared,
     SharedStore,
     Shell,
     keep_at,
     kept_at,
+    weigh_kept,
 )
 
 
@@ -90,7 +92,7 @@ def test_a_shell_takes_the_viewers_name_token_and_list() -> None:
 
 
 def test_a_kept_article_is_rendered_once_for_the_same_post_and_again_when_it_changes() -> None:
-    store: Lru[tuple[Hashable, ...], str] = Lru(10_000, len)
+    store: Lru[tuple[Hashable, ...], Kept] = Lru(10_000, weigh_kept)
     keeper = ArticleKeeper(store, ("en", "/en/discussions/d/questions/1", (), NONCE))
     calls: list[tuple[object, ...]] = []
 
@@ -119,16 +121,48 @@ def test_a_list_and_a_shell_weigh_the_bytes_their_text_holds() -> None:
     assert shell.size >= 2 * 500
 
 
-def test_a_kept_article_weighs_its_html_and_the_post_it_is_kept_under() -> None:
-    @dataclass(frozen=True, slots=True)
-    class Post:
-        id: int
-        html: str
+@dataclass(frozen=True, slots=True)
+class _Post:
+    id: int
+    html: str
+    author_name: str = "Ana"
 
-    store: Lru[tuple[Hashable, ...], str] = Lru(1_000_000, len)
-    post = Post(1, "<p>" + "x" * 5_000 + "</p>")
-    ArticleKeeper(store, ("en",))(lambda shown: f"<article>{shown.html}</article>", post)
-    assert store.weight >= 2 * 5_000
+
+def _article(shown: _Post) -> str:
+    return f"<article>{shown.html}</article>"
+
+
+def test_a_kept_article_weighs_its_html_once_in_utf8_and_the_post_as_a_digest() -> None:
+    """The post's text is in its HTML already: the key keeps its digest, not a second copy.
+    French with a curly apostrophe weighs its UTF-8 bytes, not two bytes a character."""
+    store: Lru[tuple[Hashable, ...], Kept] = Lru(1_000_000, weigh_kept)
+    text = "<p>" + "l’apprentissage " * 300 + "</p>"
+    ArticleKeeper(store, ("fr",))(_article, _Post(1, text))
+    encoded = len(text.encode())
+    assert encoded <= store.weight < encoded + 1_000 < 2 * len(text)
+
+
+def test_a_kept_article_is_one_entry_a_post_replaced_when_the_post_is_shown_otherwise() -> None:
+    store: Lru[tuple[Hashable, ...], Kept] = Lru(1_000_000, weigh_kept)
+    keeper = ArticleKeeper(store, ("en", "/en/discussions/d/questions/1", (), NONCE))
+    calls: list[_Post] = []
+
+    def macro(post: _Post) -> str:
+        calls.append(post)
+        return _article(post)
+
+    long = "<p>" + "a" * 100 + "</p>"
+    same_length = "<p>" + "b" * 100 + "</p>"
+    for post in (
+        _Post(1, long),
+        _Post(1, long),  # read again from the database: the same
+        _Post(1, same_length),  # a moderator's correction of the same length
+        _Post(1, same_length, author_name="Ana María"),  # its author renamed
+        _Post(1, same_length, author_name="Ana María"),
+    ):
+        assert keeper(macro, post) == _article(post)
+    assert [post.html == long for post in calls] == [True, False, False]
+    assert len(store.items) == 1
 
 
 def test_a_list_built_again_at_a_newer_version_replaces_the_older() -> None:
