@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -74,7 +75,9 @@ def start_forum(workers: int, database_url: str, secret_key: str, workdir: Path)
 
 
 def wrk(url: str, cookie: str, seconds: int, connections: int, threads: int) -> Load:
-    """wrk on `url` with the session cookie; one thread is pinned to the last CPU."""
+    """wrk on `url` with the session cookie; one thread is pinned to the last CPU.
+
+    wrk's own CPU time is `children_cpu_seconds()` after it minus before it."""
     check_loopback(url)
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"]
     command += ["--timeout", "10s", "--latency", "-H", f"Cookie: {cookie}", url]
@@ -98,6 +101,21 @@ class Run:
     threads: int
     load: Load
     cpu_ms: float  # CPU time of the server's processes per request answered
+    wrk_ms: float  # wrk's own CPU time per request
+    busy: float  # share of the machine's CPU time in use during the load (all processes)
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds of this process's children that have ended (wrk's runs)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def machine_ticks() -> tuple[int, int]:
+    """The machine's CPU ticks since boot from /proc/stat: (busy, all)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -143,10 +161,26 @@ def measure(
             wrk(server.base + QUESTION_PATH, cookie, 1, conns, threads)  # warm-up
             wait_settled(server.process.pid)
             before = cpu_seconds(server.process.pid)
+            wrk_before, (busy_before, all_before) = children_cpu_seconds(), machine_ticks()
             load = wrk(server.base + QUESTION_PATH, cookie, seconds, conns, threads)
+            wrk_spent, (busy_after, all_after) = (
+                children_cpu_seconds() - wrk_before,
+                machine_ticks(),
+            )
             wait_settled(server.process.pid)
             spent = cpu_seconds(server.process.pid) - before
-            runs.append(Run(workers, threads, load, 1000 * spent / max(load.requests, 1)))
+            answered = max(load.requests, 1)
+            busy = (busy_after - busy_before) / max(all_after - all_before, 1)
+            runs.append(
+                Run(
+                    workers,
+                    threads,
+                    load,
+                    1000 * spent / answered,
+                    1000 * wrk_spent / answered,
+                    busy,
+                )
+            )
         if server.process.poll() is not None:
             raise SystemExit(f"bench: the forum exited:\n{server.log_tail()}")
         return runs
@@ -171,14 +205,16 @@ def workers_figures(posts: int = 1_000, seconds: int = 5, connections: int = 32)
             )
     print(f"machine: os.cpu_count()={os.cpu_count()}; PostgreSQL, the workers and wrk share them")
     print(
-        "| workers | wrk threads | req/s | p50 ms | p99 ms | server CPU ms a request | errors |\n"
-        "|---:|---:|---:|---:|---:|---:|---:|"
+        "| workers | wrk threads | req/s | p50 ms | p99 ms | server CPU ms a request "
+        "| wrk CPU ms a request | machine busy | errors |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     for run in runs:
         load = run.load
         print(
             f"| {run.workers} | {run.threads} | {load.requests_per_second:,.0f} "
-            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {run.cpu_ms:.1f} | {load.errors} |"
+            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {run.cpu_ms:.2f} | {run.wrk_ms:.2f} "
+            f"| {run.busy:.0%} | {load.errors} |"
         )
     figures = []
     for threads in sorted({run.threads for run in runs}, reverse=True):
@@ -187,6 +223,7 @@ def workers_figures(posts: int = 1_000, seconds: int = 5, connections: int = 32)
         )
         ratio = two.requests_per_second / one.requests_per_second
         errors = one.errors + two.errors
+        two_run = next(r for r in runs if r.workers == 2 and r.threads == threads)
         figures.append(
             Figure(
                 "P6",
@@ -195,8 +232,9 @@ def workers_figures(posts: int = 1_000, seconds: int = 5, connections: int = 32)
                 f"{two.requests_per_second:,.0f} req/s)",
                 f"≥ {TARGET}",
                 ratio >= TARGET and errors == 0,
-                f"{os.cpu_count()} CPUs shared with PostgreSQL and wrk; {errors} errors; CPU a "
-                f"request {runs_cpu(runs, 1, threads):.1f} → {runs_cpu(runs, 2, threads):.1f} ms",
+                f"{os.cpu_count()} CPUs shared with PostgreSQL and wrk, {two_run.busy:.0%} busy "
+                f"with 2 workers; {errors} errors; CPU a request {runs_cpu(runs, 1, threads):.2f}"
+                f" → {runs_cpu(runs, 2, threads):.2f} ms, wrk's {two_run.wrk_ms:.2f} ms",
             )
         )
     return figures
