@@ -7,7 +7,8 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -159,9 +160,23 @@ def python_load(
     headers: dict[str, str] | None = None,
 ) -> Load:
     check_loopback(url)
-    if cpus and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, cpus)
-    return asyncio.run(_python_load(url, seconds, connections, headers))
+    with pinned(cpus):
+        return asyncio.run(_python_load(url, seconds, connections, headers))
+
+
+@contextmanager
+def pinned(cpus: set[int] | None) -> Iterator[None]:
+    """Keep this process (the load) on `cpus` inside the block, then where it was: a process
+    it starts later (a server, wrk) must not inherit the load's CPU."""
+    if not cpus or not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 def fetch(url: str) -> bytes:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import random
 import sys
 import time
@@ -42,7 +41,7 @@ if _BENCH_DIR not in sys.path:
 
 import httpx  # noqa: E402
 from figures import Figure, print_figures  # noqa: E402
-from load import check_loopback, check_quiet  # noqa: E402
+from load import check_loopback, check_quiet, pinned  # noqa: E402
 from seed import throwaway_database  # noqa: E402
 from servers import Server, cpu_plan, start_server, stop_server, wait_ready  # noqa: E402
 from submit import server_cpu_seconds  # noqa: E402
@@ -255,10 +254,9 @@ def run(
         try:
             wait_ready(server, "/healthz")
             check_loopback(server.base)
-            if load_cpus and hasattr(os, "sched_setaffinity"):
-                os.sched_setaffinity(0, load_cpus)
             cpu_before = server_cpu_seconds(server)
-            soak = asyncio.run(_soak(server, url, users, seconds, think, writing))
+            with pinned(load_cpus):
+                soak = asyncio.run(_soak(server, url, users, seconds, think, writing))
             soak.server_cpu = server_cpu_seconds(server) - cpu_before
             log = server.log.read_text(encoding="utf-8", errors="replace")
             soak.locked = log.count(LOCKED)

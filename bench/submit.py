@@ -37,7 +37,7 @@ if _BENCH_DIR not in sys.path:
     sys.path.insert(0, _BENCH_DIR)
 
 from figures import Figure, print_figures  # noqa: E402
-from load import check_loopback, check_quiet  # noqa: E402
+from load import check_loopback, check_quiet, pinned  # noqa: E402
 from seed import throwaway_database  # noqa: E402
 from servers import Server, cpu_plan, start_server, stop_server, wait_idle, wait_ready  # noqa: E402
 from writers import (  # noqa: E402
@@ -170,25 +170,29 @@ def run(
         try:
             wait_ready(server, "/healthz")
             check_loopback(server.base)
-            if load_cpus and hasattr(os, "sched_setaffinity"):
-                os.sched_setaffinity(0, load_cpus)
-            first = asyncio.run(
-                _part(
-                    server, url, writers, seconds, _accounts_for(GUESS_POSTS_PER_SECOND, seconds), 1
+            with pinned(load_cpus):
+                first = asyncio.run(
+                    _part(
+                        server,
+                        url,
+                        writers,
+                        seconds,
+                        _accounts_for(GUESS_POSTS_PER_SECOND, seconds),
+                        1,
+                    )
                 )
-            )
-            print(f"bench: (a) {first.summary()}")
-            second = asyncio.run(
-                _part(
-                    server,
-                    url,
-                    busy_writers,
-                    busy_seconds,
-                    _accounts_for(max(first.rate, 10.0), busy_seconds),
-                    2,
+                print(f"bench: (a) {first.summary()}")
+                second = asyncio.run(
+                    _part(
+                        server,
+                        url,
+                        busy_writers,
+                        busy_seconds,
+                        _accounts_for(max(first.rate, 10.0), busy_seconds),
+                        2,
+                    )
                 )
-            )
-            print(f"bench: (b) {second.summary()}")
+                print(f"bench: (b) {second.summary()}")
         finally:
             stop_server(server)
     return first, second
