@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from seed import settings_for
+from seed import on_each_statement, settings_for
 
 if TYPE_CHECKING:
     import httpx
@@ -44,7 +44,6 @@ def _instrumented(app: Any) -> Iterator[_Probes]:
     """Count the app's statements and time AsyncSession calls and Template.render meanwhile."""
     import jinja2
     import sqlalchemy.ext.asyncio.session as async_session
-    from sqlalchemy import event
 
     probes = _Probes()
 
@@ -69,8 +68,7 @@ def _instrumented(app: Any) -> Iterator[_Probes]:
         finally:
             probes.render_seconds.append(time.perf_counter() - began)
 
-    for engine in app.state.db.engines:  # on SQLite, the writer's engine is another
-        event.listen(engine.sync_engine, "before_cursor_execute", before)
+    on_each_statement(app, before)
     jinja2.Template.render = timed_render  # type: ignore[method-assign]
     async_session.greenlet_spawn = timed_spawn  # type: ignore[attr-defined]
     try:

@@ -32,13 +32,12 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 _BENCH_DIR = str(Path(__file__).resolve().parent)
 if _BENCH_DIR not in sys.path:
     sys.path.insert(0, _BENCH_DIR)
 
-from seed import settings_for, throwaway_database  # noqa: E402
+from seed import record_statements, settings_for, throwaway_database  # noqa: E402
 from writers import (  # noqa: E402
     POSTS_PER_ACCOUNT,
     Outcome,
@@ -66,7 +65,6 @@ class Measured:
 
 async def _measure(url: str, secret_key: str, writes: int, profile: bool) -> Measured:
     import httpx
-    from sqlalchemy import event
 
     from forum.app import create_app
 
@@ -74,13 +72,7 @@ async def _measure(url: str, secret_key: str, writes: int, profile: bool) -> Mea
         url, math.ceil((writes + WARM_UP) / POSTS_PER_ACCOUNT) + 1
     )
     app = create_app(settings_for(url, secret_key))
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    for engine in app.state.db.engines:  # on SQLite, the writer's engine is another
-        event.listen(engine.sync_engine, "before_cursor_execute", count)
+    statements = record_statements(app)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),

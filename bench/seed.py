@@ -54,6 +54,26 @@ class Seeded:
     seconds: float
 
 
+def on_each_statement(app: Any, listener: Callable[..., None]) -> None:
+    """Call `listener` before every SQL statement of the app's database, on each of its
+    engines (on SQLite the writer has one of its own)."""
+    from sqlalchemy import event
+
+    for engine in app.state.db.engines:
+        event.listen(engine.sync_engine, "before_cursor_execute", listener)
+
+
+def record_statements(app: Any) -> list[str]:
+    """The list that every SQL statement of the app's database is appended to from now on."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    on_each_statement(app, record)
+    return statements
+
+
 def settings_for(
     database_url: str, secret_key: str, base_url: str = "http://127.0.0.1:8000"
 ) -> Settings:

@@ -38,7 +38,7 @@ if _BENCH_DIR not in sys.path:
 
 from figures import Figure, print_figures  # noqa: E402
 from load import Load, python_load, wrk_load  # noqa: E402
-from seed import SLUG, settings_for, throwaway_database  # noqa: E402
+from seed import SLUG, record_statements, settings_for, throwaway_database  # noqa: E402
 from servers import cpu_plan, start_server, stop_server, wait_idle, wait_ready  # noqa: E402
 
 QUESTION_PATH = f"/en/discussions/{SLUG}/questions/1"
@@ -146,15 +146,8 @@ async def _measure(url: str, secret_key: str, viewer: Viewer, repeat: int) -> In
 
 async def _requests(app: Any, viewer: Viewer, repeat: int) -> InProcess:
     import httpx
-    from sqlalchemy import event
 
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    for engine in app.state.db.engines:  # on SQLite, the writer's engine is another
-        event.listen(engine.sync_engine, "before_cursor_execute", count)
+    statements = record_statements(app)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),

@@ -33,7 +33,7 @@ if _BENCH_DIR not in sys.path:
     sys.path.insert(0, _BENCH_DIR)
 
 from figures import Figure, print_figures  # noqa: E402
-from seed import SLUG, settings_for, throwaway_database  # noqa: E402
+from seed import SLUG, record_statements, settings_for, throwaway_database  # noqa: E402
 
 MAX_POSTS = 100_000
 REFERENCE_POSTS = 10
@@ -94,23 +94,15 @@ def _empty_page_cache(app: Any) -> None:
 async def count_statements(database_url: str, secret_key: str, posts: int) -> Counted:
     """Request each page as each reader, twice (the first warms), and keep the second's SQL."""
     import httpx
-    from sqlalchemy import event
 
     from forum.app import create_app
 
     app = create_app(settings_for(database_url, secret_key))
-    sent: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement)
-
+    sent = record_statements(app)  # emptied before each page
     counted = Counted(posts)
-    engines = [engine.sync_engine for engine in app.state.db.engines]
     try:
         token = await _sign_in(app)
         cookie = {app.state.settings.session_cookie: token}
-        for engine in engines:
-            event.listen(engine, "before_cursor_execute", before)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as web:
             for name, path in PAGES:
@@ -129,9 +121,6 @@ async def count_statements(database_url: str, secret_key: str, posts: int) -> Co
                             raise SystemExit(f"bench: {path} came from the page cache")
                     counted.statements[(name, reader)] = list(sent)
     finally:
-        for engine in engines:
-            if event.contains(engine, "before_cursor_execute", before):
-                event.remove(engine, "before_cursor_execute", before)
         await app.state.db.dispose()
     return counted
 

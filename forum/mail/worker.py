@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,6 +46,16 @@ class SendReport:
 
     def __bool__(self) -> bool:
         return bool(self.sent or self.retried or self.failed)
+
+    @classmethod
+    def of(cls, statuses: Iterable[str]) -> SendReport:
+        """The report of messages left in these statuses (`_finish`'s answers)."""
+        counts = Counter(statuses)
+        return cls(
+            sent=counts[OutboxStatus.SENT.value],
+            retried=counts[OutboxStatus.PENDING.value],
+            failed=counts[OutboxStatus.FAILED.value],
+        )
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -139,16 +150,16 @@ async def send_due(
     loop = asyncio.get_running_loop()
     # Stop before the claim runs out, so that no other sender can take a row still in flight.
     deadline = loop.time() + CLAIM.total_seconds() - 2 * SMTP_TIMEOUT_SECONDS
-    counts = {"sent": 0, "pending": 0, "failed": 0}
+    statuses: list[str] = []
     for index, row in enumerate(rows):
         if loop.time() > deadline:
             await _release(db, rows[index:])
             break
         error = await _deliver(backend, row, settings.mail_from)
-        counts[await _finish(db, row, now, error)] += 1
+        statuses.append(await _finish(db, row, now, error))
         if progress is not None:
             progress(index + 1, len(rows))
-    return SendReport(sent=counts["sent"], retried=counts["pending"], failed=counts["failed"])
+    return SendReport.of(statuses)
 
 
 async def send_claimed(
@@ -168,12 +179,7 @@ async def send_claimed(
     if row is None:
         return SendReport()
     error = await _deliver(backend_for(settings), row, settings.mail_from)
-    status = await _finish(db, row, now, error)
-    return SendReport(
-        sent=int(status == OutboxStatus.SENT.value),
-        retried=int(status == OutboxStatus.PENDING.value),
-        failed=int(status == OutboxStatus.FAILED.value),
-    )
+    return SendReport.of([await _finish(db, row, now, error)])
 
 
 async def run_worker(

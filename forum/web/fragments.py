@@ -77,14 +77,14 @@ class Fragment:
         pieces: list[str | Part] = []
         start, find = 0, html.find
         while (opened := find(_PART_START, start)) >= 0:
-            inside = find("-->", opened) + 3
-            kind, _, author = html[opened + len(_PART_START) : inside - 3].partition(":")
-            closed = find(_PART_END, inside)
-            if kind not in KINDS or not author.isdigit() or inside < 3 or closed < 0:
+            head_end = find("-->", opened)  # the marker: kind ":" author id
+            closed = find(_PART_END, head_end)
+            kind, _, author = html[opened + len(_PART_START) : head_end].partition(":")
+            if head_end < 0 or closed < 0 or kind not in KINDS or not author.isdigit():
                 raise ValueError(f"malformed personal part at {opened}: {kind!r}")
             if opened > start:
                 pieces.append(html[start:opened])
-            pieces.append(Part(kind, int(author), html[inside:closed]))
+            pieces.append(Part(kind, int(author), html[head_end + len("-->") : closed]))
             start = closed + len(_PART_END)
         if start < len(html):
             pieces.append(html[start:])
